@@ -1,0 +1,1 @@
+"""Pure domain logic shared by the worker and the server: no I/O, no frameworks."""

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, Python tests (SQLite and real PostgreSQL), web tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v uv >/dev/null || python3 -m pip install -q uv
+bash scripts/ensure-postgres.sh
+uv sync --all-extras --locked -q
+echo "== ruff"; uv run ruff check . && uv run ruff format --check .
+echo "== mypy"; uv run mypy
+echo "== pytest"; uv run pytest -q "$@"
+if [ -f web/package.json ]; then
+  echo "== web"; bash scripts/test-web.sh
+fi
