@@ -1,0 +1,237 @@
+"""KPI maths for people counting: pure functions over hourly counts, no I/O.
+
+Every day, week, month and hour a user sees is in the store's IANA timezone, so days
+last 23, 24 or 25 hours and hours may start at :30 UTC (Asia/Kolkata). The hourly
+rollup is therefore bucketed by *store-local hour start*, stored as a UTC instant; for
+whole-hour zones that is simply the UTC hour start. Definitions live in docs/kpis.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Period = Literal["day", "week", "month"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOUR_S = 3600.0
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+
+# Local (open, close) per weekday key; None = closed. close may be "24:00" (end of day).
+OpeningHours = Mapping[str, tuple[str, str] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class HourBucket:
+    """Counts of one store-local hour (summed over counting lines).
+
+    `in_remaining_s` is the sum over IN events of the seconds from the event to the end
+    of the bucket (likewise `out_remaining_s`); with them the occupancy integral of the
+    hour is exact without reading raw events.
+    """
+
+    start: datetime
+    footfall_in: int = 0
+    footfall_out: int = 0
+    in_remaining_s: float = 0.0
+    out_remaining_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    start: datetime
+    label: str
+    footfall_in: int
+    footfall_out: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSummary:
+    start: datetime
+    end: datetime
+    footfall_in: int
+    footfall_out: int
+    series: list[SeriesPoint]
+    peak_hour: tuple[int, int] | None
+    heatmap: list[list[int]]
+    average_dwell_s: float | None
+
+
+def validate_opening_hours(raw: Mapping[str, Sequence[str] | None]) -> dict[str, list[str] | None]:
+    """Check `{"mon": ["09:00", "18:00"] | None, ...}`; raises ValueError naming the day."""
+    unknown = set(raw) - set(WEEKDAYS)
+    if unknown:
+        raise ValueError(f"unknown weekday key(s): {', '.join(sorted(unknown))}")
+    result: dict[str, list[str] | None] = {}
+    for day in WEEKDAYS:
+        value = raw.get(day)
+        if value is None:
+            result[day] = None
+            continue
+        if len(value) != 2 or not all(_HHMM.match(v) for v in value):
+            raise ValueError(f'{day}: expected ["HH:MM", "HH:MM"] or null')
+        if value[0] == "24:00" or value[0] >= value[1]:
+            raise ValueError(f"{day}: opening time must be before closing time")
+        result[day] = [value[0], value[1]]
+    return result
+
+
+def local_hour_start(at: datetime, tz: ZoneInfo) -> datetime:
+    """UTC instant at which the store-local hour containing `at` began."""
+    local = at.astimezone(tz)
+    floored = local.replace(minute=0, second=0, microsecond=0)
+    return floored.astimezone(UTC)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """UTC instant of local 00:00 on `day` (DST-correct)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def local_day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of local `day` as UTC instants; 23, 24 or 25 hours long."""
+    return local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
+
+
+def period_dates(period: Period, day: date) -> tuple[date, date]:
+    """First local date and the local date after the last of the period containing `day`."""
+    if period == "day":
+        return day, day + timedelta(days=1)
+    if period == "week":
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=7)
+    first = day.replace(day=1)
+    nxt = (first + timedelta(days=32)).replace(day=1)
+    return first, nxt
+
+
+def previous_period_day(period: Period, day: date) -> date:
+    """A date inside the period just before the one containing `day`."""
+    first, _ = period_dates(period, day)
+    return first - timedelta(days=1)
+
+
+def period_bounds(period: Period, day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of the period containing local `day`, as UTC instants."""
+    first, after = period_dates(period, day)
+    return local_midnight(first, tz), local_midnight(after, tz)
+
+
+def local_hours(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
+    """UTC starts of the store-local hours in [start, end)."""
+    hours: list[datetime] = []
+    t = local_hour_start(start, tz)
+    while t < end:
+        if t >= start:
+            hours.append(t)
+        nxt = local_hour_start(t + timedelta(hours=1), tz)
+        t = nxt if nxt > t else t + timedelta(hours=1)
+    return hours
+
+
+def running_occupancy(directions: Iterable[str]) -> int:
+    """IN − OUT over time-ordered directions, clamped at 0 as it goes."""
+    occupancy = 0
+    for direction in directions:
+        occupancy = occupancy + 1 if direction == "in" else max(0, occupancy - 1)
+    return occupancy
+
+
+def hour_occupancy(buckets: Sequence[HourBucket]) -> list[tuple[int, int, float]]:
+    """(occupancy at start, at end, integral in person-seconds) of each hour of one day.
+
+    `buckets` are the consecutive hours of one local day in order; occupancy starts at 0.
+    The integral of an hour is exact unless the clamp at 0 is hit inside the hour.
+    """
+    result: list[tuple[int, int, float]] = []
+    occupancy = 0
+    for b in buckets:
+        integral = occupancy * HOUR_S + b.in_remaining_s - b.out_remaining_s
+        end = max(0, occupancy + b.footfall_in - b.footfall_out)
+        result.append((occupancy, end, max(0.0, integral)))
+        occupancy = end
+    return result
+
+
+def _open_interval(
+    day: date, tz: ZoneInfo, hours: OpeningHours
+) -> tuple[datetime, datetime] | None:
+    spec = hours.get(WEEKDAYS[day.weekday()])
+    if spec is None:
+        return None
+
+    def at(hhmm: str) -> datetime:
+        if hhmm == "24:00":
+            return local_midnight(day + timedelta(days=1), tz)
+        h, m = (int(p) for p in hhmm.split(":"))
+        return datetime.combine(day, time(h, m), tzinfo=tz).astimezone(UTC)
+
+    return at(spec[0]), at(spec[1])
+
+
+def summarise(
+    buckets: Iterable[HourBucket],
+    *,
+    period: Period,
+    day: date,
+    tz: ZoneInfo,
+    opening_hours: OpeningHours,
+) -> PeriodSummary:
+    """Footfall, series, peak hour, heatmap and Little's-law dwell of one period.
+
+    `buckets` may be sparse and may extend outside the period; hours without a bucket
+    count as zero.
+    """
+    start, end = period_bounds(period, day, tz)
+    by_start = {b.start: b for b in buckets if start <= b.start < end}
+    first, after = period_dates(period, day)
+    series: list[SeriesPoint] = []
+    heatmap = [[0] * 24 for _ in range(7)]
+    by_hour = [0] * 24
+    total_in = total_out = 0
+    open_in = 0.0
+    open_integral_s = 0.0
+    d = first
+    while d < after:
+        day_start, day_end = local_day_bounds(d, tz)
+        hours = [by_start.get(h, HourBucket(h)) for h in local_hours(day_start, day_end, tz)]
+        opening = _open_interval(d, tz, opening_hours)
+        day_in = day_out = 0
+        for b, (_, _, integral) in zip(hours, hour_occupancy(hours), strict=True):
+            local = b.start.astimezone(tz)
+            heatmap[local.weekday()][local.hour] += b.footfall_in
+            by_hour[local.hour] += b.footfall_in
+            day_in += b.footfall_in
+            day_out += b.footfall_out
+            if period == "day":
+                series.append(
+                    SeriesPoint(b.start, f"{local.hour:02d}:00", b.footfall_in, b.footfall_out)
+                )
+            if opening is not None:
+                b_end = b.start + timedelta(seconds=HOUR_S)
+                overlap = (min(b_end, opening[1]) - max(b.start, opening[0])).total_seconds()
+                if overlap > 0:
+                    fraction = overlap / HOUR_S
+                    open_in += fraction * b.footfall_in
+                    open_integral_s += fraction * integral
+        if period != "day":
+            series.append(SeriesPoint(day_start, d.isoformat(), day_in, day_out))
+        total_in += day_in
+        total_out += day_out
+        d += timedelta(days=1)
+    peak: tuple[int, int] | None = None
+    if total_in > 0:
+        best = max(range(24), key=lambda h: (by_hour[h], -h))
+        peak = (best, by_hour[best])
+    dwell = open_integral_s / open_in if open_in > 0 else None
+    return PeriodSummary(start, end, total_in, total_out, series, peak, heatmap, dwell)
+
+
+def change_pct(current: int, previous: int) -> float | None:
+    """Relative change of IN versus the previous period, in percent; None if previous is 0."""
+    if previous == 0:
+        return None
+    return (current - previous) / previous * 100.0

@@ -1,0 +1,221 @@
+"""Table-driven tests of the pure KPI maths (timezones, DST, occupancy, Little's law)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from metrica.domain.kpis import (
+    HourBucket,
+    change_pct,
+    hour_occupancy,
+    local_day_bounds,
+    local_hour_start,
+    local_hours,
+    period_bounds,
+    previous_period_day,
+    running_occupancy,
+    summarise,
+    validate_opening_hours,
+)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+KOLKATA = ZoneInfo("Asia/Kolkata")
+NEW_YORK = ZoneInfo("America/New_York")
+ALWAYS_OPEN = {d: ("00:00", "24:00") for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("day", "tz", "start", "hours"),
+    [
+        (date(2025, 3, 30), BERLIN, utc(2025, 3, 29, 23), 23),
+        (date(2025, 10, 26), BERLIN, utc(2025, 10, 25, 22), 25),
+        (date(2025, 6, 1), BERLIN, utc(2025, 5, 31, 22), 24),
+        (date(2025, 3, 30), KOLKATA, datetime(2025, 3, 29, 18, 30, tzinfo=UTC), 24),
+        (date(2025, 3, 9), NEW_YORK, utc(2025, 3, 9, 5), 23),
+        (date(2025, 11, 2), NEW_YORK, utc(2025, 11, 2, 4), 25),
+    ],
+)
+def test_local_day_bounds_are_dst_correct(
+    day: date, tz: ZoneInfo, start: datetime, hours: int
+) -> None:
+    lo, hi = local_day_bounds(day, tz)
+    assert lo == start
+    assert hi - lo == timedelta(hours=hours)
+    assert len(local_hours(lo, hi, tz)) == hours
+
+
+@pytest.mark.parametrize(
+    ("at", "tz", "expected"),
+    [
+        (utc(2025, 6, 1, 10, 59, 59), BERLIN, utc(2025, 6, 1, 10)),
+        (utc(2025, 6, 1, 10, 29), KOLKATA, utc(2025, 6, 1, 9, 30)),
+        (utc(2025, 6, 1, 10, 31), KOLKATA, utc(2025, 6, 1, 10, 30)),
+        # Both 02:xx hours of the October fall-back night are distinct buckets.
+        (utc(2025, 10, 26, 0, 30), BERLIN, utc(2025, 10, 26, 0)),
+        (utc(2025, 10, 26, 1, 30), BERLIN, utc(2025, 10, 26, 1)),
+    ],
+)
+def test_local_hour_start(at: datetime, tz: ZoneInfo, expected: datetime) -> None:
+    assert local_hour_start(at, tz) == expected
+
+
+@pytest.mark.parametrize(
+    ("period", "day", "start_local", "end_local"),
+    [
+        ("day", date(2025, 3, 30), date(2025, 3, 30), date(2025, 3, 31)),
+        ("week", date(2025, 3, 30), date(2025, 3, 24), date(2025, 3, 31)),
+        ("week", date(2025, 3, 24), date(2025, 3, 24), date(2025, 3, 31)),
+        ("month", date(2025, 2, 14), date(2025, 2, 1), date(2025, 3, 1)),
+        ("month", date(2024, 12, 31), date(2024, 12, 1), date(2025, 1, 1)),
+    ],
+)
+def test_period_bounds(period: str, day: date, start_local: date, end_local: date) -> None:
+    lo, hi = period_bounds(period, day, BERLIN)  # type: ignore[arg-type]
+    assert lo.astimezone(BERLIN).date() == start_local
+    assert hi.astimezone(BERLIN).date() == end_local
+    assert lo.astimezone(BERLIN).hour == 0
+
+
+@pytest.mark.parametrize(
+    ("period", "day", "expected"),
+    [
+        ("day", date(2025, 3, 1), date(2025, 2, 28)),
+        ("week", date(2025, 3, 5), date(2025, 3, 2)),
+        ("month", date(2025, 3, 15), date(2025, 2, 28)),
+    ],
+)
+def test_previous_period_day(period: str, day: date, expected: date) -> None:
+    assert previous_period_day(period, day) == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("directions", "expected"),
+    [
+        ([], 0),
+        (["in", "in", "out"], 1),
+        (["out", "out", "in"], 1),  # clamped at 0 as it goes, not max(0, total)
+        (["in", "out", "out", "in", "in"], 2),
+    ],
+)
+def test_running_occupancy_clamps(directions: list[str], expected: int) -> None:
+    assert running_occupancy(directions) == expected
+
+
+def test_hour_occupancy_integral_is_exact_and_clamped() -> None:
+    t0 = utc(2025, 6, 2, 8)
+    buckets = [
+        HourBucket(t0, 2, 0, in_remaining_s=3600 + 1800),  # in at :00 and :30
+        HourBucket(t0 + timedelta(hours=1), 0, 2, out_remaining_s=3600),  # outs at :30 and :30
+        HourBucket(t0 + timedelta(hours=2), 0, 3, out_remaining_s=100),  # phantom outs
+    ]
+    assert hour_occupancy(buckets) == [(0, 2, 5400.0), (2, 0, 3600.0), (0, 0, 0.0)]
+
+
+def test_summarise_little_law_on_a_hand_computed_day() -> None:
+    """10 people in at 10:00 and out at 11:00; 4 in at 14:30, out at 16:00; open 09-18.
+
+    Integral = 10 p x 1 h + 4 p x 1.5 h = 16 person-hours; IN = 14 -> W = 16/14 h.
+    """
+    day = date(2025, 6, 2)  # a Monday in CEST (UTC+2)
+    tz = BERLIN
+    b10 = utc(2025, 6, 2, 8)
+    b14 = utc(2025, 6, 2, 12)
+    buckets = [
+        HourBucket(b10, 10, 0, in_remaining_s=10 * 3600),
+        HourBucket(b10 + timedelta(hours=1), 0, 10, out_remaining_s=10 * 3600),
+        HourBucket(b14, 4, 0, in_remaining_s=4 * 1800),
+        HourBucket(b14 + timedelta(hours=2), 0, 4, out_remaining_s=4 * 3600),
+    ]
+    hours = {d: ("09:00", "18:00") for d in ("mon", "tue", "wed", "thu", "fri")}
+    s = summarise(buckets, period="day", day=day, tz=tz, opening_hours=hours)
+    assert s.footfall_in == 14
+    assert s.footfall_out == 14
+    assert s.average_dwell_s == pytest.approx(16 * 3600 / 14)
+    assert s.peak_hour == (10, 10)
+    assert len(s.series) == 24
+    assert s.series[10].label == "10:00"
+    assert s.series[10].footfall_in == 10
+    assert s.heatmap[0][14] == 4
+    assert sum(map(sum, s.heatmap)) == 14
+
+
+def test_summarise_closed_day_has_no_dwell() -> None:
+    day = date(2025, 6, 1)  # Sunday
+    buckets = [HourBucket(utc(2025, 6, 1, 10), 3, 3, 100.0, 50.0)]
+    s = summarise(buckets, period="day", day=day, tz=BERLIN, opening_hours={"sun": None})
+    assert s.footfall_in == 3
+    assert s.average_dwell_s is None
+
+
+@pytest.mark.parametrize(
+    ("day", "tz", "n_hours", "repeated_label"),
+    [
+        (date(2025, 3, 30), BERLIN, 23, None),
+        (date(2025, 10, 26), BERLIN, 25, "02:00"),
+        (date(2025, 3, 30), KOLKATA, 24, None),
+    ],
+)
+def test_summarise_day_series_follows_local_hours(
+    day: date, tz: ZoneInfo, n_hours: int, repeated_label: str | None
+) -> None:
+    start, end = local_day_bounds(day, tz)
+    buckets = [HourBucket(h, 1, 0) for h in local_hours(start, end, tz)]
+    # A bucket outside the day must not count.
+    buckets.append(HourBucket(end, 100, 0))
+    s = summarise(buckets, period="day", day=day, tz=tz, opening_hours=ALWAYS_OPEN)
+    labels = [p.label for p in s.series]
+    assert len(labels) == n_hours
+    assert s.footfall_in == n_hours
+    assert labels[0] == "00:00"
+    if repeated_label:
+        assert labels.count(repeated_label) == 2
+        assert s.heatmap[day.weekday()][2] == 2
+    else:
+        assert len(set(labels)) == n_hours
+
+
+def test_summarise_month_series_per_local_day() -> None:
+    tz = KOLKATA
+    day = date(2025, 2, 10)
+    first, _ = local_day_bounds(date(2025, 2, 1), tz)
+    buckets = [HourBucket(first + timedelta(days=i, hours=3), i, 0) for i in range(28)]
+    s = summarise(buckets, period="month", day=day, tz=tz, opening_hours=ALWAYS_OPEN)
+    assert len(s.series) == 28
+    assert [p.footfall_in for p in s.series] == list(range(28))
+    assert s.series[0].label == "2025-02-01"
+    assert s.peak_hour == (3, sum(range(28)))
+
+
+@pytest.mark.parametrize(
+    ("current", "previous", "expected"),
+    [(10, 0, None), (15, 10, 50.0), (5, 10, -50.0), (0, 4, -100.0)],
+)
+def test_change_pct(current: int, previous: int, expected: float | None) -> None:
+    assert change_pct(current, previous) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ({"mon": ["09:00", "18:00"]}, None),
+        ({"mon": ["00:00", "24:00"]}, None),
+        ({"funday": None}, "unknown weekday"),
+        ({"mon": ["18:00", "09:00"]}, "before closing"),
+        ({"mon": ["9:00", "18:00"]}, "HH:MM"),
+    ],
+)
+def test_validate_opening_hours(raw: dict[str, list[str] | None], error: str | None) -> None:
+    if error is None:
+        result = validate_opening_hours(raw)
+        assert set(result) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+        assert result["tue"] is None
+    else:
+        with pytest.raises(ValueError, match=error):
+            validate_opening_hours(raw)
