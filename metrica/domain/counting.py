@@ -1,0 +1,186 @@
+"""Line-crossing counting over track anchor points: pure logic, no I/O.
+
+Rules, for one directed segment P1→P2 (IN = left-hand → right-hand side, see
+`metrica.domain.geometry`):
+
+- A track's side is the sign of its signed distance to the line. It flips only when the
+  point goes past a *hysteresis band* on the other side, so jitter at the line never
+  counts. The band scales with the person's size (box height), since box jitter does.
+- A flip counts only if the path crossed the line *between the segment's end points*.
+- The event's time is when the point last crossed the line itself, not when it left the
+  band, so it matches when the feet actually crossed.
+- A per-track cooldown ignores flips right after a count (box jitter during occlusion).
+- A track lost and re-found keeps its state while it is younger than `max_idle_s`; older
+  state is evicted so a 24/7 stream does not grow memory.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from metrica.domain.events import Direction
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A directed counting segment in any fixed planar units (usually frame pixels)."""
+
+    line_id: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+    def __post_init__(self) -> None:
+        if math.hypot(self.x2 - self.x1, self.y2 - self.y1) <= 1e-9:
+            raise ValueError(f"line {self.line_id} has zero length")
+
+
+@dataclass(frozen=True, slots=True)
+class TrackPoint:
+    """Where a confirmed track's anchor is in one frame, and how big the person looks."""
+
+    track_id: int
+    x: float
+    y: float
+    size: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """One counted crossing of a segment."""
+
+    line_id: str
+    track_id: int
+    direction: Direction
+    frame: int
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CounterConfig:
+    """Counting settings, in seconds and in fractions of the person's size."""
+
+    band_ratio: float = 0.1
+    band_min: float = 2.0
+    cooldown_s: float = 0.5
+    max_idle_s: float = 10.0
+    segment_margin: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _LineStep:
+    """The last observed step of a track across the line's infinite extension."""
+
+    x0: float
+    y0: float
+    d0: float
+    x1: float
+    y1: float
+    d1: float
+    frame: int
+    t_s: float
+
+
+@dataclass(slots=True)
+class _TrackState:
+    side: int
+    last_seen_s: float
+    last_x: float
+    last_y: float
+    last_d: float
+    zero_cross: _LineStep | None = None
+    last_count_s: float = -math.inf
+
+
+class LineCounter:
+    """Counts IN/OUT crossings of one segment by tracked points."""
+
+    def __init__(self, segment: Segment, config: CounterConfig | None = None) -> None:
+        self.segment = segment
+        self.config = config or CounterConfig()
+        dx, dy = segment.x2 - segment.x1, segment.y2 - segment.y1
+        self._length = math.hypot(dx, dy)
+        self._ux, self._uy = dx / self._length, dy / self._length
+        self._tracks: dict[int, _TrackState] = {}
+        self.in_count = 0
+        self.out_count = 0
+
+    @property
+    def tracked(self) -> int:
+        """How many tracks hold state right now (bounded by eviction)."""
+        return len(self._tracks)
+
+    def signed_distance(self, x: float, y: float) -> float:
+        """Distance to the line's infinite extension; positive on the IN (right-hand) side."""
+        return self._ux * (y - self.segment.y1) - self._uy * (x - self.segment.x1)
+
+    def _position_along(self, x: float, y: float) -> float:
+        """0 at P1, 1 at P2, for the projection of (x, y) onto the line."""
+        return (self._ux * (x - self.segment.x1) + self._uy * (y - self.segment.y1)) / self._length
+
+    def update(self, frame: int, t_s: float, points: Iterable[TrackPoint]) -> list[Crossing]:
+        """Feed one frame's confirmed track points; returns the crossings counted in it."""
+        crossings: list[Crossing] = []
+        for point in points:
+            crossing = self._step(frame, t_s, point)
+            if crossing is not None:
+                crossings.append(crossing)
+        self._evict(t_s)
+        return crossings
+
+    def forget(self, track_ids: Iterable[int]) -> None:
+        """Drop state of tracks the tracker has removed for good."""
+        for track_id in track_ids:
+            self._tracks.pop(track_id, None)
+
+    def _step(self, frame: int, t_s: float, point: TrackPoint) -> Crossing | None:
+        d = self.signed_distance(point.x, point.y)
+        state = self._tracks.get(point.track_id)
+        if state is None:
+            if d != 0.0:
+                self._tracks[point.track_id] = _TrackState(
+                    side=1 if d > 0 else -1,
+                    last_seen_s=t_s,
+                    last_x=point.x,
+                    last_y=point.y,
+                    last_d=d,
+                )
+            return None
+        if (state.last_d < 0) != (d < 0):
+            state.zero_cross = _LineStep(
+                state.last_x, state.last_y, state.last_d, point.x, point.y, d, frame, t_s
+            )
+        state.last_seen_s, state.last_x, state.last_y, state.last_d = t_s, point.x, point.y, d
+        band = max(self.config.band_min, self.config.band_ratio * point.size)
+        if d * state.side >= -band:
+            return None  # still on its side, or inside the band on the other side
+        if t_s - state.last_count_s < self.config.cooldown_s:
+            return None
+        state.side = -state.side
+        if state.zero_cross is None or not self._within_segment(state.zero_cross):
+            return None
+        state.last_count_s = t_s
+        direction: Direction = "in" if state.side > 0 else "out"
+        if direction == "in":
+            self.in_count += 1
+        else:
+            self.out_count += 1
+        step = state.zero_cross
+        return Crossing(self.segment.line_id, point.track_id, direction, step.frame, step.t_s)
+
+    def _within_segment(self, step: _LineStep) -> bool:
+        w = step.d0 / (step.d0 - step.d1) if step.d0 != step.d1 else 0.5
+        u = self._position_along(
+            step.x0 + w * (step.x1 - step.x0), step.y0 + w * (step.y1 - step.y0)
+        )
+        margin = self.config.segment_margin
+        return -margin <= u <= 1.0 + margin
+
+    def _evict(self, t_s: float) -> None:
+        horizon = t_s - self.config.max_idle_s
+        stale = [tid for tid, s in self._tracks.items() if s.last_seen_s < horizon]
+        for track_id in stale:
+            del self._tracks[track_id]

@@ -1,0 +1,1 @@
+"""The edge worker: sources, detectors, tracking, counting, outbox, uplink."""

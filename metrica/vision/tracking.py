@@ -1,0 +1,69 @@
+"""Multi-object tracking with ByteTrack from Roboflow's `trackers` package.
+
+Settings are in seconds and converted with the stream's real fps. Only confirmed tracks
+(ids ≥ 0) leave this module, so a one-frame false detection never reaches the counter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import supervision as sv
+from trackers import ByteTrackTracker
+
+from metrica.vision.detections import Detections, FloatArray, IntArray
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """ByteTrack settings; times in seconds."""
+
+    lost_track_s: float = 1.5
+    activation_threshold: float = 0.45
+    high_confidence_threshold: float = 0.45
+    min_iou: float = 0.1
+    confirm_s: float = 0.1
+    min_confirm_frames: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Tracks:
+    """Confirmed tracks in one frame: boxes `(n, 4)` in pixels and ids `(n,)`."""
+
+    xyxy: FloatArray
+    track_id: IntArray
+
+    def __len__(self) -> int:
+        return len(self.track_id)
+
+
+class PersonTracker:
+    """ByteTrack over detections of one stream."""
+
+    def __init__(self, fps: float, config: TrackerConfig | None = None) -> None:
+        self.config = cfg = config or TrackerConfig()
+        confirm_frames = max(cfg.min_confirm_frames, round(cfg.confirm_s * fps))
+        self._tracker = ByteTrackTracker(
+            lost_track_buffer=max(1, round(cfg.lost_track_s * 30.0)),
+            frame_rate=fps,
+            track_activation_threshold=cfg.activation_threshold,
+            minimum_consecutive_frames=confirm_frames,
+            minimum_iou_threshold=cfg.min_iou,
+            high_conf_det_threshold=cfg.high_confidence_threshold,
+        )
+
+    def update(self, detections: Detections, t_s: float | None = None) -> Tracks:
+        """Associate this frame's detections; `t_s` lets frames be skipped (a stride)."""
+        tracked = self._tracker.update(
+            sv.Detections(
+                xyxy=detections.xyxy.astype(np.float32),
+                confidence=detections.confidence,
+                class_id=detections.class_id,
+            ),
+            timestamp=t_s,
+        )
+        ids: npt.NDArray[np.int64] = np.asarray(tracked.tracker_id, np.int64)
+        confirmed = ids >= 0
+        return Tracks(np.asarray(tracked.xyxy, np.float32)[confirmed], ids[confirmed])

@@ -1,0 +1,54 @@
+"""Loading line-crossing ground truth (the format of `shared/data/truth/README.md`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from metrica.domain.geometry import CountingLine
+from metrica.vision.scoring import Event
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def data_dir() -> Path:
+    """The shared data folder: `METRICA_DATA_DIR`, else `../shared/data` beside the repo."""
+    return Path(os.environ.get("METRICA_DATA_DIR", DEFAULT_DATA_DIR))
+
+
+@dataclass(frozen=True)
+class TruthFile:
+    """One clip's hand-checked crossings and the lines they refer to."""
+
+    name: str
+    clip: Path
+    fps: float
+    frames: int
+    lines: list[CountingLine]
+    crossings: list[Event]
+
+
+def load_truth(path: Path, base_dir: Path | None = None) -> TruthFile:
+    """Read a truth JSON; the clip path is resolved against the data folder."""
+    raw = json.loads(path.read_text())
+    base = base_dir or path.resolve().parent.parent
+    lines = [
+        CountingLine(line["id"], *line["p1"], *line["p2"])  # p1 → p2, IN = left → right
+        for line in raw["lines"]
+    ]
+    crossings = [Event(c["line"], c["direction"], int(c["frame"])) for c in raw["crossings"]]
+    return TruthFile(
+        name=path.stem,
+        clip=base / raw["clip"],
+        fps=float(raw["fps"]),
+        frames=int(raw["frames"]),
+        lines=lines,
+        crossings=crossings,
+    )
+
+
+def truth_files(folder: Path | None = None) -> list[Path]:
+    """All truth files in the shared truth folder, sorted by name."""
+    return sorted((folder or data_dir() / "truth").glob("*.json"))
