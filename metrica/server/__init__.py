@@ -1,0 +1,1 @@
+"""The Metrica backend: FastAPI app, async SQLAlchemy models, Alembic migrations."""

@@ -1,0 +1,175 @@
+"""Cameras: CRUD, counting lines, worker keys, heartbeats, snapshots and health."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrica.domain.events import Heartbeat
+from metrica.server.cameras.models import (
+    Camera,
+    CameraHeartbeat,
+    CameraSnapshot,
+    CountingLineRow,
+)
+from metrica.server.cameras.schemas import CameraPublic, HealthStatus, LineSpec
+from metrica.server.db import dialect_insert, dialect_of, utcnow
+from metrica.server.state import WorkerCamera
+from metrica.server.stores.models import Store
+
+
+def health(
+    *,
+    now: datetime,
+    heartbeat_at: datetime | None,
+    event_at: datetime | None,
+    live_after_s: float,
+    stale_after_s: float,
+) -> HealthStatus:
+    """live if heard from (heartbeat or event) within `live_after_s`, stale within
+    `stale_after_s`, else offline."""
+    seen = max((t for t in (heartbeat_at, event_at) if t is not None), default=None)
+    if seen is None:
+        return "offline"
+    age_s = (now - seen).total_seconds()
+    if age_s < live_after_s:
+        return "live"
+    return "stale" if age_s < stale_after_s else "offline"
+
+
+async def worker_camera_for_key(*, session: AsyncSession, key_hash: str) -> WorkerCamera | None:
+    """The active camera holding this key hash, with its store timezone and line ids."""
+    return await _worker_camera(session, Camera.key_hash == key_hash)
+
+
+async def worker_camera_for_key_id(
+    *, session: AsyncSession, camera_id: uuid.UUID
+) -> WorkerCamera | None:
+    """Like `worker_camera_for_key`, fresh from the database (bypassing the key cache)."""
+    return await _worker_camera(session, Camera.id == camera_id)
+
+
+async def _worker_camera(session: AsyncSession, where: ColumnElement[bool]) -> WorkerCamera | None:
+    row = (
+        await session.execute(
+            select(Camera.id, Camera.store_id, Store.timezone)
+            .join(Store, Store.id == Camera.store_id)
+            .where(where, Camera.status == "active", Camera.key_hash.is_not(None))
+        )
+    ).first()
+    if row is None:
+        return None
+    line_ids = await session.scalars(
+        select(CountingLineRow.line_id).where(CountingLineRow.camera_id == row.id)
+    )
+    return WorkerCamera(row.id, row.store_id, ZoneInfo(row.timezone), frozenset(line_ids))
+
+
+async def list_with_health(
+    *,
+    session: AsyncSession,
+    store_id: uuid.UUID | None,
+    live_after_s: float,
+    stale_after_s: float,
+) -> list[CameraPublic]:
+    query = (
+        select(Camera, CameraHeartbeat.received_at, CameraHeartbeat.fps, CameraSnapshot.taken_at)
+        .outerjoin(CameraHeartbeat, CameraHeartbeat.camera_id == Camera.id)
+        .outerjoin(CameraSnapshot, CameraSnapshot.camera_id == Camera.id)
+        .order_by(Camera.name, Camera.id)
+    )
+    if store_id is not None:
+        query = query.where(Camera.store_id == store_id)
+    now = utcnow()
+    result = []
+    for camera, heartbeat_at, fps, snapshot_at in (await session.execute(query)).all():
+        result.append(
+            CameraPublic(
+                id=camera.id,
+                store_id=camera.store_id,
+                name=camera.name,
+                is_counting_line=camera.is_counting_line,
+                status=health(
+                    now=now,
+                    heartbeat_at=heartbeat_at,
+                    event_at=camera.last_event_at,
+                    live_after_s=live_after_s,
+                    stale_after_s=stale_after_s,
+                ),
+                enabled=camera.status == "active",
+                last_heartbeat_at=heartbeat_at,
+                last_event_at=camera.last_event_at,
+                fps=fps,
+                last_snapshot_at=snapshot_at,
+                has_key=camera.key_hash is not None,
+            )
+        )
+    return result
+
+
+async def lines(*, session: AsyncSession, camera_id: uuid.UUID) -> list[LineSpec]:
+    rows = await session.scalars(
+        select(CountingLineRow)
+        .where(CountingLineRow.camera_id == camera_id)
+        .order_by(CountingLineRow.line_id)
+    )
+    return [
+        LineSpec(line_id=r.line_id, name=r.name, x1=r.x1, y1=r.y1, x2=r.x2, y2=r.y2) for r in rows
+    ]
+
+
+async def replace_lines(*, session: AsyncSession, camera: Camera, specs: list[LineSpec]) -> None:
+    await session.execute(delete(CountingLineRow).where(CountingLineRow.camera_id == camera.id))
+    session.add_all(CountingLineRow(camera_id=camera.id, **spec.model_dump()) for spec in specs)
+    camera.lines_updated_at = utcnow()
+    await session.flush()
+
+
+def new_key() -> tuple[str, str]:
+    """A high-entropy worker key and its sha256 hex (only the hash is stored)."""
+    key = "mk_" + secrets.token_urlsafe(32)
+    return key, hashlib.sha256(key.encode()).hexdigest()
+
+
+async def issue_key(*, session: AsyncSession, camera: Camera) -> str:
+    """Issue or rotate the camera's key; the old one stops working at once."""
+    key, key_hash = new_key()
+    camera.key_hash, camera.key_issued_at = key_hash, utcnow()
+    await session.flush()
+    return key
+
+
+async def record_heartbeat(*, session: AsyncSession, camera_id: uuid.UUID, beat: Heartbeat) -> None:
+    values = {"camera_id": camera_id, "received_at": utcnow(), **beat.model_dump()}
+    insert = dialect_insert(dialect_of(session))
+    stmt = insert(CameraHeartbeat).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CameraHeartbeat.camera_id],
+        set_={k: stmt.excluded[k] for k in values if k != "camera_id"},
+    )
+    await session.execute(stmt)
+
+
+async def store_snapshot(
+    *, session: AsyncSession, camera_id: uuid.UUID, jpeg: bytes, width: int, height: int
+) -> None:
+    values = {
+        "camera_id": camera_id,
+        "taken_at": utcnow(),
+        "jpeg": jpeg,
+        "width": width,
+        "height": height,
+    }
+    insert = dialect_insert(dialect_of(session))
+    stmt = insert(CameraSnapshot).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[CameraSnapshot.camera_id],
+        set_={k: stmt.excluded[k] for k in values if k != "camera_id"},
+    )
+    await session.execute(stmt)

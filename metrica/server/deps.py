@@ -1,0 +1,107 @@
+"""The dependency vocabulary: what a handler needs, said in its parameters."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrica.server.auth.models import User
+from metrica.server.auth.tokens import TokenError
+from metrica.server.cameras import service as cameras
+from metrica.server.state import AppState, WorkerCamera, app_state
+from metrica.server.stores import service as stores
+from metrica.server.stores.models import Store
+
+SESSION_COOKIE = "metrica_session"
+
+State = Annotated[AppState, Depends(app_state)]
+
+
+async def get_session(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() == "bearer" and token:
+            return token.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+async def get_current_user(request: Request, state: State, session: SessionDep) -> User:
+    unauthorized = HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        "not authenticated",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    token = _bearer(request)
+    if token is None:
+        raise unauthorized
+    try:
+        claims = await state.verifier.verify(token)
+    except TokenError as exc:
+        unauthorized.detail = str(exc)
+        raise unauthorized from None
+    user = await stores.user_for_claims(session=session, claims=claims)
+    if user is None:
+        raise unauthorized
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_superadmin(user: CurrentUser) -> User:
+    if user.role != "superadmin":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "superadmin only")
+    return user
+
+
+SuperAdmin = Annotated[User, Depends(get_superadmin)]
+
+
+async def get_visible_store(store_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Store:
+    store = await stores.get_visible(session=session, user=user, store_id=store_id)
+    if store is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "store not found")
+    return store
+
+
+VisibleStore = Annotated[Store, Depends(get_visible_store)]
+
+
+async def get_worker_camera(
+    state: State,
+    session: SessionDep,
+    x_worker_key: Annotated[str | None, Header()] = None,
+) -> WorkerCamera:
+    if not x_worker_key:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "X-Worker-Key header required")
+    key_hash = hashlib.sha256(x_worker_key.encode()).hexdigest()
+    found, camera = state.worker_keys.get(key_hash)
+    if not found:
+        camera = await cameras.worker_camera_for_key(session=session, key_hash=key_hash)
+        state.worker_keys.put(key_hash, camera)
+    if camera is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked worker key")
+    return camera
+
+
+CurrentWorkerCamera = Annotated[WorkerCamera, Depends(get_worker_camera)]
+
+
+def own_camera(camera: WorkerCamera, camera_id: uuid.UUID) -> None:
+    """A worker key writes and reads only its own camera."""
+    if camera.camera_id != camera_id:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "this key belongs to another camera")

@@ -1,0 +1,47 @@
+"""Worker ingest: `POST /events`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel
+
+from metrica.domain.events import EventBatch
+from metrica.server.cameras import service as cameras
+from metrica.server.db import utcnow
+from metrica.server.deps import CurrentWorkerCamera, SessionDep, State
+from metrica.server.events import service
+from metrica.server.ops.metrics import EVENTS_DUPLICATE, EVENTS_INGESTED, EVENTS_REJECTED
+
+router = APIRouter(tags=["worker"])
+
+
+class IngestPublic(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+@router.post("/events", operation_id="ingest_events", response_model=IngestPublic)
+async def ingest_events(
+    batch: EventBatch, camera: CurrentWorkerCamera, session: SessionDep, state: State
+) -> IngestPublic:
+    """Store a batch atomically and idempotently (an event id already stored is a duplicate)."""
+    now = utcnow()
+    skew = state.settings.max_future_skew_s
+    problems = service.check_batch(batch, camera=camera, now=now, max_future_s=skew)
+    if any(e["loc"][-1] == "line_id" for e in problems.errors):
+        fresh = await cameras.worker_camera_for_key_id(session=session, camera_id=camera.camera_id)
+        if fresh is not None and fresh.line_ids != camera.line_ids:
+            camera = fresh
+            state.worker_keys.clear()
+            problems = service.check_batch(batch, camera=camera, now=now, max_future_s=skew)
+    if problems.foreign_camera:
+        EVENTS_REJECTED.labels(reason="foreign_camera").inc(len(batch.events))
+        raise HTTPException(status.HTTP_403_FORBIDDEN, problems.foreign_camera)
+    if problems.errors:
+        EVENTS_REJECTED.labels(reason="invalid").inc(len(batch.events))
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, problems.errors)
+    result = await service.store_batch(session=session, camera=camera, batch=batch, now=now)
+    await session.commit()
+    EVENTS_INGESTED.inc(result.accepted)
+    EVENTS_DUPLICATE.inc(result.duplicates)
+    return IngestPublic(accepted=result.accepted, duplicates=result.duplicates)

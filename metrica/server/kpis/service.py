@@ -1,0 +1,149 @@
+"""KPI queries: the dashboard reads only the hourly rollup; live reads today's events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrica.domain import kpis
+from metrica.server.cameras import service as cameras
+from metrica.server.cameras.models import Camera
+from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.kpis.schemas import (
+    DashboardPublic,
+    LiveCamera,
+    LivePublic,
+    PeakHour,
+    PreviousPeriod,
+    SeriesPointPublic,
+)
+from metrica.server.stores.models import Store
+
+
+def _local(at: datetime, tz: ZoneInfo) -> datetime:
+    return at.astimezone(tz)
+
+
+async def hourly_buckets(
+    *, session: AsyncSession, store: Store, start: datetime, end: datetime
+) -> list[kpis.HourBucket]:
+    """Rollup hours of the store's counting cameras in [start, end), summed over lines."""
+    query = (
+        select(
+            HourlyCount.bucket_start,
+            func.sum(HourlyCount.in_count),
+            func.sum(HourlyCount.out_count),
+            func.sum(HourlyCount.in_remaining_s),
+            func.sum(HourlyCount.out_remaining_s),
+        )
+        .join(Camera, Camera.id == HourlyCount.camera_id)
+        .where(
+            HourlyCount.store_id == store.id,
+            Camera.is_counting_line.is_(True),
+            HourlyCount.bucket_start >= start,
+            HourlyCount.bucket_start < end,
+        )
+        .group_by(HourlyCount.bucket_start)
+    )
+    return [
+        kpis.HourBucket(row[0], int(row[1]), int(row[2]), float(row[3]), float(row[4]))
+        for row in (await session.execute(query)).all()
+    ]
+
+
+async def dashboard(
+    *, session: AsyncSession, store: Store, period: kpis.Period, day: date
+) -> DashboardPublic:
+    tz = ZoneInfo(store.timezone)
+    prev_day = kpis.previous_period_day(period, day)
+    prev_start, _ = kpis.period_bounds(period, prev_day, tz)
+    _, end = kpis.period_bounds(period, day, tz)
+    buckets = await hourly_buckets(session=session, store=store, start=prev_start, end=end)
+    hours = {k: (v[0], v[1]) if v else None for k, v in store.opening_hours.items()}
+    current = kpis.summarise(buckets, period=period, day=day, tz=tz, opening_hours=hours)
+    previous = kpis.summarise(buckets, period=period, day=prev_day, tz=tz, opening_hours=hours)
+    return DashboardPublic(
+        store_id=store.id,
+        timezone=store.timezone,
+        period=period,
+        start=_local(current.start, tz),
+        end=_local(current.end, tz),
+        footfall_in=current.footfall_in,
+        footfall_out=current.footfall_out,
+        previous=PreviousPeriod(
+            start=_local(previous.start, tz),
+            end=_local(previous.end, tz),
+            footfall_in=previous.footfall_in,
+            footfall_out=previous.footfall_out,
+        ),
+        change_pct=kpis.change_pct(current.footfall_in, previous.footfall_in),
+        series=[
+            SeriesPointPublic(
+                start=_local(p.start, tz),
+                label=p.label,
+                footfall_in=p.footfall_in,
+                footfall_out=p.footfall_out,
+            )
+            for p in current.series
+        ],
+        peak_hour=PeakHour(hour=current.peak_hour[0], footfall_in=current.peak_hour[1])
+        if current.peak_hour
+        else None,
+        heatmap=current.heatmap,
+        average_dwell_s=current.average_dwell_s,
+    )
+
+
+async def live(
+    *,
+    session: AsyncSession,
+    store: Store,
+    now: datetime,
+    live_after_s: float,
+    stale_after_s: float,
+) -> LivePublic:
+    """Occupancy since local midnight from today's events (clamped at 0 as it goes)."""
+    tz = ZoneInfo(store.timezone)
+    day_start, _ = kpis.local_day_bounds(now.astimezone(tz).date(), tz)
+    counting = select(Camera.id).where(
+        Camera.store_id == store.id, Camera.is_counting_line.is_(True)
+    )
+    directions = list(
+        await session.scalars(
+            select(EventRow.direction)
+            .where(
+                EventRow.store_id == store.id,
+                EventRow.occurred_at >= day_start,
+                EventRow.occurred_at <= now,
+                EventRow.type == "line_crossed",
+                EventRow.camera_id.in_(counting.scalar_subquery()),
+            )
+            .order_by(EventRow.occurred_at)
+        )
+    )
+    in_today = sum(1 for d in directions if d == "in")
+    cams = await cameras.list_with_health(
+        session=session, store_id=store.id, live_after_s=live_after_s, stale_after_s=stale_after_s
+    )
+    return LivePublic(
+        store_id=store.id,
+        timezone=store.timezone,
+        as_of=now,
+        occupancy=kpis.running_occupancy(d or "" for d in directions),
+        in_today=in_today,
+        out_today=len(directions) - in_today,
+        cameras=[
+            LiveCamera(
+                id=c.id,
+                name=c.name,
+                status=c.status,
+                last_heartbeat_at=c.last_heartbeat_at,
+                last_event_at=c.last_event_at,
+                fps=c.fps,
+            )
+            for c in cams
+        ],
+    )

@@ -1,0 +1,99 @@
+"""What the running app holds: settings, the database, the token machinery, caches."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from argon2 import PasswordHasher
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import HTTPConnection
+
+from metrica.server.auth.mailer import Mailer
+from metrica.server.auth.tokens import (
+    HttpJwksSource,
+    JwksSource,
+    JwtVerifier,
+    LocalJwksSource,
+    TokenSigner,
+)
+from metrica.server.db import create_engine, session_factory
+from metrica.server.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerCamera:
+    """The camera a worker key belongs to, with what ingest needs to check events."""
+
+    camera_id: uuid.UUID
+    store_id: uuid.UUID
+    timezone: ZoneInfo
+    line_ids: frozenset[str]
+
+
+@dataclass
+class WorkerKeyCache:
+    """key hash -> camera, for `ttl_s`; cleared on key or line changes in this process."""
+
+    ttl_s: float
+    _entries: dict[str, tuple[float, WorkerCamera | None]] = field(default_factory=dict)
+
+    def get(self, key_hash: str) -> tuple[bool, WorkerCamera | None]:
+        entry = self._entries.get(key_hash)
+        if entry is None or entry[0] < time.monotonic():
+            return False, None
+        return True, entry[1]
+
+    def put(self, key_hash: str, camera: WorkerCamera | None) -> None:
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key_hash] = (time.monotonic() + self.ttl_s, camera)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    signer: TokenSigner
+    verifier: JwtVerifier
+    mailer: Mailer
+    passwords: PasswordHasher
+    worker_keys: WorkerKeyCache
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppState:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        signer = TokenSigner(
+            settings.secret_key.get_secret_value(),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl_s=settings.token_ttl_s,
+        )
+        source: JwksSource = (
+            HttpJwksSource(settings.jwks_url, cache_s=settings.jwks_cache_s)
+            if settings.jwks_url
+            else LocalJwksSource(signer.jwks)
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            signer=signer,
+            verifier=JwtVerifier(
+                source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+            ),
+            mailer=Mailer(settings),
+            passwords=PasswordHasher(),
+            worker_keys=WorkerKeyCache(ttl_s=settings.worker_key_cache_s),
+        )
+
+
+def app_state(conn: HTTPConnection) -> AppState:
+    state: AppState = conn.app.state.metrica
+    return state

@@ -1,0 +1,60 @@
+"""Store schemas: StoreCreate, StoreUpdate, StorePublic, StoresPublic."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from metrica.domain.kpis import WEEKDAYS, validate_opening_hours
+
+OpeningHoursIn = dict[str, list[str] | None]
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA timezone {value!r}") from None
+    return value
+
+
+def _hours(value: OpeningHoursIn) -> OpeningHoursIn:
+    return validate_opening_hours(value)
+
+
+Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
+OpeningHours = Annotated[OpeningHoursIn, AfterValidator(_hours)]
+DEFAULT_HOURS: OpeningHoursIn = {d: ["09:00", "20:00"] for d in WEEKDAYS[:6]} | {"sun": None}
+
+
+class StoreCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    timezone: Timezone
+    opening_hours: OpeningHours = Field(default_factory=lambda: dict(DEFAULT_HOURS))
+
+
+class StoreUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    timezone: Timezone | None = None
+    opening_hours: OpeningHours | None = None
+
+
+class StorePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    timezone: str
+    opening_hours: OpeningHoursIn
+
+
+class StoresPublic(BaseModel):
+    data: list[StorePublic]
+    count: int

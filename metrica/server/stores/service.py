@@ -1,0 +1,84 @@
+"""Store reads and writes, always scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from metrica.server.auth.models import User
+from metrica.server.stores.models import Store, StoreOwner
+from metrica.server.stores.schemas import StoreCreate, StoreUpdate
+
+
+async def user_for_claims(*, session: AsyncSession, claims: dict[str, Any]) -> User | None:
+    """The user a verified token names: by our id in `sub`, else by its `email` claim."""
+    try:
+        user = await session.get(User, uuid.UUID(str(claims["sub"])))
+    except ValueError:
+        user = None
+    if user is None and isinstance(claims.get("email"), str):
+        email = claims["email"].strip().lower()
+        user = await session.scalar(select(User).where(User.email == email))
+    return user
+
+
+async def list_visible(*, session: AsyncSession, user: User) -> list[Store]:
+    """Stores the user may see, by name."""
+    query = select(Store).order_by(Store.name, Store.id)
+    if user.role != "superadmin":
+        query = query.join(StoreOwner, StoreOwner.store_id == Store.id).where(
+            StoreOwner.user_id == user.id
+        )
+    return list((await session.scalars(query)).all())
+
+
+async def get_visible(*, session: AsyncSession, user: User, store_id: uuid.UUID) -> Store | None:
+    """The store if the user may see it, else None (callers answer 404)."""
+    store = await session.get(Store, store_id)
+    if store is None or user.role == "superadmin":
+        return store
+    owner = await session.get(StoreOwner, (store_id, user.id))
+    return store if owner is not None else None
+
+
+async def create(*, session: AsyncSession, data: StoreCreate) -> Store:
+    store = Store(name=data.name, timezone=data.timezone, opening_hours=data.opening_hours)
+    session.add(store)
+    await session.flush()
+    return store
+
+
+async def update(*, session: AsyncSession, store: Store, data: StoreUpdate) -> bool:
+    """Apply a patch; returns whether the timezone changed (the rollup must be rebuilt)."""
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    tz_changed = "timezone" in changes and changes["timezone"] != store.timezone
+    for name, value in changes.items():
+        setattr(store, name, value)
+    await session.flush()
+    return tz_changed
+
+
+async def add_owner(*, session: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    if await session.get(StoreOwner, (store_id, user_id)) is None:
+        session.add(StoreOwner(store_id=store_id, user_id=user_id))
+        await session.flush()
+
+
+async def remove_owner(*, session: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    result = await session.execute(
+        delete(StoreOwner).where(StoreOwner.store_id == store_id, StoreOwner.user_id == user_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def owners(*, session: AsyncSession, store_id: uuid.UUID) -> list[User]:
+    query = (
+        select(User)
+        .join(StoreOwner, StoreOwner.user_id == User.id)
+        .where(StoreOwner.store_id == store_id)
+        .order_by(User.email)
+    )
+    return list((await session.scalars(query)).all())
