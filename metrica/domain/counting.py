@@ -63,9 +63,10 @@ class Crossing:
 class CounterConfig:
     """Counting settings, in seconds and in fractions of the person's size."""
 
-    band_ratio: float = 0.1
+    band_ratio: float = 0.25
     band_min: float = 2.0
-    cooldown_s: float = 0.5
+    band_max: float = 20.0
+    cooldown_s: float = 1.0
     max_idle_s: float = 10.0
     segment_margin: float = 0.0
 
@@ -154,10 +155,11 @@ class LineCounter:
                 state.last_x, state.last_y, state.last_d, point.x, point.y, d, frame, t_s
             )
         state.last_seen_s, state.last_x, state.last_y, state.last_d = t_s, point.x, point.y, d
-        band = max(self.config.band_min, self.config.band_ratio * point.size)
+        cfg = self.config
+        band = min(cfg.band_max, max(cfg.band_min, cfg.band_ratio * point.size))
         if d * state.side >= -band:
             return None  # still on its side, or inside the band on the other side
-        if t_s - state.last_count_s < self.config.cooldown_s:
+        if t_s - state.last_count_s < cfg.cooldown_s:
             return None
         state.side = -state.side
         if state.zero_cross is None or not self._within_segment(state.zero_cross):

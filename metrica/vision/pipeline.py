@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -25,6 +25,18 @@ class PipelineConfig:
     anchor: Anchor = "feet"
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     counter: CounterConfig = field(default_factory=CounterConfig)
+    # The hysteresis band is a fraction of the person's height, kept within these
+    # fractions of the frame height: near-camera people are huge but stop near lines.
+    band_min_frac: float = 0.004
+    band_max_frac: float = 0.03
+
+    def counter_config(self, frame_height: int) -> CounterConfig:
+        """Counter settings with the band bounds in this stream's pixels."""
+        return replace(
+            self.counter,
+            band_min=self.band_min_frac * frame_height,
+            band_max=self.band_max_frac * frame_height,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +76,18 @@ class CountingPipeline:
         self.config = config or PipelineConfig()
         self.detector = detector
         self.tracker = PersonTracker(fps, self.config.tracker)
-        width, height = frame_size
-        self.counters = [
-            LineCounter(Segment(line.line_id, *line.to_pixels(width, height)), self.config.counter)
-            for line in lines
-        ]
+        self.counters: list[LineCounter] = []
+        self.set_lines(lines, frame_size)
 
     def set_lines(self, lines: Sequence[CountingLine], frame_size: tuple[int, int]) -> None:
         """Swap counting lines (remote config); totals of lines kept by id carry over."""
         width, height = frame_size
+        counter_config = self.config.counter_config(height)
         old = {c.segment.line_id: c for c in self.counters}
         counters = []
         for line in lines:
-            counter = LineCounter(
-                Segment(line.line_id, *line.to_pixels(width, height)), self.config.counter
-            )
+            segment = Segment(line.line_id, *line.to_pixels(width, height))
+            counter = LineCounter(segment, counter_config)
             if line.line_id in old:
                 counter.in_count = old[line.line_id].in_count
                 counter.out_count = old[line.line_id].out_count

@@ -20,7 +20,7 @@ from metrica.vision.detections import Detections, FloatArray, IntArray
 class TrackerConfig:
     """ByteTrack settings; times in seconds."""
 
-    lost_track_s: float = 1.5
+    lost_track_s: float = 3.0
     activation_threshold: float = 0.45
     high_confidence_threshold: float = 0.45
     min_iou: float = 0.1

@@ -1,0 +1,156 @@
+"""Table-driven tests of the line counter on synthetic anchor-point paths."""
+
+from collections.abc import Sequence
+
+import pytest
+
+from metrica.domain.counting import CounterConfig, Crossing, LineCounter, Segment, TrackPoint
+
+# A horizontal segment y=100 from x=0 to x=200: moving down the image is "in".
+HORIZONTAL = Segment("L1", 0, 100, 200, 100)
+CONFIG = CounterConfig(band_ratio=0.1, band_min=2.0, band_max=20.0, cooldown_s=0.5)
+FPS = 10.0
+
+
+def run(
+    path: Sequence[tuple[float, float] | None],
+    *,
+    segment: Segment = HORIZONTAL,
+    config: CounterConfig = CONFIG,
+    size: float = 50.0,
+    track_id: int = 1,
+) -> list[Crossing]:
+    """Feed one track's positions, one per frame (None = not seen that frame)."""
+    counter = LineCounter(segment, config)
+    crossings = []
+    for frame, position in enumerate(path):
+        points = [] if position is None else [TrackPoint(track_id, *position, size)]
+        crossings += counter.update(frame, frame / FPS, points)
+    return crossings
+
+
+def directions(crossings: list[Crossing]) -> list[str]:
+    return [c.direction for c in crossings]
+
+
+def vertical_walk(x: float, ys: Sequence[float]) -> list[tuple[float, float] | None]:
+    return [(x, y) for y in ys]
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "expected"),
+    [
+        ("down is in", vertical_walk(100, range(60, 141, 10)), ["in"]),
+        ("up is out", vertical_walk(100, range(140, 59, -10)), ["out"]),
+        ("never reaches the line", vertical_walk(100, range(40, 95, 5)), []),
+        (
+            "jitter at the line never counts",
+            vertical_walk(100, [90, 99, 101, 98, 102, 99, 101, 98, 102, 97]),
+            [],
+        ),
+        (
+            "jitter after a real crossing adds nothing",
+            vertical_walk(100, [80, 90, 100, 110, 104, 98, 103, 99, 104, 112]),
+            ["in"],
+        ),
+        (
+            "cross and come back counts twice",
+            vertical_walk(100, [70, 85, 100, 115, 130, 130, 130, 130, 115, 100, 85, 70]),
+            ["in", "out"],
+        ),
+        ("left of the segment's start", vertical_walk(-10, range(60, 141, 10)), []),
+        ("right of the segment's end", vertical_walk(210, range(60, 141, 10)), []),
+        ("just inside the end", vertical_walk(199, range(60, 141, 10)), ["in"]),
+        (
+            "lost near the line and re-found past it",
+            [(100, 80), (100, 90), None, None, None, (100, 115), (100, 125)],
+            ["in"],
+        ),
+        (
+            "starts already past the line",
+            vertical_walk(100, range(110, 160, 10)),
+            [],
+        ),
+        (
+            "diagonal crossing within the segment",
+            [(20 + 10 * i, 60 + 10 * i) for i in range(9)],
+            ["in"],
+        ),
+        (
+            "diagonal path crossing the extension beyond the end",
+            [(170 + 10 * i, 60 + 10 * i) for i in range(9)],
+            [],
+        ),
+    ],
+)
+def test_crossing_rules(
+    name: str, path: list[tuple[float, float] | None], expected: list[str]
+) -> None:
+    assert directions(run(path)) == expected, name
+
+
+def test_direction_follows_the_segment_orientation() -> None:
+    rightward = [(x, 50.0) for x in range(20, 181, 20)]
+    down_the_image = Segment("V", 100, 0, 100, 100)  # P1 top, P2 bottom: left→right = out
+    up_the_image = Segment("V", 100, 100, 100, 0)  # the same segment, flipped
+    assert directions(run(rightward, segment=down_the_image)) == ["out"]
+    assert directions(run(rightward, segment=up_the_image)) == ["in"]
+
+
+def test_event_time_is_when_the_point_crossed_the_line_not_when_it_left_the_band() -> None:
+    # Crosses between frames 2 and 3, but only leaves the 20 px band at frame 6.
+    path = vertical_walk(100, [90, 95, 99, 101, 105, 110, 125])
+    config = CounterConfig(band_ratio=0.4, band_max=20.0)
+    [crossing] = run(path, config=config)
+    assert (crossing.frame, crossing.t_s) == (3, pytest.approx(0.3))
+
+
+def test_cooldown_ignores_a_quick_flip_back_from_box_jitter() -> None:
+    # Counted at frame 3; at frame 4 the box bottom jumps back past the band (occlusion).
+    path = vertical_walk(100, [80, 90, 95, 115, 80, 115, 120])
+    assert directions(run(path, config=CounterConfig(band_max=5, cooldown_s=1.0))) == ["in"]
+    assert directions(run(path, config=CounterConfig(band_max=5, cooldown_s=0.0))) == [
+        "in",
+        "out",
+        "in",
+    ]
+
+
+def test_band_is_capped_so_a_huge_person_stopping_past_the_line_counts() -> None:
+    path = vertical_walk(100, [80, 90, 96, 104, 108, 108, 108])  # stops 8 px past
+    huge = 400.0
+    assert run(path, size=huge, config=CounterConfig(band_ratio=0.25, band_max=6.0))
+    assert not run(path, size=huge, config=CounterConfig(band_ratio=0.25, band_max=1000.0))
+
+
+def test_tracks_are_counted_independently_and_totals_add_up() -> None:
+    counter = LineCounter(HORIZONTAL, CONFIG)
+    for frame, y in enumerate(range(60, 141, 10)):
+        counter.update(
+            frame,
+            frame / FPS,
+            [TrackPoint(1, 50, y, 50), TrackPoint(2, 150, 200 - y, 50)],
+        )
+    assert (counter.in_count, counter.out_count) == (1, 1)
+
+
+def test_state_of_dead_tracks_is_evicted() -> None:
+    counter = LineCounter(HORIZONTAL, CounterConfig(max_idle_s=2.0))
+    for track_id in range(100):
+        counter.update(track_id, track_id * 0.1, [TrackPoint(track_id, 50, 50, 50)])
+    # After 10 s of distinct one-frame tracks only the last 2 s of them are remembered.
+    assert counter.tracked <= 21
+    counter.update(1000, 100.0, [])
+    assert counter.tracked == 0
+
+
+def test_forget_drops_a_track() -> None:
+    counter = LineCounter(HORIZONTAL)
+    counter.update(0, 0.0, [TrackPoint(7, 50, 50, 50)])
+    counter.forget([7])
+    assert counter.tracked == 0
+
+
+def test_zero_length_segment_is_rejected() -> None:
+    with pytest.raises(ValueError, match="zero length"):
+        Segment("Z", 10, 10, 10, 10)
