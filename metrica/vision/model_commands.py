@@ -1,0 +1,56 @@
+"""`metrica models pull|list`: get detector weights onto an edge box."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(subparsers: Any) -> None:
+    from metrica.vision.model_store import MODELS
+
+    parser = subparsers.add_parser(
+        "models",
+        help="download and list detector models",
+        description="Models are looked up by --model PATH, then $METRICA_MODEL_DIR, then the "
+        "user cache (~/.cache/metrica/models).",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    pull = actions.add_parser("pull", help="download a model and verify its sha256")
+    pull.add_argument("name", choices=sorted(MODELS), help="model name")
+    pull.add_argument("--dest", type=Path, help="folder to save into (default: user cache)")
+    pull.add_argument("--url", help="download from this URL instead (mirror, air-gapped)")
+    pull.set_defaults(func=run_pull)
+    listing = actions.add_parser("list", help="known models and where they are")
+    listing.set_defaults(func=run_list)
+
+
+def run_pull(args: argparse.Namespace) -> int:
+    from metrica.vision.model_store import ModelError, pull_model
+
+    def progress(done: int, total: int | None) -> None:
+        size = f"/{total / 1e6:.1f}" if total else ""
+        print(f"\r{args.name}: {done / 1e6:.1f}{size} MB", end="", file=sys.stderr, flush=True)
+
+    try:
+        path = pull_model(args.name, dest_dir=args.dest, url=args.url, progress=progress)
+    except ModelError as exc:
+        print(f"\nmetrica models: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"\n{args.name}: sha256 verified, saved to {path}", file=sys.stderr)
+    print(path)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from metrica.vision.model_store import MODELS, ModelError, resolve_model
+
+    for name in sorted(MODELS):
+        try:
+            where = str(resolve_model(name))
+        except ModelError:
+            where = "not downloaded (metrica models pull " + name + ")"
+        print(f"{name}\t{where}")
+    return 0

@@ -1,0 +1,113 @@
+"""`metrica count` end to end, as a user runs it, on a real clip with ground truth."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from metrica.vision.scoring import Event, score_line
+from metrica.vision.truth import data_dir, load_truth
+from tests.vision.shared_data import YOLOX_NANO, video
+
+
+def metrica(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "metrica.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_count_on_a_real_clip_matches_the_hand_checked_truth(tmp_path: Path) -> None:
+    truth = load_truth(data_dir() / "truth" / "overhead_plaza.json")
+    events_path = tmp_path / "events.jsonl"
+    line_args = [arg for line in truth.lines for arg in ("--line", line.as_arg())]
+    done = metrica(
+        "count", str(truth.clip), "--model", str(YOLOX_NANO), *line_args,
+        "--events", str(events_path), "--json", "--quiet",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["frames"] == truth.frames == 341
+    events = [json.loads(line) for line in events_path.read_text().splitlines()]
+    assert events, "no crossings written"
+    assert set(events[0]) == {"line_id", "direction", "frame", "t_s", "track_id"}
+    for e in events:
+        assert e["t_s"] == pytest.approx(e["frame"] / truth.fps, abs=1e-3)
+    for line in truth.lines:
+        written = [e for e in events if e["line_id"] == line.line_id]
+        n_in = sum(e["direction"] == "in" for e in written)
+        assert summary["counts"][line.line_id] == {"in": n_in, "out": len(written) - n_in}
+    predicted = [Event(e["line_id"], e["direction"], e["frame"]) for e in events]
+    tolerance = round(0.5 * truth.fps)
+    scores = [score_line(ln.line_id, truth.crossings, predicted, tolerance) for ln in truth.lines]
+    tp = sum(s.tp for s in scores)
+    f1 = 2 * tp / (len(predicted) + len(truth.crossings))
+    # 55 hand-checked crossings; the baseline (supervision) scores 0.84 on this clip.
+    assert f1 >= 0.85, f"F1 {f1:.2f} against the truth"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--line", "L1=0,0.5,1"], "expected 4 comma-separated numbers"),
+        (["--line", "L1=0.5,0.5,0.5,0.5"], "zero length"),
+        (["--line", "L1=0,0.5,1,0.5", "--line", "L1=0,0.2,1,0.2"], "must be unique"),
+        (["--line", "L1=0,0.5,1,0.5", "--stride", "0"], "--stride"),
+    ],
+)
+def test_bad_lines_and_options_are_one_line_errors(args: list[str], message: str) -> None:
+    done = metrica("count", str(video("town_centre_short.mp4")), "--model", str(YOLOX_NANO), *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_video_corrupt_video_and_bad_model_are_one_line_errors(tmp_path: Path) -> None:
+    corrupt = tmp_path / "corrupt.mp4"
+    corrupt.write_bytes(video("town_centre_short.mp4").read_bytes()[:4000])
+    junk_model = tmp_path / "junk.onnx"
+    junk_model.write_bytes(b"\x08junk")
+    cases = [
+        (str(tmp_path / "missing.mp4"), str(YOLOX_NANO), "video not found"),
+        (str(corrupt), str(YOLOX_NANO), "cannot decode video"),
+        (str(video("town_centre_short.mp4")), str(junk_model), "model"),
+        (str(video("town_centre_short.mp4")), str(tmp_path / "none.onnx"), "model not found"),
+    ]
+    for source, model, message in cases:
+        done = metrica("count", source, "--model", model, "--line", "L1=0,0.5,1,0.5")
+        assert done.returncode == 2, source
+        assert message in done.stderr
+        assert "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()[-1]) < 300
+
+
+def test_missing_named_model_says_how_to_get_one(tmp_path: Path) -> None:
+    env_home = {"XDG_CACHE_HOME": str(tmp_path), "METRICA_MODEL_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "metrica.cli", "count", str(video("town_centre_short.mp4")),
+         "--line", "L1=0,0.5,1,0.5"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**__import__("os").environ, **env_home},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "metrica models pull yolox-nano" in done.stderr
+
+
+def test_annotated_video_has_every_frame(tmp_path: Path) -> None:
+    out = tmp_path / "annotated.mp4"
+    done = metrica(
+        "count", str(video("town_centre_short.mp4")), "--model", str(YOLOX_NANO),
+        "--line", "L1=0,0.6,1,0.6", "--annotate", str(out), "--quiet",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    import cv2
+
+    capture = cv2.VideoCapture(str(out))
+    frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    capture.release()
+    assert frames == 41

@@ -1,0 +1,84 @@
+"""Detector decoding, checked on a real frame of a shared clip with both model families."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from metrica.vision.detector import (
+    DetectorConfig,
+    DetectorError,
+    OnnxDetector,
+    letterbox,
+    yolox_grid,
+)
+from tests.vision.shared_data import YOLOV8N_INT8, YOLOX_NANO, video
+
+
+def plaza_frame(index: int = 125) -> npt.NDArray[np.uint8]:
+    capture = cv2.VideoCapture(str(video("overhead_plaza.mp4")))
+    capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+    ok, image = capture.read()
+    capture.release()
+    assert ok
+    return np.asarray(image, np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("model", "family"), [(YOLOX_NANO, "yolox"), (YOLOV8N_INT8, "ultralytics")]
+)
+def test_decodes_people_on_a_real_overhead_frame(model: Path, family: str) -> None:
+    detector = OnnxDetector(model, DetectorConfig(score_threshold=0.3))
+    assert detector.family == family
+    frame = plaza_frame()
+    found = detector.detect(frame)
+    # The plaza shows 20-30 walkers at this moment (SOURCES.md: 21 and 32 at t=5 s).
+    assert 15 <= len(found) <= 40
+    assert set(found.class_id.tolist()) == {0}
+    assert np.all(found.confidence >= 0.3)
+    height, width = frame.shape[:2]
+    x1, y1, x2, y2 = found.xyxy.T
+    assert np.all((x2 > x1) & (y2 > y1))
+    assert np.all((x1 > -20) & (y1 > -20) & (x2 < width + 20) & (y2 < height + 20))
+    # Seen from above, people are roughly 40-200 px tall in this 1280x720 clip.
+    assert 40 < float(np.median(y2 - y1)) < 200
+
+
+def test_both_families_agree_on_where_people_are() -> None:
+    frame = plaza_frame()
+    a = OnnxDetector(YOLOX_NANO, DetectorConfig(score_threshold=0.4)).detect(frame)
+    b = OnnxDetector(YOLOV8N_INT8, DetectorConfig(score_threshold=0.4)).detect(frame)
+    centres_a = (a.xyxy[:, :2] + a.xyxy[:, 2:]) / 2
+    centres_b = (b.xyxy[:, :2] + b.xyxy[:, 2:]) / 2
+    nearest = np.linalg.norm(centres_a[:, None] - centres_b[None], axis=2).min(axis=1)
+    # Most confident YOLOX people have a YOLOv8 box within 15 px: the letterbox maths agree.
+    assert np.mean(nearest < 15) > 0.8
+
+
+def test_class_filter_keeps_only_the_asked_classes() -> None:
+    detector = OnnxDetector(YOLOX_NANO, DetectorConfig(score_threshold=0.3, classes=(2,)))
+    assert len(detector.detect(plaza_frame())) < 3  # no cars on a pedestrian plaza
+
+
+def test_letterbox_maps_boxes_back_to_the_source() -> None:
+    image = np.zeros((720, 1280, 3), np.uint8)
+    for centred in (True, False):
+        canvas, box = letterbox(image, (416, 416), centred=centred)
+        assert canvas.shape == (416, 416, 3)
+        corner = np.array([[box.pad_x, box.pad_y, 416 - box.pad_x, 416 - box.pad_y]], np.float32)
+        if not centred:
+            corner[0, 2:] = [1280 * box.scale, 720 * box.scale]
+        assert box.to_source(corner)[0] == pytest.approx([0, 0, 1280, 720], abs=1.5)
+
+
+def test_yolox_grid_matches_the_model_output_length() -> None:
+    assert yolox_grid((416, 416)).shape == (52 * 52 + 26 * 26 + 13 * 13, 3) == (3549, 3)
+
+
+def test_unreadable_model_is_a_clear_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(DetectorError, match="cannot load model"):
+        OnnxDetector(junk)
