@@ -8,13 +8,9 @@ re-runs while tuning the tracker or counter take seconds.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import cv2
-import numpy as np
-import numpy.typing as npt
 
 from metrica.vision import detection_cache
 from metrica.vision.baseline import SupervisionBaseline
@@ -22,6 +18,7 @@ from metrica.vision.detections import Detections
 from metrica.vision.detector import DetectorConfig, OnnxDetector
 from metrica.vision.pipeline import CountingPipeline, PipelineConfig
 from metrica.vision.scoring import EMPTY_SCORE, Event, Score, score_line
+from metrica.vision.sources import open_source
 from metrica.vision.truth import TruthFile
 
 OURS = "metrica"
@@ -42,19 +39,6 @@ class ClipEvaluation:
         return sum(self.lines[system].values(), EMPTY_SCORE)
 
 
-def read_frames(clip: Path) -> Iterator[npt.NDArray[np.uint8]]:
-    """Every decoded frame of a video file, in order."""
-    capture = cv2.VideoCapture(str(clip))
-    try:
-        while True:
-            ok, image = capture.read()
-            if not ok:
-                return
-            yield np.asarray(image, dtype=np.uint8)
-    finally:
-        capture.release()
-
-
 def clip_detections(
     truth: TruthFile,
     detector: OnnxDetector,
@@ -73,10 +57,11 @@ def clip_detections(
     if cached is not None and cached.exists():
         return detection_cache.load(cached)
     per_frame = []
-    for index, image in enumerate(read_frames(truth.clip)):
-        per_frame.append(detector.detect(image))
-        if progress is not None and index % 50 == 0:
-            progress(truth.name, index, truth.frames)
+    with open_source(str(truth.clip)) as source:
+        for frame in source.frames():
+            per_frame.append(detector.detect(frame.image))
+            if progress is not None and frame.index % 50 == 0:
+                progress(truth.name, frame.index, truth.frames)
     if cached is not None:
         detection_cache.save(cached, per_frame)
     return per_frame
@@ -113,13 +98,8 @@ def evaluate_clip(
 
 
 def frame_size_of(clip: Path) -> tuple[int, int]:
-    capture = cv2.VideoCapture(str(clip))
-    try:
-        return int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(
-            capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
-        )
-    finally:
-        capture.release()
+    with open_source(str(clip)) as source:
+        return source.width, source.height
 
 
 def evaluate_all(

@@ -1,0 +1,74 @@
+"""Throughput of the whole pipeline on overhead_plaza.mp4 (1280x720), side by side with
+the decode-only ceiling and the supervision baseline, for a few configurations.
+
+    uv run python bench/speed.py [--quick] [--model PATH]
+
+Every figure is frames of video per wall-clock second, decode included. The LAST line is
+one JSON object with all figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from metrica.vision.baseline import SupervisionBaseline
+from metrica.vision.detector import DetectorConfig, OnnxDetector
+from metrica.vision.pipeline import CountingPipeline
+from metrica.vision.sources import Frame, open_source
+from metrica.vision.truth import data_dir, load_truth
+
+CLIP = "overhead_plaza"
+
+
+def measure(clip: Path, handle: Callable[[Frame], None], max_frames: int) -> float:
+    """Frames per second of decode + `handle` over the first `max_frames` frames."""
+    started = time.perf_counter()
+    frames = 0
+    with open_source(str(clip)) as source:
+        for frame in source.frames():
+            handle(frame)
+            frames += 1
+            if frames >= max_frames:
+                break
+    return frames / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="first 100 frames only")
+    parser.add_argument("--model", type=Path, default=data_dir() / "models" / "yolox_nano.onnx")
+    args = parser.parse_args()
+    truth = load_truth(data_dir() / "truth" / f"{CLIP}.json")
+    max_frames = 100 if args.quick else truth.frames
+    size = (1280, 720)
+    figures: dict[str, float] = {}
+    figures["decode_fps"] = measure(truth.clip, lambda f: None, max_frames)
+
+    base_detector = OnnxDetector(args.model, DetectorConfig(score_threshold=0.1))
+    baseline = SupervisionBaseline(truth.lines, frame_size=size, fps=truth.fps)
+    figures["baseline_fps"] = measure(
+        truth.clip,
+        lambda f: baseline.process_detections(f.index, base_detector.detect(f.image)),
+        max_frames,
+    )
+    configs = [("default", {}, 1), ("threads1", {"threads": 1}, 1), ("stride2", {}, 2)]
+    for name, detector_kwargs, stride in configs:
+        detector = OnnxDetector(args.model, DetectorConfig(score_threshold=0.1, **detector_kwargs))
+        pipeline = CountingPipeline(truth.lines, frame_size=size, fps=truth.fps, detector=detector)
+
+        def handle(frame: Frame, p: CountingPipeline = pipeline, s: int = stride) -> None:
+            if frame.index % s == 0:
+                p.process(frame.index, frame.t_s, frame.image)
+
+        figures[f"metrica_{name}_fps"] = measure(truth.clip, handle, max_frames)
+    for key, value in figures.items():
+        print(f"{key:>24}: {value:7.1f}")
+    print(json.dumps({k: round(v, 1) for k, v in figures.items()} | {"frames": max_frames}))
+
+
+if __name__ == "__main__":
+    main()
