@@ -6,11 +6,11 @@ import uuid
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
-from pydantic import BaseModel, EmailStr
+from pydantic import BaseModel
 from sqlalchemy import delete
 
 from metrica.server.auth import service as auth
-from metrica.server.auth.schemas import UserPublic
+from metrica.server.auth.schemas import EmailStr, UserPublic
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera, CameraSnapshot
 from metrica.server.cameras.schemas import (

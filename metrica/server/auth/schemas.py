@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["superadmin", "owner"]
+# Deliberately loose (local domains like `metrica.local` are fine on a private install).
+EmailStr = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 
 
 class Login(BaseModel):
