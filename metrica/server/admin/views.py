@@ -207,7 +207,7 @@ async def replace_lines(
     camera = await _camera(session, camera_id)
     ids = [spec.line_id for spec in body]
     if len(set(ids)) != len(ids):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "line_id values must be unique")
+        raise HTTPException(422, "line_id values must be unique")
     await cameras.replace_lines(session=session, camera=camera, specs=body)
     await session.commit()
     state.worker_keys.clear()

@@ -39,7 +39,7 @@ async def ingest_events(
         raise HTTPException(status.HTTP_403_FORBIDDEN, problems.foreign_camera)
     if problems.errors:
         EVENTS_REJECTED.labels(reason="invalid").inc(len(batch.events))
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, problems.errors)
+        raise HTTPException(422, problems.errors)
     result = await service.store_batch(session=session, camera=camera, batch=batch, now=now)
     await session.commit()
     EVENTS_INGESTED.inc(result.accepted)

@@ -1,0 +1,188 @@
+"""Worker ingest: atomic, idempotent (also concurrently), scoped to the key's camera."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select
+
+from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.state import AppState
+from tests.server.factories import crossing, make_camera, make_store
+
+
+async def _count_events(state: AppState) -> int:
+    async with state.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(EventRow)) or 0)
+
+
+async def _rollup_in(state: AppState) -> int:
+    async with state.sessions() as session:
+        return int(await session.scalar(select(func.sum(HourlyCount.in_count))) or 0)
+
+
+async def test_batch_is_stored_and_rolled_up(client: httpx.AsyncClient, state: AppState) -> None:
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    now = datetime.now(UTC)
+    events = [crossing(camera, "in", now - timedelta(minutes=i)) for i in range(5)]
+    events.append(crossing(camera, "out", now))
+    r = await client.post("/events", json={"events": events}, headers={"X-Worker-Key": key})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"accepted": 6, "duplicates": 0}
+    assert await _count_events(state) == 6
+    assert await _rollup_in(state) == 5
+
+
+async def test_same_batch_twice_counts_once(client: httpx.AsyncClient, state: AppState) -> None:
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    now = datetime.now(UTC)
+    batch = {"events": [crossing(camera, "in", now - timedelta(seconds=i)) for i in range(20)]}
+    headers = {"X-Worker-Key": key}
+    first = await client.post("/events", json=batch, headers=headers)
+    second = await client.post("/events", json=batch, headers=headers)
+    assert first.json() == {"accepted": 20, "duplicates": 0}
+    assert second.json() == {"accepted": 0, "duplicates": 20}
+    assert await _rollup_in(state) == 20
+
+
+async def test_concurrent_identical_batches_count_once(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    now = datetime.now(UTC)
+    batch = {"events": [crossing(camera, "in", now - timedelta(seconds=i)) for i in range(200)]}
+    headers = {"X-Worker-Key": key}
+    responses = await asyncio.gather(
+        *(client.post("/events", json=batch, headers=headers) for _ in range(4))
+    )
+    assert [r.status_code for r in responses] == [200] * 4
+    assert sum(r.json()["accepted"] for r in responses) == 200
+    assert sum(r.json()["duplicates"] for r in responses) == 600
+    assert await _count_events(state) == 200
+    assert await _rollup_in(state) == 200
+
+
+async def test_one_bad_event_rejects_whole_batch(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    now = datetime.now(UTC)
+    events = [crossing(camera, "in", now) for _ in range(5)]
+    events[3]["direction"] = "sideways"
+    r = await client.post("/events", json={"events": events}, headers={"X-Worker-Key": key})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "events", 3, "direction"]
+    assert await _count_events(state) == 0
+
+
+async def test_unknown_line_and_future_time_name_index_and_field(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    now = datetime.now(UTC)
+    events = [
+        crossing(camera, "in", now),
+        crossing(camera, "in", now, line="window"),
+        crossing(camera, "in", now + timedelta(minutes=10)),
+    ]
+    r = await client.post("/events", json={"events": events}, headers={"X-Worker-Key": key})
+    assert r.status_code == 422
+    locs = [e["loc"] for e in r.json()["detail"]]
+    assert ["body", "events", 1, "line_id"] in locs
+    assert ["body", "events", 2, "occurred_at"] in locs
+    assert await _count_events(state) == 0
+
+
+async def test_bad_inputs_are_422(client: httpx.AsyncClient, state: AppState) -> None:
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    headers = {"X-Worker-Key": key}
+    now = datetime.now(UTC)
+    oversized = {"events": [crossing(camera, "in", now) for _ in range(1001)]}
+    r = await client.post("/events", json=oversized, headers=headers)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "events"]
+    bad_uuid = crossing(camera, "in", now)
+    bad_uuid["event_id"] = "not-a-uuid"
+    r = await client.post("/events", json={"events": [bad_uuid]}, headers=headers)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "events", 0, "event_id"]
+    naive = crossing(camera, "in", now)
+    naive["occurred_at"] = "2025-01-01T10:00:00"
+    r = await client.post("/events", json={"events": [naive]}, headers=headers)
+    assert r.status_code == 422
+    assert await _count_events(state) == 0
+
+
+async def test_key_writes_only_its_own_camera(client: httpx.AsyncClient, state: AppState) -> None:
+    store = await make_store(state)
+    camera_a, key_a = await make_camera(state, store, name="A")
+    camera_b, _ = await make_camera(state, store, name="B")
+    now = datetime.now(UTC)
+    r = await client.post(
+        "/events",
+        json={"events": [crossing(camera_a, "in", now), crossing(camera_b, "in", now)]},
+        headers={"X-Worker-Key": key_a},
+    )
+    assert r.status_code == 403
+    assert "events[1]" in r.json()["detail"]
+    beat = {"fps": 10, "frames_processed": 1, "uptime_s": 1, "version": "t"}
+    r = await client.post(
+        f"/cameras/{camera_b.id}/heartbeat", json=beat, headers={"X-Worker-Key": key_a}
+    )
+    assert r.status_code == 403
+    r = await client.get(f"/cameras/{camera_b.id}/config", headers={"X-Worker-Key": key_a})
+    assert r.status_code == 403
+    assert await _count_events(state) == 0
+
+
+async def test_missing_rotated_and_revoked_keys(client: httpx.AsyncClient, state: AppState) -> None:
+    from tests.server.factories import bearer, make_user
+
+    admin = await make_user(state, "root@example.com", role="superadmin")
+    store = await make_store(state)
+    camera, old_key = await make_camera(state, store)
+    batch = {"events": [crossing(camera, "in", datetime.now(UTC))]}
+    assert (await client.post("/events", json=batch)).status_code == 401
+    bad = await client.post("/events", json=batch, headers={"X-Worker-Key": "mk_nope"})
+    assert bad.status_code == 401
+    assert (await client.post("/events", json=batch, headers={"X-Worker-Key": old_key})).is_success
+    rotated = await client.post(f"/admin/cameras/{camera.id}/key", headers=bearer(state, admin))
+    assert rotated.status_code == 201
+    new_key = rotated.json()["key"]
+    assert new_key != old_key
+    r = await client.post("/events", json=batch, headers={"X-Worker-Key": old_key})
+    assert r.status_code == 401
+    r = await client.post("/events", json=batch, headers={"X-Worker-Key": new_key})
+    assert r.json() == {"accepted": 0, "duplicates": 1}
+    revoked = await client.delete(f"/admin/cameras/{camera.id}/key", headers=bearer(state, admin))
+    assert revoked.status_code == 204
+    r = await client.post("/events", json=batch, headers={"X-Worker-Key": new_key})
+    assert r.status_code == 401
+
+
+async def test_late_event_lands_in_its_local_hour(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    store = await make_store(state, timezone="Asia/Kolkata")
+    camera, key = await make_camera(state, store)
+    late = datetime(2025, 1, 15, 4, 45, tzinfo=UTC)  # 10:15 IST -> bucket starts 04:30 UTC
+    r = await client.post(
+        "/events",
+        json={"events": [crossing(camera, "in", late, event_id=uuid.uuid4())]},
+        headers={"X-Worker-Key": key},
+    )
+    assert r.json()["accepted"] == 1
+    async with state.sessions() as session:
+        bucket = await session.scalar(select(HourlyCount.bucket_start))
+        remaining = await session.scalar(select(HourlyCount.in_remaining_s))
+    assert bucket == datetime(2025, 1, 15, 4, 30, tzinfo=UTC)
+    assert remaining == 45 * 60
