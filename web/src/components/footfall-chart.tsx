@@ -1,0 +1,50 @@
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
+import type { SeriesPointPublic } from "@/client/types.gen";
+
+/** IN and OUT per hour (day) or per day (week, month). */
+export function FootfallChart({ series, caption }: { series: SeriesPointPublic[]; caption: string }) {
+  const data = series.map((p) => ({ label: p.label, IN: p.footfall_in, OUT: p.footfall_out }));
+  return (
+    <figure aria-label={caption} className="h-64 w-full sm:h-72">
+      <ResponsiveContainer width="100%" height="100%">
+        <BarChart data={data} margin={{ top: 8, right: 4, left: -16, bottom: 0 }} barGap={1}>
+          <CartesianGrid vertical={false} stroke="var(--color-border)" />
+          <XAxis
+            dataKey="label"
+            tickLine={false}
+            axisLine={false}
+            fontSize={11}
+            interval="preserveStartEnd"
+            minTickGap={8}
+            stroke="var(--color-muted-foreground)"
+          />
+          <YAxis
+            allowDecimals={false}
+            tickLine={false}
+            axisLine={false}
+            fontSize={11}
+            width={44}
+            stroke="var(--color-muted-foreground)"
+          />
+          <Tooltip
+            cursor={{ fill: "var(--color-muted)" }}
+            contentStyle={{ borderRadius: 8, fontSize: 12, borderColor: "var(--color-border)" }}
+          />
+          <Legend iconType="square" wrapperStyle={{ fontSize: 12 }} />
+          <Bar dataKey="IN" fill="var(--color-chart-in)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+          <Bar dataKey="OUT" fill="var(--color-chart-out)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+      <figcaption className="sr-only">{caption}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,93 @@
+import { Link, Navigate, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
+import { BarChart3, LogOut } from "lucide-react";
+import { Spinner, ErrorNote } from "@/components/states";
+import { Button } from "@/components/ui/button";
+import { useMe, useSignOut } from "@/lib/auth";
+import { cn } from "@/lib/utils";
+
+const navLink =
+  "rounded-md px-2.5 py-1.5 text-sm font-medium text-muted-foreground hover:bg-accent hover:text-foreground focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring";
+const navActive = "bg-accent text-foreground";
+
+/** Everything behind sign-in: the header and the page. */
+export function AuthedLayout() {
+  const me = useMe();
+  const location = useLocation();
+  const signOut = useSignOut();
+  const navigate = useNavigate();
+
+  if (me.isPending) return <div className="mx-auto max-w-6xl px-4"><Spinner /></div>;
+  if (me.isError) return <div className="mx-auto max-w-6xl p-4"><ErrorNote error={me.error} /></div>;
+  if (!me.data) {
+    return <Navigate to="/login" search={{ redirect: location.href }} replace />;
+  }
+  const user = me.data;
+
+  return (
+    <div className="min-h-screen">
+      <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-4">
+          <Link to="/" className="mr-2 flex items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+            <BarChart3 className="size-5 text-primary" aria-hidden />
+            <span>Metrica</span>
+          </Link>
+          <nav aria-label="Main" className="flex items-center gap-1">
+            <Link to="/" className={navLink} activeProps={{ className: navActive }} activeOptions={{ exact: true }}>
+              Stores
+            </Link>
+            {user.role === "superadmin" && (
+              <Link to="/admin" className={navLink} activeProps={{ className: navActive }}>
+                Admin
+              </Link>
+            )}
+          </nav>
+          <div className="ml-auto flex items-center gap-2">
+            <span className="hidden text-sm text-muted-foreground sm:inline" data-testid="user-email">
+              {user.email}
+            </span>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={async () => {
+                await signOut();
+                await navigate({ to: "/login" });
+              }}
+            >
+              <LogOut aria-hidden />
+              Sign out
+            </Button>
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-5 sm:py-8">
+        <Outlet />
+      </main>
+    </div>
+  );
+}
+
+/** /admin/*: superadmins only (the API answers 403 to anyone else anyway). */
+export function AdminLayout() {
+  const me = useMe();
+  if (me.data?.role !== "superadmin") {
+    return (
+      <div className="py-16 text-center">
+        <h1 className="text-xl font-bold">Admins only</h1>
+        <p className="mt-2 text-sm text-muted-foreground">Your account cannot manage stores or cameras.</p>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <nav aria-label="Admin" className="mb-5 flex gap-1 border-b pb-2">
+        <Link to="/admin/stores" className={cn(navLink)} activeProps={{ className: navActive }}>
+          Stores
+        </Link>
+        <Link to="/admin/cameras" className={cn(navLink)} activeProps={{ className: navActive }}>
+          Camera health
+        </Link>
+      </nav>
+      <Outlet />
+    </div>
+  );
+}

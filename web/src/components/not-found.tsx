@@ -1,0 +1,17 @@
+import { Link } from "@tanstack/react-router";
+import { buttonVariants } from "@/components/ui/button";
+
+export function NotFound({ what = "page" }: { what?: string }) {
+  return (
+    <div className="mx-auto max-w-md py-16 text-center" data-testid="not-found">
+      <p className="text-sm font-semibold text-primary">404</p>
+      <h1 className="mt-2 text-2xl font-bold">Not found</h1>
+      <p className="mt-2 text-sm text-muted-foreground">
+        This {what} does not exist, or you do not have access to it.
+      </p>
+      <Link to="/" className={buttonVariants({ variant: "outline", className: "mt-6" })}>
+        Back to your stores
+      </Link>
+    </div>
+  );
+}

@@ -1,0 +1,160 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useParams } from "@tanstack/react-router";
+import { KeyRound } from "lucide-react";
+import { useState } from "react";
+import {
+  adminGetCamera,
+  adminGetStore,
+  adminIssueKey,
+  adminListLines,
+  adminReplaceLines,
+  adminRevokeKey,
+} from "@/client/sdk.gen";
+import type { LineSpec, WorkerKey } from "@/client/types.gen";
+import { StatusBadge } from "@/components/camera-status";
+import { KeyDialog } from "@/components/key-dialog";
+import { LineEditor } from "@/components/line-editor";
+import { NotFound } from "@/components/not-found";
+import { ErrorNote, Spinner } from "@/components/states";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { API_URL, isNotFound, unwrap } from "@/lib/api";
+import { dateTimeInZone, tzLabel } from "@/lib/format";
+
+export function AdminCameraPage() {
+  const { cameraId } = useParams({ from: "/authed/admin/cameras/$cameraId" });
+  const queryClient = useQueryClient();
+  const camera = useQuery({
+    queryKey: ["admin", "camera", cameraId],
+    queryFn: () => unwrap(adminGetCamera({ path: { camera_id: cameraId } })),
+    refetchInterval: 15_000,
+  });
+  const store = useQuery({
+    queryKey: ["admin", "store", camera.data?.store_id],
+    queryFn: () => unwrap(adminGetStore({ path: { store_id: camera.data!.store_id } })),
+    enabled: !!camera.data,
+  });
+  const lines = useQuery({
+    queryKey: ["admin", "lines", cameraId],
+    queryFn: () => unwrap(adminListLines({ path: { camera_id: cameraId } })),
+  });
+  const [issued, setIssued] = useState<WorkerKey | null>(null);
+  const refreshCamera = () => queryClient.invalidateQueries({ queryKey: ["admin", "camera", cameraId] });
+  const issue = useMutation({
+    mutationFn: () => unwrap(adminIssueKey({ path: { camera_id: cameraId } })),
+    onSuccess: async (key) => {
+      setIssued(key);
+      await refreshCamera();
+    },
+  });
+  const revoke = useMutation({
+    mutationFn: () => unwrap(adminRevokeKey({ path: { camera_id: cameraId } })),
+    onSuccess: refreshCamera,
+  });
+  const save = useMutation({
+    mutationFn: (body: LineSpec[]) => unwrap(adminReplaceLines({ path: { camera_id: cameraId }, body })),
+    onSuccess: (saved) => queryClient.setQueryData(["admin", "lines", cameraId], saved),
+  });
+
+  if (camera.isPending) return <Spinner />;
+  if (isNotFound(camera.error)) return <NotFound what="camera" />;
+  if (camera.isError) return <ErrorNote error={camera.error} />;
+  const c = camera.data;
+  const tz = store.data?.timezone ?? "UTC";
+  const snapshotUrl = `${API_URL}/admin/cameras/${cameraId}/snapshot?t=${encodeURIComponent(c.last_snapshot_at ?? "none")}`;
+
+  return (
+    <div className="flex flex-col gap-5">
+      <div>
+        <p className="text-sm text-muted-foreground">
+          <Link to="/admin/stores" className="hover:underline">Stores</Link> /{" "}
+          {store.data && (
+            <Link to="/admin/stores/$storeId" params={{ storeId: store.data.id }} className="hover:underline">
+              {store.data.name}
+            </Link>
+          )}{" "}
+          /
+        </p>
+        <div className="flex items-center gap-3">
+          <h1 className="text-2xl font-bold">{c.name}</h1>
+          <StatusBadge status={c.status} />
+        </div>
+      </div>
+      <div className="grid gap-5 lg:grid-cols-[1fr_20rem]">
+        <Card className="order-2 lg:order-1">
+          <CardHeader>
+            <CardTitle>Counting line</CardTitle>
+            <CardDescription>
+              Drag on the picture to draw a line, or drag its end points. People crossing towards the
+              arrow count as IN.
+            </CardDescription>
+          </CardHeader>
+          <CardContent>
+            {lines.isPending ? (
+              <Spinner />
+            ) : lines.isError ? (
+              <ErrorNote error={lines.error} />
+            ) : (
+              <LineEditor
+                key={JSON.stringify(lines.data)}
+                initial={lines.data}
+                snapshotUrl={c.last_snapshot_at ? snapshotUrl : null}
+                crossOrigin={API_URL ? "use-credentials" : undefined}
+                onSave={(body) => save.mutateAsync(body)}
+              />
+            )}
+          </CardContent>
+        </Card>
+        <div className="order-1 flex flex-col gap-5 lg:order-2">
+          <Card>
+            <CardHeader>
+              <CardTitle>Health</CardTitle>
+              <CardDescription>{tzLabel(tz)}</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+                <dt className="text-muted-foreground">Heartbeat</dt>
+                <dd>{c.last_heartbeat_at ? dateTimeInZone(c.last_heartbeat_at, tz) : "never"}</dd>
+                <dt className="text-muted-foreground">Last event</dt>
+                <dd>{c.last_event_at ? dateTimeInZone(c.last_event_at, tz) : "never"}</dd>
+                <dt className="text-muted-foreground">fps</dt>
+                <dd>{c.fps == null ? "—" : c.fps.toFixed(1)}</dd>
+                <dt className="text-muted-foreground">Snapshot</dt>
+                <dd>{c.last_snapshot_at ? dateTimeInZone(c.last_snapshot_at, tz) : "none yet"}</dd>
+              </dl>
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Worker key</CardTitle>
+              <CardDescription>
+                {c.has_key
+                  ? "A key is issued. Rotating replaces it: the old key stops working."
+                  : "No key: the worker cannot send events yet."}
+              </CardDescription>
+            </CardHeader>
+            <CardContent className="flex flex-wrap gap-2">
+              <Button onClick={() => issue.mutate()} disabled={issue.isPending}>
+                <KeyRound aria-hidden />
+                {c.has_key ? "Rotate key" : "Issue key"}
+              </Button>
+              {c.has_key && (
+                <Button
+                  variant="outline"
+                  onClick={() => {
+                    if (window.confirm("Revoke this camera's key? Its worker stops sending at once.")) revoke.mutate();
+                  }}
+                  disabled={revoke.isPending}
+                >
+                  Revoke
+                </Button>
+              )}
+              <ErrorNote error={issue.error ?? revoke.error} className="w-full" />
+            </CardContent>
+          </Card>
+        </div>
+      </div>
+      <KeyDialog issued={issued} onClose={() => setIssued(null)} />
+    </div>
+  );
+}

@@ -1,0 +1,343 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
+import { CalendarDays, Camera, ChevronLeft, ChevronRight, Download, Users } from "lucide-react";
+import { getDashboard, getLive } from "@/client/sdk.gen";
+import type { DashboardPublic, LivePublic, StorePublic } from "@/client/types.gen";
+import { FootfallChart } from "@/components/footfall-chart";
+import { Heatmap } from "@/components/heatmap";
+import { NotFound } from "@/components/not-found";
+import { EmptyState, ErrorNote, Spinner } from "@/components/states";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Input } from "@/components/ui/input";
+import { Segmented } from "@/components/ui/tabs";
+import { isNotFound, unwrap } from "@/lib/api";
+import { csvFilename, downloadCsv, seriesCsv } from "@/lib/csv";
+import {
+  dateInZone,
+  formatDwell,
+  formatPct,
+  freshness,
+  hourRange,
+  number,
+  type Period,
+  periodTitle,
+  previousLabel,
+  shiftDate,
+  timeInZone,
+  tzLabel,
+} from "@/lib/format";
+import { cn } from "@/lib/utils";
+import { useStores } from "@/pages/stores";
+
+export const LIVE_REFRESH_MS = 5_000;
+
+export function StorePage() {
+  const { storeId } = useParams({ from: "/authed/stores/$storeId" });
+  const stores = useStores();
+  const store = stores.data?.data.find((s) => s.id === storeId);
+
+  const live = useQuery({
+    queryKey: ["live", storeId],
+    queryFn: () => unwrap(getLive({ path: { store_id: storeId } })),
+    refetchInterval: LIVE_REFRESH_MS,
+    refetchIntervalInBackground: false,
+  });
+
+  if (stores.isPending) return <Spinner />;
+  if (stores.isError) return <ErrorNote error={stores.error} />;
+  if (!store || isNotFound(live.error)) return <NotFound what="store" />;
+
+  return (
+    <div className="flex flex-col gap-5">
+      <div>
+        <h1 className="text-2xl font-bold" data-testid="store-name">{store.name}</h1>
+        <p className="mt-0.5 text-sm text-muted-foreground">
+          All times in <span data-testid="tz-label">{tzLabel(store.timezone)}</span>
+        </p>
+      </div>
+      <LiveSection live={live.data} error={live.error} timezone={store.timezone} />
+      {live.data && live.data.cameras.length === 0 ? (
+        <EmptyState title="No cameras yet" icon={<Camera />} testId="no-cameras">
+          This store has no counting camera. Once your administrator connects one, live occupancy
+          and footfall appear here.
+        </EmptyState>
+      ) : (
+        <PeriodSection store={store} />
+      )}
+    </div>
+  );
+}
+
+function LiveSection({ live, error, timezone }: { live?: LivePublic; error: unknown; timezone: string }) {
+  return (
+    <section aria-labelledby="live-title" className="grid gap-3 sm:grid-cols-3">
+      <h2 id="live-title" className="sr-only">Live</h2>
+      <Card className="sm:col-span-1">
+        <CardHeader>
+          <CardTitle className="flex items-center gap-2">
+            <span className="relative flex size-2">
+              <span className="absolute inline-flex size-full animate-ping rounded-full bg-success opacity-60" />
+              <span className="relative inline-flex size-2 rounded-full bg-success" />
+            </span>
+            In the store now
+          </CardTitle>
+          <CardDescription>
+            {live ? <>Updated {timeInZone(live.as_of, timezone)}, refreshes every 5 s</> : "Live occupancy"}
+          </CardDescription>
+        </CardHeader>
+        <CardContent>
+          {error && !live ? (
+            <ErrorNote error={error} />
+          ) : (
+            <p className="text-4xl font-bold tabular-nums" data-testid="occupancy" aria-live="polite">
+              {live ? number.format(live.occupancy) : "–"}
+            </p>
+          )}
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Today</CardTitle>
+          <CardDescription>Since midnight, {tzLabel(timezone)}</CardDescription>
+        </CardHeader>
+        <CardContent className="flex gap-6">
+          <div>
+            <p className="text-xs text-muted-foreground">IN</p>
+            <p className="text-2xl font-bold tabular-nums" data-testid="in-today">
+              {live ? number.format(live.in_today) : "–"}
+            </p>
+          </div>
+          <div>
+            <p className="text-xs text-muted-foreground">OUT</p>
+            <p className="text-2xl font-bold tabular-nums" data-testid="out-today">
+              {live ? number.format(live.out_today) : "–"}
+            </p>
+          </div>
+        </CardContent>
+      </Card>
+      <Card>
+        <CardHeader>
+          <CardTitle>Cameras</CardTitle>
+          <CardDescription>Counting status</CardDescription>
+        </CardHeader>
+        <CardContent>
+          {!live ? (
+            <p className="text-sm text-muted-foreground">–</p>
+          ) : live.cameras.length === 0 ? (
+            <p className="text-sm text-muted-foreground">No cameras yet</p>
+          ) : (
+            <ul className="flex flex-col gap-1.5" data-testid="camera-freshness">
+              {live.cameras.map((c) => (
+                <li key={c.id} className="flex items-center justify-between gap-2 text-sm">
+                  <span className="truncate">{c.name}</span>
+                  <Badge variant={c.status}>{freshness(c, timezone)}</Badge>
+                </li>
+              ))}
+            </ul>
+          )}
+        </CardContent>
+      </Card>
+    </section>
+  );
+}
+
+function PeriodSection({ store }: { store: StorePublic }) {
+  const search = useSearch({ from: "/authed/stores/$storeId" });
+  const navigate = useNavigate({ from: "/stores/$storeId" });
+  const period: Period = search.period ?? "day";
+  const today = dateInZone(new Date(), store.timezone);
+  const date = search.date ?? today;
+
+  const dash = useQuery({
+    queryKey: ["dashboard", store.id, period, date],
+    queryFn: () =>
+      unwrap(getDashboard({ path: { store_id: store.id }, query: { period, date } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: date === today ? 60_000 : false,
+  });
+
+  const go = (next: { period?: Period; date?: string }) =>
+    void navigate({ search: (prev) => ({ ...prev, ...next }), replace: true });
+
+  return (
+    <section aria-labelledby="period-title" className="flex flex-col gap-4">
+      <div className="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
+        <div>
+          <h2 id="period-title" className="text-lg font-semibold" data-testid="period-title">
+            {dash.data ? periodTitle(period, dash.data.start, dash.data.end) : " "}
+          </h2>
+          <p className="text-xs text-muted-foreground">{tzLabel(store.timezone)}</p>
+        </div>
+        <div className="flex flex-wrap items-center gap-2">
+          <Segmented
+            label="Period"
+            value={period}
+            onChange={(p) => go({ period: p })}
+            options={[
+              { value: "day", label: "Day" },
+              { value: "week", label: "Week" },
+              { value: "month", label: "Month" },
+            ]}
+          />
+          <div className="flex items-center gap-1">
+            <Button variant="outline" size="icon" aria-label={`Previous ${period}`} onClick={() => go({ date: shiftDate(date, period, -1) })}>
+              <ChevronLeft />
+            </Button>
+            <label className="sr-only" htmlFor="period-date">Date in the period</label>
+            <div className="relative">
+              <CalendarDays className="pointer-events-none absolute left-2 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden />
+              <Input
+                id="period-date"
+                type="date"
+                className="w-[10.5rem] pl-8"
+                value={date}
+                max={today}
+                onChange={(e) => e.target.value && go({ date: e.target.value })}
+              />
+            </div>
+            <Button
+              variant="outline"
+              size="icon"
+              aria-label={`Next ${period}`}
+              disabled={shiftDate(date, period, 1) > today && date >= today}
+              onClick={() => go({ date: shiftDate(date, period, 1) })}
+            >
+              <ChevronRight />
+            </Button>
+          </div>
+          {date !== today && (
+            <Button variant="ghost" size="sm" onClick={() => go({ date: undefined })}>
+              Today
+            </Button>
+          )}
+          <Button
+            variant="outline"
+            size="sm"
+            disabled={!dash.data}
+            onClick={() =>
+              dash.data &&
+              downloadCsv(
+                csvFilename(store.name, period, date),
+                seriesCsv(dash.data.series, store.timezone),
+              )
+            }
+          >
+            <Download aria-hidden />
+            Export CSV
+          </Button>
+        </div>
+      </div>
+      {dash.isPending ? (
+        <Spinner />
+      ) : dash.isError ? (
+        <ErrorNote error={dash.error} />
+      ) : (
+        <PeriodBody dash={dash.data} period={period} fetching={dash.isFetching} />
+      )}
+    </section>
+  );
+}
+
+export function PeriodBody({
+  dash,
+  period,
+  fetching = false,
+}: {
+  dash: DashboardPublic;
+  period: Period;
+  fetching?: boolean;
+}) {
+  const noData =
+    dash.footfall_in === 0 && dash.footfall_out === 0 && dash.series.every((p) => !p.footfall_in && !p.footfall_out);
+  const change = dash.change_pct;
+  return (
+    <div className={cn("flex flex-col gap-4 transition-opacity", fetching && "opacity-70")}>
+      <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+        <Kpi title="Footfall (IN)" testId="footfall-in" value={number.format(dash.footfall_in)}>
+          {change === null ? (
+            <>No data for {previousLabel(period)}</>
+          ) : (
+            <>
+              <span
+                data-testid="change-pct"
+                className={cn("font-semibold", change > 0 ? "text-success" : change < 0 ? "text-destructive" : "")}
+              >
+                {formatPct(change)}
+              </span>{" "}
+              vs {previousLabel(period)} ({number.format(dash.previous.footfall_in)})
+            </>
+          )}
+        </Kpi>
+        <Kpi title="OUT" testId="footfall-out" value={number.format(dash.footfall_out)}>
+          People leaving
+        </Kpi>
+        <Kpi
+          title="Peak hour"
+          testId="peak-hour"
+          value={dash.peak_hour ? hourRange(dash.peak_hour.hour) : "—"}
+        >
+          {dash.peak_hour ? <>{number.format(dash.peak_hour.footfall_in)} in{period !== "day" && " (all days)"}</> : "No visits yet"}
+        </Kpi>
+        <Kpi title="Average visit" testId="dwell" value={formatDwell(dash.average_dwell_s)}>
+          Time spent in the store
+        </Kpi>
+      </div>
+      {noData ? (
+        <EmptyState title="No data yet" icon={<Users />} testId="no-data">
+          Nobody has been counted in this {period}. Counts appear as soon as a camera reports people
+          crossing its line.
+        </EmptyState>
+      ) : (
+        <>
+          <Card>
+            <CardHeader>
+              <CardTitle>{period === "day" ? "People per hour" : "People per day"}</CardTitle>
+              <CardDescription>IN and OUT, {tzLabel(dash.timezone)}</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <FootfallChart
+                series={dash.series}
+                caption={`People in and out per ${period === "day" ? "hour" : "day"}`}
+              />
+            </CardContent>
+          </Card>
+          <Card>
+            <CardHeader>
+              <CardTitle>Busy times</CardTitle>
+              <CardDescription>People in by weekday and hour, {tzLabel(dash.timezone)}</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <Heatmap cells={dash.heatmap} timezone={dash.timezone} />
+            </CardContent>
+          </Card>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Kpi({
+  title,
+  value,
+  children,
+  testId,
+}: {
+  title: string;
+  value: string;
+  children?: React.ReactNode;
+  testId: string;
+}) {
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-xs font-medium text-muted-foreground">{title}</CardTitle>
+      </CardHeader>
+      <CardContent>
+        <p className="text-2xl font-bold tabular-nums" data-testid={testId}>{value}</p>
+        <p className="mt-1 text-xs text-muted-foreground">{children}</p>
+      </CardContent>
+    </Card>
+  );
+}

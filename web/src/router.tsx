@@ -1,0 +1,133 @@
+import type { QueryClient } from "@tanstack/react-query";
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  Navigate,
+  Outlet,
+} from "@tanstack/react-router";
+import { AdminLayout, AuthedLayout } from "@/components/layout";
+import { NotFound } from "@/components/not-found";
+import { AdminCameraPage } from "@/pages/admin-camera";
+import { AdminCamerasPage } from "@/pages/admin-cameras";
+import { AdminStorePage } from "@/pages/admin-store";
+import { AdminStoresPage } from "@/pages/admin-stores";
+import { LoginPage } from "@/pages/login";
+import { StorePage } from "@/pages/store";
+import { StoresPage } from "@/pages/stores";
+import { type Period, PERIODS } from "@/lib/format";
+
+interface RouterContext {
+  queryClient: QueryClient;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  component: () => <Outlet />,
+  notFoundComponent: () => <NotFound />,
+});
+
+export const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/login",
+  validateSearch: (search: Record<string, unknown>): { redirect?: string } => ({
+    redirect: typeof search.redirect === "string" ? search.redirect : undefined,
+  }),
+  component: LoginPage,
+});
+
+const authedRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: "authed",
+  component: AuthedLayout,
+});
+
+export const storesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/",
+  component: StoresPage,
+});
+
+export interface StoreSearch {
+  period?: Period;
+  date?: string;
+}
+
+export const storeRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/stores/$storeId",
+  validateSearch: (search: Record<string, unknown>): StoreSearch => ({
+    period: PERIODS.includes(search.period as Period) ? (search.period as Period) : undefined,
+    date:
+      typeof search.date === "string" && /^\d{4}-\d{2}-\d{2}$/.test(search.date)
+        ? search.date
+        : undefined,
+  }),
+  component: StorePage,
+});
+
+const adminRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/admin",
+  component: AdminLayout,
+});
+
+const adminIndexRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/",
+  component: () => <Navigate to="/admin/stores" replace />,
+});
+
+export const adminStoresRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/stores",
+  component: AdminStoresPage,
+});
+
+export const adminStoreRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/stores/$storeId",
+  component: AdminStorePage,
+});
+
+export const adminCamerasRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/cameras",
+  component: AdminCamerasPage,
+});
+
+export const adminCameraRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/cameras/$cameraId",
+  component: AdminCameraPage,
+});
+
+const routeTree = rootRoute.addChildren([
+  loginRoute,
+  authedRoute.addChildren([
+    storesRoute,
+    storeRoute,
+    adminRoute.addChildren([
+      adminIndexRoute,
+      adminStoresRoute,
+      adminStoreRoute,
+      adminCamerasRoute,
+      adminCameraRoute,
+    ]),
+  ]),
+]);
+
+export function createAppRouter(queryClient: QueryClient) {
+  return createRouter({
+    routeTree,
+    basepath: import.meta.env.BASE_URL.replace(/\/$/, "") || "/",
+    context: { queryClient },
+    defaultPreload: "intent",
+    defaultNotFoundComponent: () => <NotFound />,
+  });
+}
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: ReturnType<typeof createAppRouter>;
+  }
+}
