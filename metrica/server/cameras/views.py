@@ -32,14 +32,12 @@ async def read_limited(request: Request, limit: int) -> bytes:
     """The request body, or 413 as soon as it exceeds `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body over {limit} bytes")
+        raise HTTPException(413, f"body over {limit} bytes")
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
-            raise HTTPException(
-                status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, f"body over {limit} bytes"
-            )
+            raise HTTPException(413, f"body over {limit} bytes")
     return bytes(body)
 
 

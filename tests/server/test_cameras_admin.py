@@ -1,0 +1,139 @@
+"""Admin provisioning and worker camera endpoints: lines, config, health, snapshots."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+import httpx
+from PIL import Image
+
+from metrica.server.state import AppState
+from tests.server.factories import bearer, crossing, make_user
+
+
+def _jpeg(width: int = 64, height: int = 48) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+async def test_provision_store_camera_lines_key_and_ingest(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
+    r = await client.post(
+        "/admin/stores", json={"name": "X", "timezone": "Mars/Olympus"}, headers=admin
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "timezone"]
+    r = await client.post(
+        "/admin/stores",
+        json={
+            "name": "Kiosk",
+            "timezone": "Europe/Berlin",
+            "opening_hours": {"mon": ["18:00", "09:00"]},
+        },
+        headers=admin,
+    )
+    assert r.status_code == 422
+    r = await client.post(
+        "/admin/stores", json={"name": "Kiosk", "timezone": "Europe/Berlin"}, headers=admin
+    )
+    assert r.status_code == 201
+    store = r.json()
+    assert store["opening_hours"]["sun"] is None
+    r = await client.post(
+        "/admin/cameras", json={"store_id": store["id"], "name": "Door"}, headers=admin
+    )
+    assert r.status_code == 201
+    camera = r.json()
+    assert camera["status"] == "offline"
+    assert camera["has_key"] is False
+    cid = camera["id"]
+    bad_line = [{"line_id": "door", "x1": 0.5, "y1": 0.5, "x2": 0.5, "y2": 0.5}]
+    assert (
+        await client.put(f"/admin/cameras/{cid}/lines", json=bad_line, headers=admin)
+    ).status_code == 422
+    out_of_range = [{"line_id": "door", "x1": 0, "y1": 0, "x2": 1.5, "y2": 1}]
+    r = await client.put(f"/admin/cameras/{cid}/lines", json=out_of_range, headers=admin)
+    assert r.status_code == 422
+    lines = [{"line_id": "door", "name": "Front", "x1": 0.1, "y1": 0.5, "x2": 0.9, "y2": 0.5}]
+    r = await client.put(f"/admin/cameras/{cid}/lines", json=lines, headers=admin)
+    assert r.status_code == 200
+    assert r.json()[0]["line_id"] == "door"
+    key = (await client.post(f"/admin/cameras/{cid}/key", headers=admin)).json()["key"]
+    worker = {"X-Worker-Key": key}
+    config = (await client.get(f"/cameras/{cid}/config", headers=worker)).json()
+    assert config["lines"][0]["x1"] == 0.1
+    event = crossing(__import__("uuid").UUID(cid), "in", datetime.now(UTC))
+    assert (
+        await client.post("/events", json={"events": [event]}, headers=worker)
+    ).status_code == 200
+    listed = (await client.get(f"/admin/cameras?store_id={store['id']}", headers=admin)).json()
+    assert listed["count"] == 1
+    assert listed["data"][0]["status"] == "live"
+    assert listed["data"][0]["has_key"] is True
+    assert listed["data"][0]["last_event_at"] is not None
+    # Lines replaced: the old id is unknown to ingest immediately.
+    lines2 = [{"line_id": "gate", "x1": 0.1, "y1": 0.5, "x2": 0.9, "y2": 0.5}]
+    assert (await client.put(f"/admin/cameras/{cid}/lines", json=lines2, headers=admin)).is_success
+    stale = crossing(__import__("uuid").UUID(cid), "in", datetime.now(UTC))
+    r = await client.post("/events", json={"events": [stale]}, headers=worker)
+    assert r.status_code == 422
+    r = await client.patch(f"/admin/stores/{store['id']}", json={"name": "Kiosk 2"}, headers=admin)
+    assert r.json()["name"] == "Kiosk 2"
+    assert (await client.delete(f"/admin/cameras/{cid}", headers=admin)).status_code == 204
+    assert (await client.get(f"/admin/cameras/{cid}", headers=admin)).status_code == 404
+    assert (await client.delete(f"/admin/stores/{store['id']}", headers=admin)).status_code == 204
+    assert (await client.get(f"/admin/stores/{store['id']}", headers=admin)).status_code == 404
+
+
+async def test_snapshot_upload_validated_and_served(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    from tests.server.factories import make_camera, make_store
+
+    admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
+    camera, key = await make_camera(state, await make_store(state))
+    url = f"/cameras/{camera.id}/snapshot"
+    worker = {"X-Worker-Key": key, "Content-Type": "image/jpeg"}
+    assert (
+        await client.get(f"/admin/cameras/{camera.id}/snapshot", headers=admin)
+    ).status_code == 404
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(png, format="PNG")
+    assert (await client.put(url, content=png.getvalue(), headers=worker)).status_code == 415
+    fake = b"\xff\xd8\xff" + b"garbage" * 100
+    assert (await client.put(url, content=fake, headers=worker)).status_code == 415
+    huge = b"\xff\xd8\xff" + b"\0" * (state.settings.snapshot_max_bytes + 1)
+    assert (await client.put(url, content=huge, headers=worker)).status_code == 413
+    jpeg = _jpeg()
+    assert (await client.put(url, content=jpeg, headers=worker)).status_code == 204
+    r = await client.get(f"/admin/cameras/{camera.id}/snapshot", headers=admin)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/jpeg"
+    assert r.content == jpeg
+    listed = (await client.get("/admin/cameras", headers=admin)).json()
+    assert listed["data"][0]["last_snapshot_at"] is not None
+
+
+async def test_owner_management(client: httpx.AsyncClient, state: AppState) -> None:
+    from tests.server.factories import make_store
+
+    admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
+    owner = await make_user(state, "owner@example.com")
+    store = await make_store(state)
+    r = await client.post(
+        f"/admin/stores/{store.id}/owners", json={"email": "owner@example.com"}, headers=admin
+    )
+    assert r.status_code == 201
+    assert r.json()["id"] == str(owner.id)
+    assert (await client.get("/stores", headers=bearer(state, owner))).json()["count"] == 1
+    owners = (await client.get(f"/admin/stores/{store.id}/owners", headers=admin)).json()
+    assert [o["email"] for o in owners["data"]] == ["owner@example.com"]
+    r = await client.delete(f"/admin/stores/{store.id}/owners/{owner.id}", headers=admin)
+    assert r.status_code == 204
+    assert (await client.get(f"/live/{store.id}", headers=bearer(state, owner))).status_code == 404
+    r = await client.delete(f"/admin/stores/{store.id}/owners/{owner.id}", headers=admin)
+    assert r.status_code == 404
