@@ -186,7 +186,11 @@ async def update_camera(
 @router.delete("/cameras/{camera_id}", operation_id="admin_delete_camera", status_code=204)
 async def delete_camera(camera_id: uuid.UUID, session: SessionDep, state: State) -> Response:
     camera = await _camera(session, camera_id)
-    await session.execute(delete(EventRow).where(EventRow.camera_id == camera.id))
+    await session.execute(
+        delete(EventRow).where(
+            EventRow.store_id == camera.store_id, EventRow.camera_id == camera.id
+        )
+    )
     await session.delete(camera)
     await session.commit()
     state.worker_keys.clear()

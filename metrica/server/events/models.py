@@ -20,10 +20,9 @@ class EventRow(Base):
     """
 
     __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_camera_occurred", "camera_id", "occurred_at"),
-        Index("ix_events_store_occurred", "store_id", "occurred_at"),
-    )
+    # One secondary index only: every index costs ingest throughput. Per-camera scans
+    # (camera deletion) filter on store_id too.
+    __table_args__ = (Index("ix_events_store_occurred", "store_id", "occurred_at"),)
 
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     type: Mapped[str] = mapped_column(String(32))

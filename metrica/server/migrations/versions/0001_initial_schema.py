@@ -32,9 +32,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("event_id", name=op.f("pk_events")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_events_camera_occurred", ["camera_id", "occurred_at"], unique=False
-        )
         batch_op.create_index("ix_events_store_occurred", ["store_id", "occurred_at"], unique=False)
 
     op.create_table(
@@ -224,6 +221,5 @@ def downgrade() -> None:
     op.drop_table("stores")
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_index("ix_events_store_occurred")
-        batch_op.drop_index("ix_events_camera_occurred")
 
     op.drop_table("events")
