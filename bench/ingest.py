@@ -151,7 +151,7 @@ async def main() -> int:
         "METRICA_DB_POOL_SIZE": "8",
         "METRICA_WORKER_KEY_CACHE_S": "30",
     }
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
         [
             sys.executable,
             "-m",

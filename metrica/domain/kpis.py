@@ -122,14 +122,38 @@ def period_bounds(period: Period, day: date, tz: ZoneInfo) -> tuple[datetime, da
 
 def local_hours(start: datetime, end: datetime, tz: ZoneInfo) -> list[datetime]:
     """UTC starts of the store-local hours in [start, end)."""
-    hours: list[datetime] = []
+    return [utc for utc, _ in _local_hours(start, end, tz)]
+
+
+def _local_hours(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """(UTC start, local start) of the store-local hours in [start, end)."""
+    hours: list[tuple[datetime, datetime]] = []
+    step = timedelta(hours=1)
     t = local_hour_start(start, tz)
+    local = t.astimezone(tz)
     while t < end:
         if t >= start:
-            hours.append(t)
-        nxt = local_hour_start(t + timedelta(hours=1), tz)
-        t = nxt if nxt > t else t + timedelta(hours=1)
+            hours.append((t, local))
+        nxt = t + step
+        local = nxt.astimezone(tz)
+        if local.minute or local.second or local.microsecond:  # a sub-hour offset change
+            snapped = local_hour_start(nxt, tz)
+            nxt = snapped if snapped > t else nxt
+            local = nxt.astimezone(tz)
+        t = nxt
     return hours
+
+
+def footfall_totals(
+    buckets: Iterable[HourBucket], start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(IN, OUT) of the buckets starting in [start, end)."""
+    total_in = total_out = 0
+    for b in buckets:
+        if start <= b.start < end:
+            total_in += b.footfall_in
+            total_out += b.footfall_out
+    return total_in, total_out
 
 
 def running_occupancy(directions: Iterable[str]) -> int:
@@ -197,11 +221,13 @@ def summarise(
     d = first
     while d < after:
         day_start, day_end = local_day_bounds(d, tz)
-        hours = [by_start.get(h, HourBucket(h)) for h in local_hours(day_start, day_end, tz)]
+        pairs = _local_hours(day_start, day_end, tz)
+        hours = [by_start.get(h) or HourBucket(h) for h, _ in pairs]
         opening = _open_interval(d, tz, opening_hours)
         day_in = day_out = 0
-        for b, (_, _, integral) in zip(hours, hour_occupancy(hours), strict=True):
-            local = b.start.astimezone(tz)
+        for b, (_, local), (_, _, integral) in zip(
+            hours, pairs, hour_occupancy(hours), strict=True
+        ):
             heatmap[local.weekday()][local.hour] += b.footfall_in
             by_hour[local.hour] += b.footfall_in
             day_in += b.footfall_in

@@ -64,7 +64,7 @@ async def dashboard(
     buckets = await hourly_buckets(session=session, store=store, start=prev_start, end=end)
     hours = {k: (v[0], v[1]) if v else None for k, v in store.opening_hours.items()}
     current = kpis.summarise(buckets, period=period, day=day, tz=tz, opening_hours=hours)
-    previous = kpis.summarise(buckets, period=period, day=prev_day, tz=tz, opening_hours=hours)
+    prev_in, prev_out = kpis.footfall_totals(buckets, prev_start, current.start)
     return DashboardPublic(
         store_id=store.id,
         timezone=store.timezone,
@@ -74,12 +74,12 @@ async def dashboard(
         footfall_in=current.footfall_in,
         footfall_out=current.footfall_out,
         previous=PreviousPeriod(
-            start=_local(previous.start, tz),
-            end=_local(previous.end, tz),
-            footfall_in=previous.footfall_in,
-            footfall_out=previous.footfall_out,
+            start=_local(prev_start, tz),
+            end=_local(current.start, tz),
+            footfall_in=prev_in,
+            footfall_out=prev_out,
         ),
-        change_pct=kpis.change_pct(current.footfall_in, previous.footfall_in),
+        change_pct=kpis.change_pct(current.footfall_in, prev_in),
         series=[
             SeriesPointPublic(
                 start=_local(p.start, tz),
