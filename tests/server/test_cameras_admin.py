@@ -137,3 +137,50 @@ async def test_owner_management(client: httpx.AsyncClient, state: AppState) -> N
     assert (await client.get(f"/live/{store.id}", headers=bearer(state, owner))).status_code == 404
     r = await client.delete(f"/admin/stores/{store.id}/owners/{owner.id}", headers=admin)
     assert r.status_code == 404
+
+
+async def test_timezone_change_rebuilds_rollup(client: httpx.AsyncClient, state: AppState) -> None:
+    from sqlalchemy import select
+
+    from metrica.server.events.models import HourlyCount
+    from tests.server.factories import make_camera, make_store
+
+    admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
+    store = await make_store(state, timezone="Europe/Berlin")
+    camera, key = await make_camera(state, store)
+    at = datetime(2025, 1, 15, 9, 45, tzinfo=UTC)
+    r = await client.post(
+        "/events", json={"events": [crossing(camera, "in", at)]}, headers={"X-Worker-Key": key}
+    )
+    assert r.json()["accepted"] == 1
+    r = await client.patch(
+        f"/admin/stores/{store.id}", json={"timezone": "Asia/Kolkata"}, headers=admin
+    )
+    assert r.status_code == 200
+    async with state.sessions() as session:
+        rows = (await session.execute(select(HourlyCount.bucket_start, HourlyCount.in_count))).all()
+    assert [(b, n) for b, n in rows] == [(datetime(2025, 1, 15, 9, 30, tzinfo=UTC), 1)]
+
+
+async def test_seed_demo_gives_a_working_owner_dashboard(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    from metrica.server.seed import seed_demo
+
+    async with state.sessions() as session:
+        seed = await seed_demo(session, hasher=state.passwords, days=3)
+    assert seed.events > 0
+    login = await client.post(
+        "/auth/login", json={"email": seed.owner_email, "password": seed.password}
+    )
+    assert login.status_code == 200
+    stores = (await client.get("/stores")).json()
+    assert [s["id"] for s in stores["data"]] == [str(seed.store_id)]
+    month = (await client.get(f"/dashboard/{seed.store_id}?period=month")).json()
+    counted = month["footfall_in"] + month["footfall_out"]
+    counted += month["previous"]["footfall_in"] + month["previous"]["footfall_out"]
+    assert counted == seed.events
+    config = await client.get(
+        f"/cameras/{seed.camera_id}/config", headers={"X-Worker-Key": seed.worker_key}
+    )
+    assert config.json()["lines"][0]["line_id"] == "door"
