@@ -143,7 +143,7 @@ async def load(url: str, stores_: list[tuple[uuid.UUID, uuid.UUID, str]], days: 
     await conn.execute("ALTER TABLE events DROP CONSTRAINT pk_events")
     await conn.execute("DROP INDEX ix_events_store_occurred")
     for store_id, camera_id, tz in stores_:
-        mean = random.Random(str(store_id)).uniform(300, 600)
+        mean = random.Random(str(store_id)).uniform(350, 650)
         at, inward = store_days(rng, tz, days, mean, now)
         ids = rng.integers(0, 2**63, size=(len(at), 2), dtype=np.int64)
         when = [datetime.fromtimestamp(t, UTC) for t in at.tolist()]
