@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import os
 import re
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +19,7 @@ from metrica.vision.model_store import (
     pull_model,
     resolve_model,
 )
+from tests.vision.local_http import serve
 
 DATA_DIR = Path(
     os.environ.get(
@@ -47,28 +45,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def _serve(directory: Path) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(directory))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture
 def good_server(yolox: Path) -> Iterator[str]:
-    yield from _serve(MODELS_DIR)
+    yield from serve(MODELS_DIR)
 
 
 @pytest.fixture
@@ -76,7 +55,7 @@ def bad_server(tmp_path: Path) -> Iterator[str]:
     served = tmp_path / "served"
     served.mkdir()
     (served / "yolox_nano.onnx").write_bytes(b"\x08\x07" + b"not the model" * 1000)
-    yield from _serve(served)
+    yield from serve(served)
 
 
 def _sha256(path: Path) -> str:

@@ -1,17 +1,15 @@
 """`metrica models pull` as a user runs it, against a local HTTP server (no internet here)."""
 
-import functools
 import hashlib
-import http.server
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.vision.local_http import serve
 from tests.vision.shared_data import YOLOX_NANO
 
 
@@ -22,13 +20,7 @@ def model_server(tmp_path: Path) -> Iterator[str]:
     served.mkdir()
     (served / "yolox_nano.onnx").write_bytes(YOLOX_NANO.read_bytes())
     (served / "tampered.onnx").write_bytes(YOLOX_NANO.read_bytes()[:-10] + b"0123456789")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
+    yield from serve(served)
 
 
 def pull(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:

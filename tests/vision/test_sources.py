@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import socket
 import threading
@@ -20,6 +18,7 @@ from metrica.vision.sources import (
     open_source,
     redact_uri,
 )
+from tests.vision.local_http import QuietHandler, serve
 
 DATA_DIR = Path(
     os.environ.get(
@@ -38,12 +37,7 @@ def clip() -> Path:
     return CLIP
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-class _FlakyHandler(_QuietHandler):
+class _FlakyHandler(QuietHandler):
     """Fails the first requests (a 503, then a dropped connection), then serves files."""
 
     failures_left = 2
@@ -60,23 +54,9 @@ class _FlakyHandler(_QuietHandler):
             super().do_GET()
 
 
-def _serve(handler: type[http.server.BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", port), functools.partial(handler, directory=str(VIDEOS))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture
 def http_base(clip: Path) -> Iterator[str]:
-    yield from _serve(_QuietHandler)
+    yield from serve(VIDEOS)
 
 
 def test_file_yields_every_frame_in_order_with_media_time(clip: Path) -> None:
@@ -158,7 +138,7 @@ def test_live_http_stream_delivers_only_the_newest_frame(http_base: str) -> None
 
 def test_live_stream_reconnects_after_failed_attempts(clip: Path) -> None:
     _FlakyHandler.failures_left = 2
-    for base in _serve(_FlakyHandler):
+    for base in serve(VIDEOS, _FlakyHandler):
         with open_source(f"{base}/town_centre_short.mp4", backoff_base_s=0.05) as source:
             assert isinstance(source, LiveSource)
             frame = next(source.frames())
@@ -176,7 +156,7 @@ def test_live_stream_connects_once_a_refusing_port_starts_serving(clip: Path) ->
         assert isinstance(source, LiveSource)
         assert source.wait_status(lambda s: s.reconnects >= 1, WAIT_S)
         assert not source.stream_up
-        for _ in _serve(_QuietHandler, port):
+        for _ in serve(VIDEOS, port=port):
             assert source.wait_status(lambda s: s.stream_up and s.frames_read > 0, WAIT_S)
             assert next(source.frames()).image.shape == (388, 690, 3)
 
