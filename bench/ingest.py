@@ -135,9 +135,9 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="about one minute in all")
     parser.add_argument("--seconds", type=float, default=None, help="measured duration")
-    parser.add_argument("--cameras", type=int, default=8)
+    parser.add_argument("--cameras", type=int, default=4)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args()
     seconds = args.seconds or (40.0 if args.quick else 120.0)
     warmup_s = 5.0
