@@ -9,6 +9,7 @@ import { defineConfig } from "vite";
 export default defineConfig({
   base: "/app/",
   plugins: [react(), tailwindcss()],
+  build: { chunkSizeWarningLimit: 1200 },
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   server: {
     proxy: Object.fromEntries(

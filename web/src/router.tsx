@@ -5,7 +5,9 @@ import {
   createRouter,
   Navigate,
   Outlet,
+  redirect,
 } from "@tanstack/react-router";
+import { fetchMe, meKey } from "@/lib/auth";
 import { AdminLayout, AuthedLayout } from "@/components/layout";
 import { NotFound } from "@/components/not-found";
 import { AdminCameraPage } from "@/pages/admin-camera";
@@ -38,6 +40,11 @@ export const loginRoute = createRoute({
 const authedRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: "authed",
+  // Who is signed in comes from the httpOnly cookie, via GET /auth/me (cached).
+  beforeLoad: async ({ context, location }) => {
+    const me = await context.queryClient.ensureQueryData({ queryKey: meKey, queryFn: fetchMe });
+    if (!me) throw redirect({ to: "/login", search: { redirect: location.href } });
+  },
   component: AuthedLayout,
 });
 

@@ -9,10 +9,24 @@ import {
   YAxis,
 } from "recharts";
 import type { SeriesPointPublic } from "@/client/types.gen";
+import { dayFull, dayTick } from "@/lib/format";
 
 /** IN and OUT per hour (day) or per day (week, month). */
-export function FootfallChart({ series, caption }: { series: SeriesPointPublic[]; caption: string }) {
-  const data = series.map((p) => ({ label: p.label, IN: p.footfall_in, OUT: p.footfall_out }));
+export function FootfallChart({
+  series,
+  caption,
+  perDay,
+}: {
+  series: SeriesPointPublic[];
+  caption: string;
+  perDay: boolean;
+}) {
+  const data = series.map((p) => ({
+    label: perDay ? dayTick(p.start) : p.label,
+    full: perDay ? dayFull(p.start) : p.label,
+    IN: p.footfall_in,
+    OUT: p.footfall_out,
+  }));
   return (
     <figure aria-label={caption} className="h-64 w-full sm:h-72">
       <ResponsiveContainer width="100%" height="100%">
@@ -36,6 +50,7 @@ export function FootfallChart({ series, caption }: { series: SeriesPointPublic[]
             stroke="var(--color-muted-foreground)"
           />
           <Tooltip
+            labelFormatter={(_, payload) => payload?.[0]?.payload?.full ?? ""}
             cursor={{ fill: "var(--color-muted)" }}
             contentStyle={{ borderRadius: 8, fontSize: 12, borderColor: "var(--color-border)" }}
           />

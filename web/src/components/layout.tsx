@@ -1,4 +1,5 @@
-import { Link, Navigate, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
+import { Link, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
+import { useEffect } from "react";
 import { BarChart3, LogOut } from "lucide-react";
 import { Spinner, ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
@@ -15,12 +16,16 @@ export function AuthedLayout() {
   const location = useLocation();
   const signOut = useSignOut();
   const navigate = useNavigate();
+  const signedOut = me.isSuccess && me.data === null;
+
+  // The session ended while on a page (signed out, expired): back to the sign-in form.
+  useEffect(() => {
+    if (signedOut) void navigate({ to: "/login", search: { redirect: location.href }, replace: true });
+  }, [signedOut, navigate, location.href]);
 
   if (me.isPending) return <div className="mx-auto max-w-6xl px-4"><Spinner /></div>;
   if (me.isError) return <div className="mx-auto max-w-6xl p-4"><ErrorNote error={me.error} /></div>;
-  if (!me.data) {
-    return <Navigate to="/login" search={{ redirect: location.href }} replace />;
-  }
+  if (!me.data) return null;
   const user = me.data;
 
   return (
@@ -50,7 +55,7 @@ export function AuthedLayout() {
               size="sm"
               onClick={async () => {
                 await signOut();
-                await navigate({ to: "/login" });
+                await navigate({ to: "/login", search: {} });
               }}
             >
               <LogOut aria-hidden />

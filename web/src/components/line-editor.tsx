@@ -248,7 +248,7 @@ export function LineEditor({
                       y={arrow.from.y + (arrow.to.y - arrow.from.y) * 1.45}
                       fill="white"
                       stroke="black"
-                      strokeWidth={r * 0.25}
+                      strokeWidth={r * 0.12}
                       paintOrder="stroke"
                       fontSize={r * 1.6}
                       fontWeight={700}

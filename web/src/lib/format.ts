@@ -138,3 +138,20 @@ export function freshness(camera: CameraHealth, timezone: string, now: Date = ne
   if (!last) return "never connected";
   return `${camera.status} since ${dateTimeInZone(last, timezone, now)}`;
 }
+
+const tickFmt = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric" });
+const fullFmt = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" });
+
+/** "Mon 13" for a chart tick, from a local ISO start ("2024-05-13T00:00:00+02:00"). */
+export function dayTick(localStart: string): string {
+  return tickFmt.format(parseDate(localStart.slice(0, 10)));
+}
+
+export function dayFull(localStart: string): string {
+  return fullFmt.format(parseDate(localStart.slice(0, 10)));
+}
+
+/** "on this day", "in this week" … for empty-state sentences. */
+export function inThePeriod(period: Period): string {
+  return period === "day" ? "on this day" : `in this ${period}`;
+}

@@ -96,7 +96,7 @@ export function AdminCameraPage() {
               <ErrorNote error={lines.error} />
             ) : (
               <LineEditor
-                key={JSON.stringify(lines.data)}
+                key={cameraId}
                 initial={lines.data}
                 snapshotUrl={c.last_snapshot_at ? snapshotUrl : null}
                 crossOrigin={API_URL ? "use-credentials" : undefined}

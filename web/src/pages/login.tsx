@@ -66,6 +66,21 @@ export function LoginPage() {
     void run(async () => signedIn(await unwrap(verifyLoginCode({ body: { email, code: code.trim() } }))));
   };
 
+  const emailField = (
+    <div className="flex flex-col gap-1.5">
+      <Label htmlFor="email">Email</Label>
+      <Input
+        id="email"
+        type="email"
+        autoComplete="username"
+        required
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+        readOnly={method === "code" && codeSent}
+      />
+    </div>
+  );
+
   return (
     <main className="flex min-h-screen items-center justify-center p-4">
       <Card className="w-full max-w-sm">
@@ -89,20 +104,9 @@ export function LoginPage() {
               ]}
             />
           </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="email">Email</Label>
-            <Input
-              id="email"
-              type="email"
-              autoComplete="username"
-              required
-              value={email}
-              onChange={(e) => setEmail(e.target.value)}
-              disabled={method === "code" && codeSent}
-            />
-          </div>
           {method === "password" ? (
             <form onSubmit={onPassword} className="flex flex-col gap-4" aria-label="Sign in with password">
+              {emailField}
               <div className="flex flex-col gap-1.5">
                 <Label htmlFor="password">Password</Label>
                 <Input
@@ -121,6 +125,7 @@ export function LoginPage() {
             </form>
           ) : !codeSent ? (
             <form onSubmit={onRequestCode} className="flex flex-col gap-4" aria-label="Request a sign-in code">
+              {emailField}
               <p className="text-sm text-muted-foreground">We will email you a 6-digit code.</p>
               <ErrorNote error={error} />
               <Button type="submit" disabled={busy || !email}>
@@ -129,6 +134,7 @@ export function LoginPage() {
             </form>
           ) : (
             <form onSubmit={onVerifyCode} className="flex flex-col gap-4" aria-label="Enter the sign-in code">
+              {emailField}
               <p className="text-sm text-muted-foreground" role="status">
                 If {email} has an account, a code is on its way.
               </p>

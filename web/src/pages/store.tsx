@@ -20,6 +20,7 @@ import {
   formatPct,
   freshness,
   hourRange,
+  inThePeriod,
   number,
   type Period,
   periodTitle,
@@ -286,7 +287,7 @@ export function PeriodBody({
       </div>
       {noData ? (
         <EmptyState title="No data yet" icon={<Users />} testId="no-data">
-          Nobody has been counted in this {period}. Counts appear as soon as a camera reports people
+          Nobody has been counted {inThePeriod(period)}. Counts appear as soon as a camera reports people
           crossing its line.
         </EmptyState>
       ) : (
@@ -299,6 +300,7 @@ export function PeriodBody({
             <CardContent>
               <FootfallChart
                 series={dash.series}
+                perDay={period !== "day"}
                 caption={`People in and out per ${period === "day" ? "hour" : "day"}`}
               />
             </CardContent>

@@ -1,0 +1,23 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** What global setup started, shared with the tests through a JSON file. */
+export interface E2EEnv {
+  baseURL: string;
+  apiURL: string;
+  serveLog: string;
+  storeId: string;
+  cameraId: string;
+  workerKey: string;
+  password: string;
+  adminEmail: string;
+  ownerEmail: string;
+  adminState: string;
+  ownerState: string;
+}
+
+export const ENV_FILE = join(import.meta.dirname, ".state", "env.json");
+
+export function e2eEnv(): E2EEnv {
+  return JSON.parse(readFileSync(ENV_FILE, "utf8")) as E2EEnv;
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { type APIRequestContext, test as base, expect } from "@playwright/test";
+import { type E2EEnv, e2eEnv } from "./env";
+
+export const test = base.extend<{ e2e: E2EEnv }>({
+  // eslint-disable-next-line no-empty-pattern
+  e2e: async ({}, use) => use(e2eEnv()),
+  baseURL: async ({ e2e }, use) => use(e2e.baseURL),
+});
+export { expect };
+
+export async function getJson<T>(request: APIRequestContext, path: string): Promise<T> {
+  const res = await request.get(path);
+  expect(res.status(), `GET ${path}`).toBe(200);
+  return (await res.json()) as T;
+}
+
+/** What a worker would send: line crossings on the demo camera's "door" line, now. */
+export async function postCrossings(
+  request: APIRequestContext,
+  e2e: E2EEnv,
+  directions: ("in" | "out")[],
+): Promise<void> {
+  const now = Date.now();
+  const res = await request.post(`${e2e.apiURL}/events`, {
+    headers: { "X-Worker-Key": e2e.workerKey },
+    data: {
+      events: directions.map((direction, i) => ({
+        type: "line_crossed",
+        event_id: randomUUID(),
+        camera_id: e2e.cameraId,
+        line_id: "door",
+        direction,
+        occurred_at: new Date(now - 1000 + i).toISOString(),
+        track_id: 100_000 + i,
+      })),
+    },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+  expect((await res.json()).accepted).toBe(directions.length);
+}
+
+/** The newest one-time sign-in code the backend logged for `email` (development mailer). */
+export function lastLoggedCode(e2e: E2EEnv, email: string): string | null {
+  const log = readFileSync(e2e.serveLog, "utf8");
+  const re = new RegExp(`to=${email.replace(/[.]/g, "\\.")}[^\\n]*\\n[^\\n]*?(\\d{6})`, "g");
+  let code: string | null = null;
+  for (const m of log.matchAll(re)) code = m[1];
+  return code;
+}

@@ -1,0 +1,136 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { chromium, type FullConfig } from "@playwright/test";
+import { type E2EEnv, ENV_FILE } from "./env";
+
+const WEB = resolve(import.meta.dirname, "..");
+const REPO = resolve(WEB, "..");
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+async function waitFor(url: string, what: string, child: ChildProcess, timeout_s = 90): Promise<void> {
+  const deadline = Date.now() + timeout_s * 1000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not answer ${url} within ${timeout_s} s`);
+}
+
+function field(output: string, pattern: RegExp, what: string): string {
+  const m = output.match(pattern);
+  if (!m) throw new Error(`metrica demo printed no ${what}:\n${output}`);
+  return m[1];
+}
+
+export default async function globalSetup(config: FullConfig) {
+  const dir = mkdtempSync(join(tmpdir(), "metrica-e2e-"));
+  const dbUrl = `sqlite+aiosqlite:///${join(dir, "metrica.db")}`;
+  const env = { ...process.env, METRICA_ENVIRONMENT: "development" };
+
+  // A fresh database with two weeks of demo history.
+  const demo = execFileSync("uv", ["run", "--extra", "server", "metrica", "demo", "--db-url", dbUrl, "--days", "14"], {
+    cwd: REPO,
+    env,
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+
+  const apiPort = await freePort();
+  const serveLog = join(dir, "serve.log");
+  const logFd = openSync(serveLog, "a");
+  const api = spawn(
+    "uv",
+    ["run", "--extra", "server", "metrica", "serve", "--host", "127.0.0.1", "--port", String(apiPort), "--db-url", dbUrl],
+    { cwd: REPO, env, stdio: ["ignore", logFd, logFd], detached: true },
+  );
+  const apiURL = `http://127.0.0.1:${apiPort}`;
+
+  // The built app (vite preview: SPA fallback under /app/, API proxied to the backend, so
+  // the session cookie is same-origin exactly as when the backend serves the app).
+  const webPort = await freePort();
+  const web = spawn(
+    join(WEB, "node_modules", ".bin", "vite"),
+    ["preview", "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"],
+    { cwd: WEB, env: { ...env, METRICA_API: apiURL }, stdio: ["ignore", logFd, logFd], detached: true },
+  );
+  const baseURL = `http://127.0.0.1:${webPort}`;
+
+  const stop = () => {
+    for (const child of [web, api]) {
+      if (child.pid && child.exitCode === null) {
+        try {
+          process.kill(-child.pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+    }
+  };
+
+  try {
+    await waitFor(`${apiURL}/health`, "metrica serve", api);
+    await waitFor(`${baseURL}/app/`, "vite preview", web);
+
+    const stateDir = dirname(ENV_FILE);
+    mkdirSync(stateDir, { recursive: true });
+    const e2e: E2EEnv = {
+      baseURL,
+      apiURL,
+      serveLog,
+      storeId: field(demo, /store:\s+([0-9a-f-]{36})/, "store id"),
+      cameraId: field(demo, /camera:\s+([0-9a-f-]{36})/, "camera id"),
+      workerKey: field(demo, /worker key \(shown once\):\s+(\S+)/, "worker key"),
+      password: field(demo, /owner:\s+\S+ \/ (\S+)/, "password"),
+      adminEmail: field(demo, /superadmin:\s+(\S+)/, "admin email"),
+      ownerEmail: field(demo, /owner:\s+(\S+)/, "owner email"),
+      adminState: join(stateDir, "admin.json"),
+      ownerState: join(stateDir, "owner.json"),
+    };
+
+    // Log in once per role through the real sign-in form; tests reuse the cookie.
+    const browser = await chromium.launch(config.projects[0].use.launchOptions);
+    for (const [email, file] of [
+      [e2e.adminEmail, e2e.adminState],
+      [e2e.ownerEmail, e2e.ownerState],
+    ]) {
+      const page = await browser.newPage();
+      await page.goto(`${baseURL}/app/login`);
+      await page.getByLabel("Email", { exact: true }).fill(email);
+      await page.getByLabel("Password", { exact: true }).fill(e2e.password);
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
+      await page.getByRole("heading", { name: "Your stores" }).waitFor();
+      await page.context().storageState({ path: file });
+      await page.close();
+    }
+    await browser.close();
+    writeFileSync(ENV_FILE, JSON.stringify(e2e, null, 2));
+  } catch (err) {
+    stop();
+    throw err;
+  }
+
+  return async () => {
+    stop();
+    if (!process.env.E2E_KEEP) rmSync(dir, { recursive: true, force: true });
+  };
+}

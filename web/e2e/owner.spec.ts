@@ -1,0 +1,127 @@
+import { expect, getJson, lastLoggedCode, postCrossings, test } from "./fixtures";
+
+interface Live {
+  occupancy: number;
+  in_today: number;
+  out_today: number;
+}
+interface Dashboard {
+  footfall_in: number;
+  footfall_out: number;
+  peak_hour: { hour: number } | null;
+  start: string;
+}
+
+const fmt = new Intl.NumberFormat("en-GB");
+
+test.describe("owner", () => {
+  test.use({ storageState: async ({ e2e }, use) => use(e2e.ownerState) });
+
+  test("sees the seeded numbers of their store, matching the API", async ({ page, e2e }) => {
+    await page.goto("/app/");
+    await page.getByRole("link", { name: /Demo Store Berlin/ }).click();
+    await expect(page.getByTestId("store-name")).toHaveText("Demo Store Berlin");
+    await expect(page.getByTestId("tz-label")).toHaveText("Europe/Berlin time");
+
+    const live = await getJson<Live>(page.request, `/live/${e2e.storeId}`);
+    await expect(page.getByTestId("in-today")).toHaveText(fmt.format(live.in_today));
+    await expect(page.getByTestId("out-today")).toHaveText(fmt.format(live.out_today));
+    await expect(page.getByTestId("occupancy")).toHaveText(fmt.format(live.occupancy));
+
+    // A full week of seeded history: the week view must show exactly the API's figures.
+    await page.getByRole("radio", { name: "Week" }).click();
+    await expect(page).toHaveURL(/period=week/);
+    const week = await getJson<Dashboard>(page.request, `/dashboard/${e2e.storeId}?period=week`);
+    expect(week.footfall_in).toBeGreaterThan(0);
+    await expect(page.getByTestId("footfall-in")).toHaveText(fmt.format(week.footfall_in));
+    await expect(page.getByTestId("footfall-out")).toHaveText(fmt.format(week.footfall_out));
+    const h = String(week.peak_hour!.hour).padStart(2, "0");
+    await expect(page.getByTestId("peak-hour")).toContainText(`${h}:00`);
+    await expect(page.getByRole("table")).toBeVisible();
+
+    // The previous week, through the picker's "previous" button.
+    await page.getByRole("button", { name: "Previous week" }).click();
+    const d = new Date(week.start.slice(0, 10) + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() - 7);
+    const prevDate = d.toISOString().slice(0, 10);
+    const prev = await getJson<Dashboard>(page.request, `/dashboard/${e2e.storeId}?period=week&date=${prevDate}`);
+    await expect(page.getByTestId("footfall-in")).toHaveText(fmt.format(prev.footfall_in));
+
+    // CSV export downloads the period's series.
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export CSV" }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^metrica-demo-store-berlin-week-\d{4}-\d{2}-\d{2}\.csv$/);
+  });
+
+  test("the session survives a reload", async ({ page, e2e }) => {
+    await page.goto(`/app/stores/${e2e.storeId}`);
+    await expect(page.getByTestId("store-name")).toHaveText("Demo Store Berlin");
+    await page.reload();
+    await expect(page.getByTestId("store-name")).toHaveText("Demo Store Berlin");
+    await expect(page.getByTestId("user-email")).toHaveText(e2e.ownerEmail);
+  });
+
+  test("live occupancy follows a worker's events without a reload", async ({ page, e2e }) => {
+    await page.goto(`/app/stores/${e2e.storeId}`);
+    const before = await getJson<Live>(page.request, `/live/${e2e.storeId}`);
+    await expect(page.getByTestId("in-today")).toHaveText(fmt.format(before.in_today));
+
+    await postCrossings(page.request, e2e, ["in", "in", "in"]);
+
+    await expect(page.getByTestId("in-today")).toHaveText(fmt.format(before.in_today + 3), { timeout: 15_000 });
+    await expect(page.getByTestId("occupancy")).toHaveText(fmt.format(before.occupancy + 3));
+    await expect(page.getByTestId("camera-freshness")).toContainText("counting");
+  });
+
+  test("cannot reach a store that is not theirs", async ({ page, e2e, playwright }) => {
+    const admin = await playwright.request.newContext({ baseURL: e2e.baseURL, storageState: e2e.adminState });
+    const created = await admin.post("/admin/stores", { data: { name: "Someone else's shop", timezone: "Europe/Paris" } });
+    expect(created.status()).toBe(201);
+    const other = (await created.json()) as { id: string };
+    await admin.dispose();
+
+    expect((await page.request.get(`/live/${other.id}`)).status()).toBe(404);
+    expect((await page.request.get(`/dashboard/${other.id}?period=day`)).status()).toBe(404);
+    expect((await page.request.get(`/admin/stores`)).status()).toBe(403);
+
+    await page.goto(`/app/stores/${other.id}`);
+    await expect(page.getByTestId("not-found")).toBeVisible();
+    await expect(page.getByText("Someone else's shop")).toHaveCount(0);
+
+    await page.goto("/app/admin/stores");
+    await expect(page.getByRole("heading", { name: "Admins only" })).toBeVisible();
+  });
+});
+
+test.describe("sign-in", () => {
+  test("with an emailed code, then sign out", async ({ page, e2e }) => {
+    await page.goto(`/app/stores/${e2e.storeId}`);
+    await expect(page).toHaveURL(/\/app\/login/);
+    await page.getByRole("radio", { name: "Email code" }).click();
+    await page.getByLabel("Email", { exact: true }).fill(e2e.ownerEmail);
+    await page.getByRole("button", { name: "Email me a code" }).click();
+    await expect(page.getByLabel("6-digit code")).toBeVisible();
+    let code: string | null = null;
+    await expect.poll(() => (code = lastLoggedCode(e2e, e2e.ownerEmail))).not.toBeNull();
+    await page.getByLabel("6-digit code").fill(code!);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    // Back where they wanted to go.
+    await expect(page.getByTestId("store-name")).toHaveText("Demo Store Berlin");
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/app\/login/);
+    await page.goto("/app/");
+    await expect(page).toHaveURL(/\/app\/login/);
+    expect((await page.request.get("/auth/me")).status()).toBe(401);
+  });
+
+  test("a wrong password says so", async ({ page, e2e }) => {
+    await page.goto("/app/login");
+    await page.getByLabel("Email", { exact: true }).fill(e2e.ownerEmail);
+    await page.getByLabel("Password", { exact: true }).fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await expect(page.getByRole("alert")).toBeVisible();
+    await expect(page).toHaveURL(/\/app\/login/);
+  });
+});

@@ -1,0 +1,60 @@
+import { render, screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import type { DashboardPublic } from "@/client/types.gen";
+import { PeriodBody } from "@/pages/store";
+
+function dashboard(over: Partial<DashboardPublic> = {}): DashboardPublic {
+  const heatmap = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => 0));
+  heatmap[1][12] = 40;
+  return {
+    store_id: "s1",
+    timezone: "Europe/Berlin",
+    period: "day",
+    start: "2024-05-14T00:00:00+02:00",
+    end: "2024-05-15T00:00:00+02:00",
+    footfall_in: 1234,
+    footfall_out: 1200,
+    previous: { start: "2024-05-13T00:00:00+02:00", end: "2024-05-14T00:00:00+02:00", footfall_in: 1000, footfall_out: 990 },
+    change_pct: 23.4,
+    series: [
+      { start: "2024-05-14T12:00:00+02:00", label: "12:00", footfall_in: 40, footfall_out: 30 },
+    ],
+    peak_hour: { hour: 12, footfall_in: 40 },
+    heatmap,
+    average_dwell_s: 19 * 60,
+    ...over,
+  };
+}
+
+describe("PeriodBody", () => {
+  it("shows footfall, change, peak hour and dwell", () => {
+    render(<PeriodBody dash={dashboard()} period="day" />);
+    expect(screen.getByTestId("footfall-in")).toHaveTextContent("1,234");
+    expect(screen.getByTestId("change-pct")).toHaveTextContent("+23%");
+    expect(screen.getByText(/vs the day before \(1,000\)/)).toBeInTheDocument();
+    expect(screen.getByTestId("peak-hour")).toHaveTextContent("12:00–13:00");
+    expect(screen.getByTestId("dwell")).toHaveTextContent("19 min");
+    const table = screen.getByRole("table");
+    expect(within(table).getByText("Europe/Berlin", { exact: false })).toBeInTheDocument();
+    expect(within(table).getAllByRole("row")).toHaveLength(8);
+  });
+
+  it("explains an empty period", () => {
+    render(
+      <PeriodBody
+        dash={dashboard({
+          footfall_in: 0,
+          footfall_out: 0,
+          change_pct: null,
+          series: [],
+          peak_hour: null,
+          average_dwell_s: null,
+        })}
+        period="week"
+      />,
+    );
+    expect(screen.getByTestId("no-data")).toHaveTextContent("Nobody has been counted in this week");
+    expect(screen.getByText("No data for the week before")).toBeInTheDocument();
+    expect(screen.getByTestId("dwell")).toHaveTextContent("—");
+  });
+});
