@@ -318,3 +318,20 @@ def test_settings_refuse_default_secret_outside_development() -> None:
     with pytest.raises(ValueError, match="SECRET_KEY"):
         Settings(environment="production")
     assert Settings(environment="development").environment == "development"
+
+
+async def test_unreachable_jwks_rejects_instead_of_crashing() -> None:
+    async def broken(_: Request) -> JSONResponse:
+        return JSONResponse({"error": "down"}, status_code=503)
+
+    idp = Starlette(routes=[Route("/jwks.json", broken)])
+    source = HttpJwksSource(
+        "http://idp/jwks.json",
+        cache_s=300,
+        client_factory=lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=idp)),
+    )
+    verifier = JwtVerifier(source, issuer="https://idp", audience="metrica")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode({"sub": "x"}, key, algorithm="RS256", headers={"kid": "k1"})
+    with pytest.raises(TokenError, match="unavailable"):
+        await verifier.verify(token)

@@ -141,7 +141,10 @@ class JwtVerifier:
             raise TokenError(f"algorithm {alg!r} not accepted")
         if not isinstance(kid, str):
             raise TokenError("token has no kid")
-        jwk = await self._key_for(kid)
+        try:
+            jwk = await self._key_for(kid)
+        except (httpx.HTTPError, ValueError) as exc:
+            raise TokenError(f"signing keys unavailable: {type(exc).__name__}") from exc
         if jwk is None:
             raise TokenError("unknown signing key")
         if jwk.get("kty") != ALGORITHMS[alg] or jwk.get("alg", alg) != alg:
