@@ -5,12 +5,12 @@ export function Heatmap({ cells, timezone }: { cells: number[][]; timezone: stri
   const max = Math.max(1, ...cells.flat());
   const hours = Array.from({ length: 24 }, (_, h) => h);
   return (
-    <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Weekday by hour heatmap (scrolls sideways)">
-      <table className="w-full min-w-[640px] table-fixed border-separate border-spacing-[2px] text-[10px]">
+    <div className="relative overflow-x-auto" tabIndex={0} role="region" aria-label="Weekday by hour heatmap (scrolls sideways)">
+      <table className="w-full min-w-[18rem] table-fixed border-separate border-spacing-[1px] text-[10px] sm:border-spacing-[2px]">
         <caption className="sr-only">People in by weekday and hour, {timezone} time</caption>
         <thead>
           <tr>
-            <th scope="col" className="w-9"><span className="sr-only">Weekday</span></th>
+            <th scope="col" className="w-8 sm:w-9"><span className="sr-only">Weekday</span></th>
             {hours.map((h) => (
               <th key={h} scope="col" className="font-normal text-muted-foreground">
                 {h % 3 === 0 ? String(h).padStart(2, "0") : ""}

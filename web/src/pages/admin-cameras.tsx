@@ -37,7 +37,7 @@ export function AdminCamerasPage() {
           Add cameras from a store's page.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg border bg-card">
+        <div className="relative overflow-x-auto rounded-lg border bg-card">
           <table className="w-full min-w-[640px] text-sm">
             <thead className="bg-muted/60 text-left text-xs text-muted-foreground">
               <tr>

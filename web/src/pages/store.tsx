@@ -337,7 +337,7 @@ function Kpi({
         <CardTitle className="text-xs font-medium text-muted-foreground">{title}</CardTitle>
       </CardHeader>
       <CardContent>
-        <p className="text-2xl font-bold tabular-nums" data-testid={testId}>{value}</p>
+        <p className="text-xl font-bold tabular-nums sm:text-2xl" data-testid={testId}>{value}</p>
         <p className="mt-1 text-xs text-muted-foreground">{children}</p>
       </CardContent>
     </Card>
