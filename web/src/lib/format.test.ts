@@ -5,6 +5,7 @@ import {
   formatDwell,
   formatPct,
   freshness,
+  periodStart,
   periodTitle,
   shiftDate,
   timeInZone,
@@ -21,6 +22,16 @@ describe("periods", () => {
     ["2024-12-15", "month", 1, "2025-01-15"],
   ] as const)("shiftDate(%s, %s, %i) = %s", (date, period, delta, expected) => {
     expect(shiftDate(date, period, delta)).toBe(expected);
+  });
+
+  it.each([
+    ["day", "2024-05-15", "2024-05-15"],
+    ["week", "2024-05-15", "2024-05-13"],
+    ["week", "2024-05-19", "2024-05-13"],
+    ["week", "2024-05-13", "2024-05-13"],
+    ["month", "2024-05-15", "2024-05-01"],
+  ] as const)("periodStart(%s, %s) = %s", (period, date, expected) => {
+    expect(periodStart(period, date)).toBe(expected);
   });
 
   it("titles a day, a week and a month from local bounds", () => {

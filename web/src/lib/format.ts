@@ -65,6 +65,14 @@ export function shiftDate(date: string, period: Period, delta: number): string {
   return fmtDate(d);
 }
 
+/** First day (YYYY-MM-DD) of the day / week (Monday) / month that contains `date`. */
+export function periodStart(period: Period, date: string): string {
+  const d = parseDate(date);
+  if (period === "week") d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  else if (period === "month") d.setUTCDate(1);
+  return fmtDate(d);
+}
+
 const dayFmt = new Intl.DateTimeFormat("en-GB", {
   timeZone: "UTC",
   weekday: "short",

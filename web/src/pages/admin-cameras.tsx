@@ -24,8 +24,8 @@ export function AdminCamerasPage() {
       <div>
         <h1 className="text-2xl font-bold">Camera health</h1>
         <p className="text-sm text-muted-foreground">
-          Times in each store's own timezone. Live = heartbeat in the last 2 minutes; stale = up to 15
-          minutes; offline after that. Refreshes every 10 s.
+          Live, stale or offline by the time since each camera's last heartbeat. Times in each
+          store's own timezone; refreshes every 10 s.
         </p>
       </div>
       {cameras.isPending ? (
@@ -37,7 +37,31 @@ export function AdminCamerasPage() {
           Add cameras from a store's page.
         </EmptyState>
       ) : (
-        <div className="relative overflow-x-auto rounded-lg border bg-card">
+        <>
+        <ul className="flex flex-col gap-2 sm:hidden" aria-label="Cameras">
+          {cameras.data.data.map((c) => (
+            <li key={c.id} className="rounded-lg border bg-card p-3">
+              <div className="flex items-center justify-between gap-2">
+                <Link to="/admin/cameras/$cameraId" params={{ cameraId: c.id }} className="font-medium text-primary hover:underline">
+                  {c.name}
+                </Link>
+                <StatusBadge status={c.status} />
+              </div>
+              <p className="text-sm text-muted-foreground">{storeOf.get(c.store_id)?.name ?? "…"}</p>
+              <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 text-xs">
+                <dt className="text-muted-foreground">Heartbeat</dt>
+                <dd className="tabular-nums">{when(c.last_heartbeat_at, c.store_id)}</dd>
+                <dt className="text-muted-foreground">fps</dt>
+                <dd className="tabular-nums">{c.fps == null ? "—" : c.fps.toFixed(1)}</dd>
+                <dt className="text-muted-foreground">Snapshot</dt>
+                <dd className="tabular-nums">{when(c.last_snapshot_at, c.store_id)}</dd>
+                <dt className="text-muted-foreground">Key</dt>
+                <dd>{c.has_key ? "issued" : "none"}</dd>
+              </dl>
+            </li>
+          ))}
+        </ul>
+        <div className="relative hidden overflow-x-auto rounded-lg border bg-card sm:block">
           <table className="w-full min-w-[640px] text-sm">
             <thead className="bg-muted/60 text-left text-xs text-muted-foreground">
               <tr>
@@ -69,6 +93,7 @@ export function AdminCamerasPage() {
             </tbody>
           </table>
         </div>
+        </>
       )}
     </div>
   );

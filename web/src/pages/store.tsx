@@ -23,6 +23,7 @@ import {
   inThePeriod,
   number,
   type Period,
+  periodStart,
   periodTitle,
   previousLabel,
   shiftDate,
@@ -159,8 +160,9 @@ function PeriodSection({ store }: { store: StorePublic }) {
     refetchInterval: date === today ? 60_000 : false,
   });
 
-  const go = (next: { period?: Period; date?: string }) =>
-    void navigate({ search: (prev) => ({ ...prev, ...next }), replace: true });
+  const next = shiftDate(date, period, 1);
+  const go = (change: { period?: Period; date?: string }) =>
+    void navigate({ search: (prev) => ({ ...prev, ...change }), replace: true });
 
   return (
     <section aria-labelledby="period-title" className="flex flex-col gap-4">
@@ -202,8 +204,8 @@ function PeriodSection({ store }: { store: StorePublic }) {
               variant="outline"
               size="icon"
               aria-label={`Next ${period}`}
-              disabled={shiftDate(date, period, 1) > today && date >= today}
-              onClick={() => go({ date: shiftDate(date, period, 1) })}
+              disabled={periodStart(period, next) > today}
+              onClick={() => go({ date: next > today ? today : next })}
             >
               <ChevronRight />
             </Button>
