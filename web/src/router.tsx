@@ -3,6 +3,7 @@ import {
   createRootRouteWithContext,
   createRoute,
   createRouter,
+  lazyRouteComponent,
   Navigate,
   Outlet,
   redirect,
@@ -10,12 +11,7 @@ import {
 import { fetchMe, meKey } from "@/lib/auth";
 import { AdminLayout, AuthedLayout } from "@/components/layout";
 import { NotFound } from "@/components/not-found";
-import { AdminCameraPage } from "@/pages/admin-camera";
-import { AdminCamerasPage } from "@/pages/admin-cameras";
-import { AdminStorePage } from "@/pages/admin-store";
-import { AdminStoresPage } from "@/pages/admin-stores";
 import { LoginPage } from "@/pages/login";
-import { StorePage } from "@/pages/store";
 import { StoresPage } from "@/pages/stores";
 import { type Period, PERIODS } from "@/lib/format";
 
@@ -69,7 +65,7 @@ export const storeRoute = createRoute({
         ? search.date
         : undefined,
   }),
-  component: StorePage,
+  component: lazyRouteComponent(() => import("@/pages/store"), "StorePage"),
 });
 
 const adminRoute = createRoute({
@@ -87,25 +83,25 @@ const adminIndexRoute = createRoute({
 export const adminStoresRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/stores",
-  component: AdminStoresPage,
+  component: lazyRouteComponent(() => import("@/pages/admin-stores"), "AdminStoresPage"),
 });
 
 export const adminStoreRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/stores/$storeId",
-  component: AdminStorePage,
+  component: lazyRouteComponent(() => import("@/pages/admin-store"), "AdminStorePage"),
 });
 
 export const adminCamerasRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/cameras",
-  component: AdminCamerasPage,
+  component: lazyRouteComponent(() => import("@/pages/admin-cameras"), "AdminCamerasPage"),
 });
 
 export const adminCameraRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/cameras/$cameraId",
-  component: AdminCameraPage,
+  component: lazyRouteComponent(() => import("@/pages/admin-camera"), "AdminCameraPage"),
 });
 
 const routeTree = rootRoute.addChildren([
