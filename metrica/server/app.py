@@ -12,7 +12,6 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 
 from metrica.server.admin.views import router as admin_router
 from metrica.server.auth.views import router as auth_router
@@ -27,6 +26,7 @@ from metrica.server.ops.views import router as ops_router
 from metrica.server.settings import Settings, get_settings
 from metrica.server.state import AppState
 from metrica.server.stores.views import router as stores_router
+from metrica.server.web import SinglePageApp
 
 log = logging.getLogger("metrica.server")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
@@ -36,7 +36,12 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(settings: Settings | None = None, *, migrate_on_start: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    migrate_on_start: bool = False,
+    web_dist: Path = WEB_DIST,
+) -> FastAPI:
     """Build the app; the database engine lives as long as the app's lifespan."""
     settings = settings or get_settings()
     ops_logging.configure(json_lines=settings.environment == "production")
@@ -73,8 +78,8 @@ def create_app(settings: Settings | None = None, *, migrate_on_start: bool = Fal
         admin_router,
     ):
         app.include_router(router)
-    if (WEB_DIST / "index.html").is_file():
-        app.mount("/app", StaticFiles(directory=WEB_DIST, html=True), name="web")
+    if (web_dist / "index.html").is_file():
+        app.mount("/app", SinglePageApp(directory=web_dist, html=True), name="web")
 
         @app.get("/", include_in_schema=False)
         async def _root() -> RedirectResponse:
