@@ -52,16 +52,25 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = subparsers.add_parser("serve", help="run the backend (migrates the database first)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the backend (migrates the database first)",
+        description="Runs the API (docs at /docs) and, when web/dist is built, the web app "
+        "at /app/. The database defaults to SQLite in ./var/metrica.db.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
     serve.add_argument("--db-url", default=None, help="overrides METRICA_DATABASE_URL")
     serve.set_defaults(func=_serve)
 
     demo = subparsers.add_parser("demo", help="seed demo users, a store and weeks of history")
     demo.add_argument("--db-url", default=None, help="overrides METRICA_DATABASE_URL")
-    demo.add_argument("--password", default="metrica-demo", help="password of both demo users")
-    demo.add_argument("--days", type=int, default=28, help="days of synthetic history")
+    demo.add_argument(
+        "--password", default="metrica-demo", help="password of both demo users (%(default)s)"
+    )
+    demo.add_argument(
+        "--days", type=int, default=28, help="days of synthetic history (%(default)s)"
+    )
     demo.set_defaults(func=lambda args: asyncio.run(_demo(_settings(args), args)))
 
 
