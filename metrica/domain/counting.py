@@ -132,11 +132,6 @@ class LineCounter:
         self._evict(t_s)
         return crossings
 
-    def forget(self, track_ids: Iterable[int]) -> None:
-        """Drop state of tracks the tracker has removed for good."""
-        for track_id in track_ids:
-            self._tracks.pop(track_id, None)
-
     def _step(self, frame: int, t_s: float, point: TrackPoint) -> Crossing | None:
         d = self.signed_distance(point.x, point.y)
         state = self._tracks.get(point.track_id)

@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -96,7 +97,7 @@ def build_detector(args: argparse.Namespace) -> tuple[OnnxDetector, Path]:
         raise CliError(f"--score {args.score}: must be within 0..1")
     config = DetectorConfig(score_threshold=args.score, classes=classes)
     if args.threads:
-        config = DetectorConfig(score_threshold=args.score, classes=classes, threads=args.threads)
+        config = replace(config, threads=args.threads)
     try:
         return OnnxDetector(model_path, config), model_path
     except DetectorError as exc:

@@ -144,13 +144,6 @@ def test_state_of_dead_tracks_is_evicted() -> None:
     assert counter.tracked == 0
 
 
-def test_forget_drops_a_track() -> None:
-    counter = LineCounter(HORIZONTAL)
-    counter.update(0, 0.0, [TrackPoint(7, 50, 50, 50)])
-    counter.forget([7])
-    assert counter.tracked == 0
-
-
 def test_zero_length_segment_is_rejected() -> None:
     with pytest.raises(ValueError, match="zero length"):
         Segment("Z", 10, 10, 10, 10)
