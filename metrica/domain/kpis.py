@@ -256,6 +256,53 @@ def summarise(
     return PeriodSummary(start, end, total_in, total_out, series, peak, heatmap, dwell)
 
 
+def wall_clock_instant(local: datetime, tz: ZoneInfo) -> datetime:
+    """UTC instant at which the clock in `tz` first reads the naive `local` time.
+
+    A time the clock repeats (autumn: 02:30 in Europe/Berlin) gives its first occurrence;
+    a time the clock skips (spring: 02:30 on the last Sunday of March does not exist)
+    gives the instant of the jump, i.e. everything the clock showed before `local`.
+    """
+    local = local.replace(tzinfo=None, fold=0)
+    before = local.replace(tzinfo=tz).astimezone(UTC)  # offset in force before a jump
+    if before.astimezone(tz).replace(tzinfo=None) == local:
+        return before
+    # Skipped: the jump lies in (after, before]; find it to the second.
+    lo = local.replace(tzinfo=tz, fold=1).astimezone(UTC)
+    hi = before
+    while (hi - lo) > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(tz).replace(tzinfo=None) <= local:
+            lo = mid
+        else:
+            hi = mid
+    return hi.replace(microsecond=0)  # offsets change on whole seconds
+
+
+def same_time_in_previous_period(
+    period: Period, day: date, now: datetime, tz: ZoneInfo
+) -> datetime | None:
+    """Where to cut the previous period for a like-for-like comparison, or None.
+
+    When the period containing local `day` also contains `now` (it is in progress), the
+    answer is the UTC instant in the previous period at the same local day offset and
+    wall-clock time as `now`: today 09:41 → yesterday 09:41; Wednesday 09:41 → last
+    week's Wednesday 09:41; the 15th at 09:41 → the 15th of last month at 09:41. When
+    the previous period is too short for that day (31 March vs February), the whole
+    previous period. None when the period is over (or not started): compare whole periods.
+    """
+    start, end = period_bounds(period, day, tz)
+    if not start <= now < end:
+        return None
+    local_now = now.astimezone(tz)
+    first, _ = period_dates(period, day)
+    prev_first, prev_after = period_dates(period, previous_period_day(period, day))
+    target = prev_first + (local_now.date() - first)
+    if target >= prev_after:
+        return local_midnight(prev_after, tz)
+    return wall_clock_instant(datetime.combine(target, local_now.time()), tz)
+
+
 def change_pct(current: int, previous: int) -> float | None:
     """Relative change of IN versus the previous period, in percent; None if previous is 0."""
     if previous == 0:

@@ -6,6 +6,7 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrica.server.auth.models import User
 from metrica.server.auth.tokens import TokenError
 from metrica.server.cameras import service as cameras
+from metrica.server.settings import Settings
 from metrica.server.state import AppState, WorkerCamera, app_state
 from metrica.server.stores import service as stores
 from metrica.server.stores.models import Store
@@ -36,7 +38,31 @@ def _bearer(request: Request) -> str | None:
         scheme, _, token = auth.partition(" ")
         if scheme.lower() == "bearer" and token:
             return token.strip()
-    return request.cookies.get(SESSION_COOKIE)
+    return None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _trusted_origin(request: Request, settings: Settings) -> bool:
+    """Whether a cookie-authenticated write may come from the request's Origin.
+
+    Only matters with `cookie_samesite=none`, where the browser sends the cookie on
+    requests that any site starts: a write is accepted from our own origins and the
+    configured CORS origins, or without an Origin header (not a browser).
+    """
+    if settings.cookie_samesite != "none" or request.method in SAFE_METHODS:
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    own = {_origin_of(settings.public_url), _origin_of(settings.web_app_url)}
+    return origin.lower() in own or origin.lower() in settings.cors_origins
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 async def get_current_user(request: Request, state: State, session: SessionDep) -> User:
@@ -46,6 +72,10 @@ async def get_current_user(request: Request, state: State, session: SessionDep) 
         headers={"WWW-Authenticate": "Bearer"},
     )
     token = _bearer(request)
+    if token is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token is not None and not _trusted_origin(request, state.settings):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-site request refused")
     if token is None:
         raise unauthorized
     try:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SECRET = "insecure-development-secret-change-me"
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./var/metrica.db"
@@ -26,7 +27,11 @@ class Settings(BaseSettings):
         default=SecretStr(DEFAULT_SECRET),
         description="Seeds the ES256 signing key and one-time-code hashes.",
     )
-    public_url: str = Field(default="http://127.0.0.1:8000", description="For email links.")
+    public_url: str = Field(default="http://127.0.0.1:8000", description="The API's own URL.")
+    web_url: str | None = Field(
+        default=None,
+        description="Where the web app lives, for links in emails; unset = `{public_url}/app`.",
+    )
 
     jwks_url: str | None = Field(
         default=None, description="External IdP JWKS; unset = the server is its own IdP."
@@ -36,6 +41,15 @@ class Settings(BaseSettings):
     jwks_cache_s: float = Field(default=300.0, gt=0)
     token_ttl_s: int = Field(default=12 * 3600, gt=0)
     cookie_secure: bool = False
+    cookie_samesite: Literal["lax", "strict", "none"] = Field(
+        default="lax",
+        description="`none` lets a web app on another site send the cookie (implies Secure).",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) allowed to call the API with credentials; "
+        "comma-separated in the environment; empty = no CORS.",
+    )
 
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -50,6 +64,27 @@ class Settings(BaseSettings):
     live_after_s: float = 120.0
     stale_after_s: float = 900.0
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        checked = []
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin == "*":
+                raise ValueError("'*' is not allowed: credentials need explicit origins")
+            extra = parts.path not in ("", "/") or parts.query or parts.fragment
+            if parts.scheme not in ("http", "https") or not parts.netloc or extra:
+                raise ValueError(f"{origin!r} is not an origin like https://app.example.com")
+            checked.append(f"{parts.scheme}://{parts.netloc}".lower())
+        return checked
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "development" and self.secret_key.get_secret_value() in (
@@ -62,6 +97,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def web_app_url(self) -> str:
+        """Base URL of the web app, without a trailing slash (invitation links start here)."""
+        return (self.web_url or f"{self.public_url.rstrip('/')}/app").rstrip("/")
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        """Browsers drop a SameSite=None cookie that is not Secure."""
+        return self.cookie_secure or self.cookie_samesite == "none"
 
 
 @lru_cache

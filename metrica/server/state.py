@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
@@ -19,7 +21,7 @@ from metrica.server.auth.tokens import (
     LocalJwksSource,
     TokenSigner,
 )
-from metrica.server.db import create_engine, session_factory
+from metrica.server.db import create_engine, session_factory, utcnow
 from metrica.server.settings import Settings
 
 
@@ -65,6 +67,7 @@ class AppState:
     mailer: Mailer
     passwords: PasswordHasher
     worker_keys: WorkerKeyCache
+    clock: Callable[[], datetime] = utcnow  # "now" of the KPI views (tests pin it)
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:

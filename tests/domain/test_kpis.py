@@ -17,8 +17,10 @@ from metrica.domain.kpis import (
     period_bounds,
     previous_period_day,
     running_occupancy,
+    same_time_in_previous_period,
     summarise,
     validate_opening_hours,
+    wall_clock_instant,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -199,6 +201,68 @@ def test_summarise_month_series_per_local_day() -> None:
 )
 def test_change_pct(current: int, previous: int, expected: float | None) -> None:
     assert change_pct(current, previous) == expected
+
+
+def local(tz: ZoneInfo, y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
+    """A UTC instant from local wall-clock fields (the first one if they repeat)."""
+    return datetime(y, mo, d, h, mi, tzinfo=tz).astimezone(UTC)
+
+
+@pytest.mark.parametrize(
+    ("wall", "tz", "expected"),
+    [
+        (datetime(2025, 6, 2, 9, 41), BERLIN, utc(2025, 6, 2, 7, 41)),
+        # Spring forward: 02:00-03:00 does not exist; everything before it ends at the jump.
+        (datetime(2025, 3, 30, 2, 0), BERLIN, utc(2025, 3, 30, 1)),
+        (datetime(2025, 3, 30, 2, 30), BERLIN, utc(2025, 3, 30, 1)),
+        (datetime(2025, 3, 30, 3, 0), BERLIN, utc(2025, 3, 30, 1)),
+        (datetime(2025, 3, 30, 1, 59), BERLIN, utc(2025, 3, 30, 0, 59)),
+        (datetime(2025, 3, 9, 2, 15), NEW_YORK, utc(2025, 3, 9, 7)),
+        # Fall back: 02:30 happens twice; the first one (CEST) counts.
+        (datetime(2025, 10, 26, 2, 30), BERLIN, utc(2025, 10, 26, 0, 30)),
+        (datetime(2025, 3, 30, 2, 30), KOLKATA, datetime(2025, 3, 29, 21, 0, tzinfo=UTC)),
+    ],
+)
+def test_wall_clock_instant(wall: datetime, tz: ZoneInfo, expected: datetime) -> None:
+    assert wall_clock_instant(wall, tz) == expected
+
+
+B, K = BERLIN, KOLKATA
+
+
+@pytest.mark.parametrize(
+    ("period", "day", "tz", "now", "expected"),
+    [
+        # Today at 09:41 vs yesterday up to 09:41.
+        ("day", date(2025, 6, 3), B, local(B, 2025, 6, 3, 9, 41), local(B, 2025, 6, 2, 9, 41)),
+        # Today is the 23-hour DST day: yesterday (CET) up to the same wall-clock time.
+        ("day", date(2025, 3, 30), B, local(B, 2025, 3, 30, 10, 30), utc(2025, 3, 29, 9, 30)),
+        # The day after the DST day at 02:30: yesterday's 02:30 never happened -> the jump.
+        ("day", date(2025, 3, 31), B, local(B, 2025, 3, 31, 2, 30), utc(2025, 3, 30, 1)),
+        ("day", date(2025, 3, 31), B, local(B, 2025, 3, 31, 3, 15), utc(2025, 3, 30, 1, 15)),
+        # The day after the 25-hour day: up to the first 02:30 of that night.
+        ("day", date(2025, 10, 27), B, local(B, 2025, 10, 27, 2, 30), utc(2025, 10, 26, 0, 30)),
+        ("day", date(2025, 10, 27), B, local(B, 2025, 10, 27, 4), utc(2025, 10, 26, 3)),
+        # Wednesday 09:41 vs last week's Wednesday 09:41 (across the DST switch).
+        ("week", date(2025, 4, 2), B, local(B, 2025, 4, 2, 9, 41), local(B, 2025, 3, 26, 9, 41)),
+        ("month", date(2025, 6, 15), B, local(B, 2025, 6, 15, 12), local(B, 2025, 5, 15, 12)),
+        # 31 March vs February (28 days): the whole of February.
+        ("month", date(2025, 3, 31), B, local(B, 2025, 3, 31, 8), local(B, 2025, 3, 1)),
+        # Half-hour zone.
+        ("day", date(2025, 6, 3), K, local(K, 2025, 6, 3, 0, 10), local(K, 2025, 6, 2, 0, 10)),
+        # Periods that do not contain now compare whole periods.
+        ("day", date(2025, 6, 2), B, local(B, 2025, 6, 3, 9, 41), None),
+        ("week", date(2025, 5, 26), B, local(B, 2025, 6, 3, 9, 41), None),
+        ("day", date(2025, 6, 4), B, local(B, 2025, 6, 3, 9, 41), None),
+        # The first instant of the period is inside it; its end is not.
+        ("day", date(2025, 6, 3), B, local(B, 2025, 6, 3), local(B, 2025, 6, 2)),
+        ("day", date(2025, 6, 2), B, local(B, 2025, 6, 3), None),
+    ],
+)
+def test_same_time_in_previous_period(
+    period: str, day: date, tz: ZoneInfo, now: datetime, expected: datetime | None
+) -> None:
+    assert same_time_in_previous_period(period, day, now, tz) == expected  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -170,6 +170,66 @@ async def test_invitation_link_sets_password(
         assert [s["id"] for s in stores.json()["data"]] == [str(store.id)]
 
 
+async def test_invitation_link_opens_the_web_app_and_a_new_one_replaces_it(
+    database_url: str, state: AppState
+) -> None:
+    """The link is `{web_url}/invite?token=...` (default `{public_url}/app`); assigning a
+    never-signed-in owner again mails a fresh link and the old one stops working."""
+    from tests.server.factories import make_store
+
+    sink = SmtpSink()
+    server = await asyncio.start_server(sink.handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = make_settings(
+        database_url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        public_url="https://api.example.com",
+        web_url="https://metrica.example.com/app/",
+    )
+    mail_app = create_app(settings)
+    admin = await make_user(state, "root@example.com", role="superadmin")
+    first, second = await make_store(state, name="One"), await make_store(state, name="Two")
+    link = re.compile(r"https://metrica\.example\.com/app/invite\?token=([\w-]+)")
+    try:
+        transport = httpx.ASGITransport(app=mail_app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            tokens = []
+            for store in (first, second):
+                sink.received.clear()
+                r = await c.post(
+                    f"/admin/stores/{store.id}/owners",
+                    json={"email": "late@example.com"},
+                    headers=bearer(state, admin),
+                )
+                assert r.status_code == 201
+                await asyncio.wait_for(sink.received.wait(), 10)
+                match = link.search(sink.text(len(sink.messages) - 1))
+                assert match, sink.text(len(sink.messages) - 1)
+                tokens.append(match.group(1))
+            old = await c.post(
+                "/auth/invitations/accept", json={"token": tokens[0], "password": "longpass1"}
+            )
+            assert old.status_code == 400
+            assert old.json()["detail"] == "invalid or expired invitation"
+            new = await c.post(
+                "/auth/invitations/accept", json={"token": tokens[1], "password": "longpass1"}
+            )
+            assert new.status_code == 200
+            # Signed in now: assigning again sends nothing.
+            r = await c.post(
+                f"/admin/stores/{first.id}/owners",
+                json={"email": "late@example.com"},
+                headers=bearer(state, admin),
+            )
+            assert r.status_code == 201
+            assert len(sink.messages) == 2
+    finally:
+        server.close()
+        await mail_app.state.metrica.engine.dispose()
+    assert make_settings(database_url).web_app_url == "http://127.0.0.1:8000/app"
+
+
 def _claims(state: AppState, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     claims = {

@@ -169,3 +169,61 @@ async def test_live_occupancy_clamps_and_resets_at_local_midnight(
     (cam,) = body["cameras"]
     assert cam["status"] == "live"
     assert cam["fps"] == 12.5
+
+
+async def test_today_is_compared_with_yesterday_up_to_the_same_local_time(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    """Now = 10:30 on the 23-hour DST day in Berlin (CEST): yesterday (CET) counts up to
+    10:30 CET, partly from the rollup (whole hours) and partly from raw events (10:00-10:30)."""
+    owner = await make_user(state, "o@example.com")
+    store = await make_store(state, owner=owner)
+    camera, key = await make_camera(state, store)
+    aisle, aisle_key = await make_camera(state, store, name="Aisle", counting=False)
+    now = datetime(2025, 3, 30, 8, 30, tzinfo=UTC)  # 10:30 CEST
+    state.clock = lambda: now
+    cet = timedelta(hours=1)  # 2025-03-29 local = UTC + 1
+    yesterday = datetime(2025, 3, 29, tzinfo=UTC) - cet  # 00:00 CET in UTC
+    today = datetime(2025, 3, 29, 23, tzinfo=UTC)  # 2025-03-30 00:00 CET
+    await _post(
+        client,
+        key,
+        [
+            crossing(camera, "in", yesterday + timedelta(hours=8)),
+            crossing(camera, "in", yesterday + timedelta(hours=9, minutes=15)),
+            crossing(camera, "in", yesterday + timedelta(hours=10, minutes=10)),  # raw part
+            crossing(camera, "out", yesterday + timedelta(hours=10, minutes=29)),  # raw part
+            crossing(camera, "in", yesterday + timedelta(hours=10, minutes=30)),  # at the cut
+            crossing(camera, "in", yesterday + timedelta(hours=15)),
+            crossing(camera, "in", today + timedelta(minutes=30)),
+            crossing(camera, "in", now - timedelta(hours=2)),
+            crossing(camera, "in", now - timedelta(minutes=5)),
+            crossing(camera, "in", now - timedelta(minutes=1)),
+        ],
+    )
+    await _post(client, aisle_key, [crossing(aisle, "in", yesterday + timedelta(hours=10))])
+    h = bearer(state, owner)
+
+    body = (await client.get(f"/dashboard/{store.id}?period=day", headers=h)).json()
+    assert body["start"] == "2025-03-30T00:00:00+01:00"
+    assert body["footfall_in"] == 4
+    prev = body["previous"]
+    assert prev["same_time"] is True
+    assert prev["start"] == "2025-03-29T00:00:00+01:00"
+    assert prev["end"] == "2025-03-29T10:30:00+01:00"
+    assert (prev["footfall_in"], prev["footfall_out"]) == (3, 1)
+    assert body["change_pct"] == pytest.approx((4 - 3) / 3 * 100)
+
+    # A finished day compares with the whole day before it.
+    past = (await client.get(f"/dashboard/{store.id}?period=day&date=2025-03-29", headers=h)).json()
+    assert past["footfall_in"] == 5
+    assert past["previous"]["same_time"] is False
+    assert past["previous"]["end"] == "2025-03-29T00:00:00+01:00"
+
+    # This week (Mon 24 - Sun 30 March) vs last week up to Sunday 23 March, 10:30 CET.
+    week = (await client.get(f"/dashboard/{store.id}?period=week", headers=h)).json()
+    assert week["footfall_in"] == 9
+    assert week["previous"]["same_time"] is True
+    assert week["previous"]["end"] == "2025-03-23T10:30:00+01:00"
+    assert week["previous"]["footfall_in"] == 0
+    assert week["change_pct"] is None

@@ -113,17 +113,20 @@ async def list_owners(store_id: uuid.UUID, session: SessionDep) -> UsersPublic:
 async def add_owner(
     store_id: uuid.UUID, body: OwnerAdd, session: SessionDep, state: State
 ) -> UserPublic:
-    """Add an existing user as owner, or create one and email an invitation link."""
+    """Add a user as owner; one without a password (new, or invited before and never
+    accepted) gets a fresh invitation link by email (self-hosted sign-in only)."""
     await _store(session, store_id)
     user = await auth.by_email(session=session, email=body.email)
-    token = None
     if user is None:
         user = await auth.create_user(session=session, email=body.email, hasher=state.passwords)
+    self_hosted = state.settings.jwks_url is None  # an external IdP does its own sign-up
+    token = None
+    if self_hosted and user.password_hash is None:
         token = await auth.invite(session=session, user=user)
     await stores.add_owner(session=session, store_id=store_id, user_id=user.id)
     await session.commit()
     if token is not None:
-        link = f"{state.settings.public_url.rstrip('/')}/app/invite?token={token}"
+        link = f"{state.settings.web_app_url}/invite?token={token}"
         await state.mailer.send(
             to=user.email,
             subject="You are invited to Metrica",

@@ -102,8 +102,12 @@ def _token_hash(token: str) -> str:
 
 
 async def invite(*, session: AsyncSession, user: User) -> str:
-    """A single-use invitation token for `user` (only its hash is stored)."""
+    """A single-use invitation token for `user` (only its hash is stored); earlier
+    unused invitations of the user stop working."""
     token = secrets.token_urlsafe(32)
+    await session.execute(
+        delete(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+    )
     session.add(
         Invitation(
             token_hash=_token_hash(token), user_id=user.id, expires_at=utcnow() + INVITATION_TTL

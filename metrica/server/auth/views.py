@@ -26,14 +26,15 @@ log = logging.getLogger("metrica.auth")
 
 def _start_session(state: AppState, user: User, response: Response) -> Session:
     token = state.signer.issue(subject=str(user.id), email=user.email, role=user.role)
-    ttl = state.settings.token_ttl_s
+    settings = state.settings
+    ttl = settings.token_ttl_s
     response.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=ttl,
         httponly=True,
-        samesite="lax",
-        secure=state.settings.cookie_secure,
+        samesite=settings.cookie_samesite,
+        secure=settings.session_cookie_secure,
         path="/",
     )
     return Session(access_token=token, expires_in=ttl, user=UserPublic.model_validate(user))
@@ -102,10 +103,17 @@ async def accept_invitation(
 
 
 @router.post("/auth/logout", operation_id="logout", status_code=204)
-async def logout() -> Response:
-    """Clear the session cookie."""
+async def logout(state: State) -> Response:
+    """Clear the session cookie (same attributes as when set, or browsers keep it)."""
+    settings = state.settings
     response = Response(status_code=204)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite=settings.cookie_samesite,
+        secure=settings.session_cookie_secure,
+    )
     return response
 
 

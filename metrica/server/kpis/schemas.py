@@ -31,10 +31,14 @@ class LivePublic(BaseModel):
 
 
 class PreviousPeriod(BaseModel):
+    """The period just before; `same_time` = it is cut at the current period's elapsed
+    local time (the current period is in progress), and `end` is that instant."""
+
     start: datetime
     end: datetime
     footfall_in: int
     footfall_out: int
+    same_time: bool
 
 
 class SeriesPointPublic(BaseModel):

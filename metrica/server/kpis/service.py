@@ -54,9 +54,33 @@ async def hourly_buckets(
     ]
 
 
+async def raw_footfall(
+    *, session: AsyncSession, store: Store, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(IN, OUT) from raw events in [start, end): only for a part of one hour."""
+    counting = select(Camera.id).where(
+        Camera.store_id == store.id, Camera.is_counting_line.is_(True)
+    )
+    rows = await session.execute(
+        select(EventRow.direction, func.count())
+        .where(
+            EventRow.store_id == store.id,
+            EventRow.type == "line_crossed",
+            EventRow.occurred_at >= start,
+            EventRow.occurred_at < end,
+            EventRow.camera_id.in_(counting.scalar_subquery()),
+        )
+        .group_by(EventRow.direction)
+    )
+    counts = {direction: int(n) for direction, n in rows.all()}
+    return counts.get("in", 0), counts.get("out", 0)
+
+
 async def dashboard(
-    *, session: AsyncSession, store: Store, period: kpis.Period, day: date
+    *, session: AsyncSession, store: Store, period: kpis.Period, day: date, now: datetime
 ) -> DashboardPublic:
+    """The period containing local `day`; if it contains `now`, the previous period is cut
+    at the same local time (see `kpis.same_time_in_previous_period`)."""
     tz = ZoneInfo(store.timezone)
     prev_day = kpis.previous_period_day(period, day)
     prev_start, _ = kpis.period_bounds(period, prev_day, tz)
@@ -64,7 +88,16 @@ async def dashboard(
     buckets = await hourly_buckets(session=session, store=store, start=prev_start, end=end)
     hours = {k: (v[0], v[1]) if v else None for k, v in store.opening_hours.items()}
     current = kpis.summarise(buckets, period=period, day=day, tz=tz, opening_hours=hours)
-    prev_in, prev_out = kpis.footfall_totals(buckets, prev_start, current.start)
+    cut = kpis.same_time_in_previous_period(period, day, now, tz)
+    prev_end = cut or current.start
+    # Whole rollup hours up to the cut, raw events for the cut hour's first part.
+    whole_hours_end = kpis.local_hour_start(prev_end, tz) if cut else prev_end
+    prev_in, prev_out = kpis.footfall_totals(buckets, prev_start, whole_hours_end)
+    if whole_hours_end < prev_end:
+        part_in, part_out = await raw_footfall(
+            session=session, store=store, start=whole_hours_end, end=prev_end
+        )
+        prev_in, prev_out = prev_in + part_in, prev_out + part_out
     return DashboardPublic(
         store_id=store.id,
         timezone=store.timezone,
@@ -75,9 +108,10 @@ async def dashboard(
         footfall_out=current.footfall_out,
         previous=PreviousPeriod(
             start=_local(prev_start, tz),
-            end=_local(current.start, tz),
+            end=_local(prev_end, tz),
             footfall_in=prev_in,
             footfall_out=prev_out,
+            same_time=cut is not None,
         ),
         change_pct=kpis.change_pct(current.footfall_in, prev_in),
         series=[

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 
 from metrica.domain.kpis import Period
-from metrica.server.db import utcnow
 from metrica.server.deps import SessionDep, State, VisibleStore
 from metrica.server.kpis import service
 from metrica.server.kpis.schemas import DashboardPublic, LivePublic
@@ -23,7 +22,7 @@ async def get_live(store: VisibleStore, session: SessionDep, state: State) -> Li
     return await service.live(
         session=session,
         store=store,
-        now=utcnow(),
+        now=state.clock(),
         live_after_s=s.live_after_s,
         stale_after_s=s.stale_after_s,
     )
@@ -33,9 +32,11 @@ async def get_live(store: VisibleStore, session: SessionDep, state: State) -> Li
 async def get_dashboard(
     store: VisibleStore,
     session: SessionDep,
+    state: State,
     period: Period = "day",
     date: date | None = None,
 ) -> DashboardPublic:
     """Footfall, series, peak hour, heatmap and dwell of a day, week or month (store time)."""
-    day = date or utcnow().astimezone(ZoneInfo(store.timezone)).date()
-    return await service.dashboard(session=session, store=store, period=period, day=day)
+    now = state.clock()
+    day = date or now.astimezone(ZoneInfo(store.timezone)).date()
+    return await service.dashboard(session=session, store=store, period=period, day=day, now=now)
