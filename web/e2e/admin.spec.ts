@@ -98,14 +98,66 @@ test.describe("admin", () => {
 
     // Revoking the key locks the worker out.
     await page.goto(`/app/admin/cameras/${cameraId}`);
-    page.once("dialog", (d) => void d.accept());
-    await page.getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("button", { name: "Revoke", exact: true }).click();
+    await page.getByRole("alertdialog", { name: "Revoke the worker key?" }).getByRole("button", { name: "Revoke key" }).click();
     await expect(page.getByRole("button", { name: "Issue key" })).toBeVisible();
     await expect
       .poll(async () => (await page.request.get(`/cameras/${cameraId}/config`, { headers: { "X-Worker-Key": key } })).status(), {
         timeout: 15_000,
       })
       .toBe(401);
+  });
+
+  test("deletes a camera, then its store, each after a confirmation that says what is lost", async ({ page }) => {
+    const storeName = `Doomed shop ${Date.now()}`;
+    const store = (await (
+      await page.request.post("/admin/stores", { data: { name: storeName, timezone: "Europe/Lisbon" } })
+    ).json()) as { id: string };
+    const camRes = await page.request.post("/admin/cameras", {
+      data: { store_id: store.id, name: "Side door", is_counting_line: true },
+    });
+    expect(camRes.status()).toBe(201);
+    const camera = (await camRes.json()) as { id: string };
+    const lines = await page.request.put(`/admin/cameras/${camera.id}/lines`, {
+      data: [{ line_id: "door", name: "Door", x1: 0.1, y1: 0.5, x2: 0.9, y2: 0.5 }],
+    });
+    expect(lines.status()).toBe(200);
+
+    // Camera: cancel first (nothing happens), then confirm.
+    await page.goto(`/app/admin/cameras/${camera.id}`);
+    await expect(page.getByRole("heading", { name: "Side door" })).toBeVisible();
+    await page.getByRole("button", { name: "Delete camera" }).click();
+    let dialog = page.getByRole("alertdialog", { name: "Delete Side door?" });
+    await expect(dialog.getByTestId("delete-camera-losses")).toContainText(`${storeName}'s footfall`);
+    await expect(dialog.getByTestId("delete-camera-losses")).toContainText("its counting line and its latest snapshot");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect(dialog).toBeHidden();
+    expect((await page.request.get(`/admin/cameras/${camera.id}`)).status()).toBe(200);
+
+    await page.getByRole("button", { name: "Delete camera" }).click();
+    dialog = page.getByRole("alertdialog", { name: "Delete Side door?" });
+    await dialog.getByRole("button", { name: "Delete camera" }).click();
+    await expect(page.getByRole("heading", { name: storeName })).toBeVisible();
+    await expect(page).toHaveURL(new RegExp(`/app/admin/stores/${store.id}$`));
+    await expect(page.getByText("No cameras yet")).toBeVisible();
+    expect((await page.request.get(`/admin/cameras/${camera.id}`)).status()).toBe(404);
+
+    // Store: the button waits for the store's name to be typed.
+    await page.getByRole("button", { name: "Delete store" }).click();
+    dialog = page.getByRole("alertdialog", { name: `Delete ${storeName}?` });
+    const losses = dialog.getByTestId("delete-store-losses");
+    await expect(losses).toContainText("all of its footfall history");
+    await expect(losses).toContainText("0 cameras");
+    await expect(losses).toContainText("0 owners' access");
+    const confirm = dialog.getByRole("button", { name: "Delete store" });
+    await expect(confirm).toBeDisabled();
+    await dialog.getByLabel(/Type .* to confirm/).fill("Doomed shop");
+    await expect(confirm).toBeDisabled();
+    await dialog.getByLabel(/Type .* to confirm/).fill(storeName);
+    await confirm.click();
+    await expect(page).toHaveURL(/\/app\/admin\/stores$/);
+    await expect(page.getByRole("list", { name: "All stores" })).not.toContainText(storeName);
+    expect((await page.request.get(`/admin/stores/${store.id}`)).status()).toBe(404);
   });
 
   test("an empty store explains that it has no cameras yet", async ({ page }) => {

@@ -49,3 +49,12 @@ export function lastLoggedCode(e2e: E2EEnv, email: string): string | null {
   for (const m of log.matchAll(re)) code = m[1];
   return code;
 }
+
+/** The newest invitation link the backend logged for `email` (development mailer). */
+export function lastLoggedInvitation(e2e: E2EEnv, email: string): string | null {
+  const log = readFileSync(e2e.serveLog, "utf8");
+  const re = new RegExp(`to=${email.replace(/[.+]/g, "\\$&")}[^\\n]*\\n[^\\n]*?(https?://\\S+/invite\\?token=[\\w-]+)`, "g");
+  let link: string | null = null;
+  for (const m of log.matchAll(re)) link = m[1];
+  return link;
+}

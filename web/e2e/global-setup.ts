@@ -56,24 +56,25 @@ export default async function globalSetup(config: FullConfig) {
   });
 
   const apiPort = await freePort();
+  const webPort = await freePort();
+  const apiURL = `http://127.0.0.1:${apiPort}`;
+  const baseURL = `http://127.0.0.1:${webPort}`;
   const serveLog = join(dir, "serve.log");
   const logFd = openSync(serveLog, "a");
+  // Emails go to the log (no SMTP in development); invitation links point at the app.
   const api = spawn(
     "uv",
     ["run", "--extra", "server", "metrica", "serve", "--host", "127.0.0.1", "--port", String(apiPort), "--db-url", dbUrl],
-    { cwd: REPO, env, stdio: ["ignore", logFd, logFd], detached: true },
+    { cwd: REPO, env: { ...env, METRICA_WEB_URL: `${baseURL}/app` }, stdio: ["ignore", logFd, logFd], detached: true },
   );
-  const apiURL = `http://127.0.0.1:${apiPort}`;
 
   // The built app (vite preview: SPA fallback under /app/, API proxied to the backend, so
   // the session cookie is same-origin exactly as when the backend serves the app).
-  const webPort = await freePort();
   const web = spawn(
     join(WEB, "node_modules", ".bin", "vite"),
     ["preview", "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"],
     { cwd: WEB, env: { ...env, METRICA_API: apiURL }, stdio: ["ignore", logFd, logFd], detached: true },
   );
-  const baseURL = `http://127.0.0.1:${webPort}`;
 
   const stop = () => {
     for (const child of [web, api]) {

@@ -33,6 +33,15 @@ export const loginRoute = createRoute({
   component: LoginPage,
 });
 
+export const inviteRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/invite",
+  validateSearch: (search: Record<string, unknown>): { token?: string } => ({
+    token: typeof search.token === "string" && search.token ? search.token : undefined,
+  }),
+  component: lazyRouteComponent(() => import("@/pages/invite"), "InvitePage"),
+});
+
 const authedRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: "authed",
@@ -106,6 +115,7 @@ export const adminCameraRoute = createRoute({
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
+  inviteRoute,
   authedRoute.addChildren([
     storesRoute,
     storeRoute,

@@ -5,6 +5,7 @@ import { ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
+import { useRadioGroupKeys } from "@/components/ui/tabs";
 import {
   clamp01,
   defaultLine,
@@ -61,6 +62,7 @@ export function LineEditor({
   const svgRef = useRef<SVGSVGElement>(null);
   const drag = useRef<{ index: number; handle: Handle; before: EditableLine | null } | null>(null);
   const nameId = useId();
+  const lineRadio = useRadioGroupKeys(lines.length, selected, setSelected);
 
   const showSnapshot = snapshotUrl !== null && !snapshotFailed;
   const current = lines[selected];
@@ -300,7 +302,15 @@ export function LineEditor({
           {lines.length > 1 && (
             <div role="radiogroup" aria-label="Line to edit" className="flex flex-wrap gap-1">
               {lines.map((l, i) => (
-                <Button key={i} size="sm" role="radio" aria-checked={i === selected} variant={i === selected ? "secondary" : "ghost"} onClick={() => setSelected(i)}>
+                <Button
+                  key={i}
+                  size="sm"
+                  role="radio"
+                  aria-checked={i === selected}
+                  variant={i === selected ? "secondary" : "ghost"}
+                  onClick={() => setSelected(i)}
+                  {...lineRadio(i)}
+                >
                   {l.name || l.line_id}
                 </Button>
               ))}

@@ -97,9 +97,20 @@ export function periodTitle(period: Period, start: string, end: string): string 
   return `${shortFmt.format(s)} – ${shortFmt.format(last)} ${last.getUTCFullYear()}`;
 }
 
-/** "what the previous period was called" for the % change caption. */
-export function previousLabel(period: Period): string {
+/**
+ * What the previous period is called in the % change caption. `sameTime`: the current
+ * period is in progress and the previous one is counted only up to the same local time.
+ */
+export function previousLabel(period: Period, sameTime = false): string {
+  if (sameTime) {
+    return { day: "yesterday at this time", week: "this time last week", month: "this time last month" }[period];
+  }
   return { day: "the day before", week: "the week before", month: "the month before" }[period];
+}
+
+/** "yesterday", "last week", "last month": the period before the current one. */
+export function previousName(period: Period): string {
+  return { day: "yesterday", week: "last week", month: "last month" }[period];
 }
 
 /** Signed percentage with one decimal when small: "+12%", "−3.5%", "no previous data". */

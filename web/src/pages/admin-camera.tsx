@@ -1,8 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useParams } from "@tanstack/react-router";
-import { KeyRound } from "lucide-react";
+import { Link, useNavigate, useParams } from "@tanstack/react-router";
+import { KeyRound, Trash2 } from "lucide-react";
 import { useState } from "react";
 import {
+  adminDeleteCamera,
   adminGetCamera,
   adminGetStore,
   adminIssueKey,
@@ -12,6 +13,7 @@ import {
 } from "@/client/sdk.gen";
 import type { LineSpec, WorkerKey } from "@/client/types.gen";
 import { StatusBadge } from "@/components/camera-status";
+import { ConfirmDialog } from "@/components/confirm-dialog";
 import { KeyDialog } from "@/components/key-dialog";
 import { LineEditor } from "@/components/line-editor";
 import { NotFound } from "@/components/not-found";
@@ -39,6 +41,8 @@ export function AdminCameraPage() {
     queryFn: () => unwrap(adminListLines({ path: { camera_id: cameraId } })),
   });
   const [issued, setIssued] = useState<WorkerKey | null>(null);
+  const [confirming, setConfirming] = useState<"revoke" | "delete" | null>(null);
+  const navigate = useNavigate();
   const refreshCamera = () => queryClient.invalidateQueries({ queryKey: ["admin", "camera", cameraId] });
   const issue = useMutation({
     mutationFn: () => unwrap(adminIssueKey({ path: { camera_id: cameraId } })),
@@ -139,22 +143,76 @@ export function AdminCameraPage() {
                 {c.has_key ? "Rotate key" : "Issue key"}
               </Button>
               {c.has_key && (
-                <Button
-                  variant="outline"
-                  onClick={() => {
-                    if (window.confirm("Revoke this camera's key? Its worker stops sending at once.")) revoke.mutate();
-                  }}
-                  disabled={revoke.isPending}
-                >
+                <Button variant="outline" onClick={() => setConfirming("revoke")} disabled={revoke.isPending}>
                   Revoke
                 </Button>
               )}
-              <ErrorNote error={issue.error ?? revoke.error} className="w-full" />
+              <ErrorNote error={issue.error} className="w-full" />
+            </CardContent>
+          </Card>
+          <Card className="border-destructive/40">
+            <CardHeader>
+              <CardTitle>Delete camera</CardTitle>
+              <CardDescription>Removes the camera and everything it counted.</CardDescription>
+            </CardHeader>
+            <CardContent>
+              <Button variant="destructive" onClick={() => setConfirming("delete")}>
+                <Trash2 aria-hidden />
+                Delete camera
+              </Button>
             </CardContent>
           </Card>
         </div>
       </div>
       <KeyDialog issued={issued} onClose={() => setIssued(null)} />
+      <ConfirmDialog
+        open={confirming === "revoke"}
+        onOpenChange={(open) => setConfirming(open ? "revoke" : null)}
+        title="Revoke the worker key?"
+        summary={`The worker of ${c.name} is locked out at once and can send nothing until you issue a new key. Its lines and counts stay.`}
+        confirmLabel="Revoke key"
+        busyLabel="Revoking…"
+        onConfirm={async () => {
+          await revoke.mutateAsync();
+          setConfirming(null);
+        }}
+      />
+      <ConfirmDialog
+        open={confirming === "delete"}
+        onOpenChange={(open) => setConfirming(open ? "delete" : null)}
+        title={`Delete ${c.name}?`}
+        summary="This cannot be undone. Deleting the camera permanently removes:"
+        confirmLabel="Delete camera"
+        busyLabel="Deleting…"
+        onConfirm={async () => {
+          await unwrap(adminDeleteCamera({ path: { camera_id: cameraId } }));
+          setConfirming(null);
+          await navigate({ to: "/admin/stores/$storeId", params: { storeId: c.store_id }, replace: true });
+          queryClient.removeQueries({ queryKey: ["admin", "camera", cameraId] });
+          queryClient.removeQueries({ queryKey: ["admin", "lines", cameraId] });
+          await queryClient.invalidateQueries({ queryKey: ["admin", "cameras"] });
+          await queryClient.invalidateQueries({ queryKey: ["live"] });
+          await queryClient.invalidateQueries({ queryKey: ["dashboard"] });
+        }}
+      >
+        <ul className="list-disc space-y-1 pl-5" data-testid="delete-camera-losses">
+          <li>
+            every visit it counted: {store.data ? `${store.data.name}'s` : "the store's"} footfall,
+            occupancy and dwell figures lose them, past days included;
+          </li>
+          <li>{linesLost(lines.data?.length)} and its latest snapshot;</li>
+          <li>its worker key{c.has_key ? ": the worker is locked out at once" : ""}.</li>
+        </ul>
+        <p className="mt-3 text-muted-foreground">
+          To stop the worker but keep the history, revoke its key instead.
+        </p>
+      </ConfirmDialog>
     </div>
   );
+}
+
+function linesLost(n: number | undefined): string {
+  if (n === undefined) return "its counting lines";
+  if (n === 0) return "its line settings (none drawn yet)";
+  return n === 1 ? "its counting line" : `its ${n} counting lines`;
 }

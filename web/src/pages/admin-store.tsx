@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link, useParams } from "@tanstack/react-router";
+import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { Camera, Plus, Trash2, UserPlus } from "lucide-react";
 import { type FormEvent, useState } from "react";
 import {
   adminAddOwner,
   adminCreateCamera,
+  adminDeleteStore,
   adminGetStore,
   adminListCameras,
   adminListOwners,
@@ -12,6 +13,7 @@ import {
   adminUpdateStore,
 } from "@/client/sdk.gen";
 import { StatusBadge } from "@/components/camera-status";
+import { ConfirmDialog } from "@/components/confirm-dialog";
 import { NotFound } from "@/components/not-found";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
 import { StoreForm } from "@/components/store-form";
@@ -74,7 +76,75 @@ export function AdminStorePage() {
         <CamerasCard storeId={storeId} timezone={store.data.timezone} />
         <OwnersCard storeId={storeId} />
       </div>
+      <DeleteStoreCard storeId={storeId} name={store.data.name} />
     </div>
+  );
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function DeleteStoreCard({ storeId, name }: { storeId: string; name: string }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [open, setOpen] = useState(false);
+  // Same keys as the cards above: the counts come from their cached lists.
+  const cameras = useQuery({
+    queryKey: ["admin", "cameras", storeId],
+    queryFn: () => unwrap(adminListCameras({ query: { store_id: storeId } })),
+  });
+  const owners = useQuery({
+    queryKey: ["admin", "owners", storeId],
+    queryFn: () => unwrap(adminListOwners({ path: { store_id: storeId } })),
+  });
+  const nCameras = cameras.data?.count;
+  const nOwners = owners.data?.count;
+  return (
+    <Card className="border-destructive/40">
+      <CardHeader>
+        <CardTitle>Delete this store</CardTitle>
+        <CardDescription>Removes the store and everything counted in it, for good.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <Button variant="destructive" onClick={() => setOpen(true)}>
+          <Trash2 aria-hidden />
+          Delete store
+        </Button>
+        <ConfirmDialog
+          open={open}
+          onOpenChange={setOpen}
+          title={`Delete ${name}?`}
+          summary="This cannot be undone. Deleting the store permanently removes:"
+          confirmLabel="Delete store"
+          busyLabel="Deleting…"
+          typeToConfirm={name}
+          onConfirm={async () => {
+            await unwrap(adminDeleteStore({ path: { store_id: storeId } }));
+            setOpen(false);
+            await navigate({ to: "/admin/stores", replace: true });
+            queryClient.removeQueries({ queryKey: ["admin", "store", storeId] });
+            await queryClient.invalidateQueries({ queryKey: ["admin"] });
+            await queryClient.invalidateQueries({ queryKey: ["stores"] });
+          }}
+        >
+          <ul className="list-disc space-y-1 pl-5" data-testid="delete-store-losses">
+            <li>
+              all of its footfall history: every counted visit and the hourly totals behind its
+              dashboards and CSV exports;
+            </li>
+            <li>
+              {nCameras === undefined ? "its cameras" : plural(nCameras, "camera", "cameras")} with
+              their worker keys (their workers are locked out at once), counting lines and snapshots;
+            </li>
+            <li>
+              {nOwners === undefined ? "its owners'" : `${plural(nOwners, "owner", "owners")}'`} access
+              to it (their accounts and other stores stay).
+            </li>
+          </ul>
+        </ConfirmDialog>
+      </CardContent>
+    </Card>
   );
 }
 

@@ -14,7 +14,13 @@ function dashboard(over: Partial<DashboardPublic> = {}): DashboardPublic {
     end: "2024-05-15T00:00:00+02:00",
     footfall_in: 1234,
     footfall_out: 1200,
-    previous: { start: "2024-05-13T00:00:00+02:00", end: "2024-05-14T00:00:00+02:00", footfall_in: 1000, footfall_out: 990 },
+    previous: {
+      start: "2024-05-13T00:00:00+02:00",
+      end: "2024-05-14T00:00:00+02:00",
+      footfall_in: 1000,
+      footfall_out: 990,
+      same_time: false,
+    },
     change_pct: 23.4,
     series: [
       { start: "2024-05-14T12:00:00+02:00", label: "12:00", footfall_in: 40, footfall_out: 30 },
@@ -37,6 +43,29 @@ describe("PeriodBody", () => {
     const table = screen.getByRole("table");
     expect(within(table).getByText("Europe/Berlin", { exact: false })).toBeInTheDocument();
     expect(within(table).getAllByRole("row")).toHaveLength(8);
+  });
+
+  it("labels a like-for-like comparison while the period is in progress", () => {
+    const previous = {
+      start: "2024-05-13T00:00:00+02:00",
+      end: "2024-05-13T09:41:00+02:00",
+      footfall_in: 200,
+      footfall_out: 150,
+      same_time: true,
+    };
+    const { rerender } = render(<PeriodBody dash={dashboard({ previous, change_pct: -12.5 })} period="day" />);
+    expect(screen.getByTestId("change-pct")).toHaveTextContent("−13%");
+    expect(screen.getByTestId("change-caption")).toHaveTextContent("vs yesterday at this time (200)");
+    expect(screen.getByTestId("change-caption")).toHaveAttribute(
+      "title",
+      "Compared with 13 May, 00:00 – 13 May, 09:41",
+    );
+    rerender(<PeriodBody dash={dashboard({ previous, change_pct: 5 })} period="week" />);
+    expect(screen.getByTestId("change-caption")).toHaveTextContent("vs this time last week (200)");
+    rerender(
+      <PeriodBody dash={dashboard({ previous: { ...previous, footfall_in: 0 }, change_pct: null })} period="month" />,
+    );
+    expect(screen.getByTestId("change-caption")).toHaveTextContent("No visits last month by this time");
   });
 
   it("explains an empty period", () => {

@@ -16,6 +16,7 @@ import { isNotFound, unwrap } from "@/lib/api";
 import { csvFilename, downloadCsv, seriesCsv } from "@/lib/csv";
 import {
   dateInZone,
+  dateTimeInZone,
   formatDwell,
   formatPct,
   freshness,
@@ -26,6 +27,7 @@ import {
   periodStart,
   periodTitle,
   previousLabel,
+  previousName,
   shiftDate,
   timeInZone,
   tzLabel,
@@ -255,23 +257,27 @@ export function PeriodBody({
   const noData =
     dash.footfall_in === 0 && dash.footfall_out === 0 && dash.series.every((p) => !p.footfall_in && !p.footfall_out);
   const change = dash.change_pct;
+  const sameTime = dash.previous.same_time;
+  const previousSpan = `${dateTimeInZone(dash.previous.start, dash.timezone, new Date(0))} – ${dateTimeInZone(dash.previous.end, dash.timezone, new Date(0))}`;
   return (
     <div className={cn("flex flex-col gap-4 transition-opacity", fetching && "opacity-70")}>
       <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
         <Kpi title="Footfall (IN)" testId="footfall-in" value={number.format(dash.footfall_in)}>
-          {change === null ? (
-            <>No data for {previousLabel(period)}</>
-          ) : (
-            <>
-              <span
-                data-testid="change-pct"
-                className={cn("font-semibold", change > 0 ? "text-success" : change < 0 ? "text-destructive" : "")}
-              >
-                {formatPct(change)}
-              </span>{" "}
-              vs {previousLabel(period)} ({number.format(dash.previous.footfall_in)})
-            </>
-          )}
+          <span data-testid="change-caption" title={`Compared with ${previousSpan}`}>
+            {change === null ? (
+              <>{sameTime ? `No visits ${previousName(period)} by this time` : `No data for ${previousLabel(period)}`}</>
+            ) : (
+              <>
+                <span
+                  data-testid="change-pct"
+                  className={cn("font-semibold", change > 0 ? "text-success" : change < 0 ? "text-destructive" : "")}
+                >
+                  {formatPct(change)}
+                </span>{" "}
+                vs {previousLabel(period, sameTime)} ({number.format(dash.previous.footfall_in)})
+              </>
+            )}
+          </span>
         </Kpi>
         <Kpi title="OUT" testId="footfall-out" value={number.format(dash.footfall_out)}>
           People leaving

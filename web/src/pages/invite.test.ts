@@ -1,0 +1,13 @@
+import { describe, expect, it } from "vitest";
+import { passwordProblem } from "@/pages/invite";
+
+describe("passwordProblem", () => {
+  it.each([
+    ["short", "short", "Use at least 8 characters."],
+    ["longenough", "longenougH", "The two passwords do not match."],
+    ["longenough", "", "The two passwords do not match."],
+    ["longenough", "longenough", null],
+  ])("%s / %s → %s", (password, confirm, expected) => {
+    expect(passwordProblem(password, confirm)).toBe(expected);
+  });
+});
