@@ -5,6 +5,8 @@ import { join } from "node:path";
 export interface E2EEnv {
   baseURL: string;
   apiURL: string;
+  /** The same app built with VITE_API_URL=apiURL, on its own origin. */
+  apartURL: string;
   serveLog: string;
   storeId: string;
   cameraId: string;

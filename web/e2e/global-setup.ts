@@ -57,27 +57,50 @@ export default async function globalSetup(config: FullConfig) {
 
   const apiPort = await freePort();
   const webPort = await freePort();
+  const apartPort = await freePort();
   const apiURL = `http://127.0.0.1:${apiPort}`;
   const baseURL = `http://127.0.0.1:${webPort}`;
+  const apartURL = `http://127.0.0.1:${apartPort}`;
+  const vite = join(WEB, "node_modules", ".bin", "vite");
+  const apartDist = join(dir, "dist-apart");
+  execFileSync(vite, ["build", "--outDir", apartDist, "--emptyOutDir", "--logLevel", "warn"], {
+    cwd: WEB,
+    env: { ...env, VITE_API_URL: apiURL },
+    timeout: 120_000,
+  });
   const serveLog = join(dir, "serve.log");
   const logFd = openSync(serveLog, "a");
-  // Emails go to the log (no SMTP in development); invitation links point at the app.
+  // Emails go to the log (no SMTP in development); invitation links point at the app. CORS
+  // lets the separately hosted copy of the app (below) call the API.
   const api = spawn(
     "uv",
     ["run", "--extra", "server", "metrica", "serve", "--host", "127.0.0.1", "--port", String(apiPort), "--db-url", dbUrl],
-    { cwd: REPO, env: { ...env, METRICA_WEB_URL: `${baseURL}/app` }, stdio: ["ignore", logFd, logFd], detached: true },
+    {
+      cwd: REPO,
+      env: { ...env, METRICA_WEB_URL: `${baseURL}/app`, METRICA_CORS_ORIGINS: apartURL },
+      stdio: ["ignore", logFd, logFd],
+      detached: true,
+    },
   );
 
   // The built app (vite preview: SPA fallback under /app/, API proxied to the backend, so
   // the session cookie is same-origin exactly as when the backend serves the app).
   const web = spawn(
-    join(WEB, "node_modules", ".bin", "vite"),
+    vite,
     ["preview", "--host", "127.0.0.1", "--port", String(webPort), "--strictPort"],
     { cwd: WEB, env: { ...env, METRICA_API: apiURL }, stdio: ["ignore", logFd, logFd], detached: true },
   );
 
+  // The app hosted apart from the API: built with VITE_API_URL (above), served on another
+  // origin whose proxy leads nowhere, so every API call must go to the API's origin (CORS).
+  const apart = spawn(
+    vite,
+    ["preview", "--host", "127.0.0.1", "--port", String(apartPort), "--strictPort", "--outDir", apartDist],
+    { cwd: WEB, env: { ...env, METRICA_API: "http://127.0.0.1:9" }, stdio: ["ignore", logFd, logFd], detached: true },
+  );
+
   const stop = () => {
-    for (const child of [web, api]) {
+    for (const child of [apart, web, api]) {
       if (child.pid && child.exitCode === null) {
         try {
           process.kill(-child.pid, "SIGTERM");
@@ -91,12 +114,14 @@ export default async function globalSetup(config: FullConfig) {
   try {
     await waitFor(`${apiURL}/health`, "metrica serve", api);
     await waitFor(`${baseURL}/app/`, "vite preview", web);
+    await waitFor(`${apartURL}/app/`, "vite preview (app apart from the API)", apart);
 
     const stateDir = dirname(ENV_FILE);
     mkdirSync(stateDir, { recursive: true });
     const e2e: E2EEnv = {
       baseURL,
       apiURL,
+      apartURL,
       serveLog,
       storeId: field(demo, /store:\s+([0-9a-f-]{36})/, "store id"),
       cameraId: field(demo, /camera:\s+([0-9a-f-]{36})/, "camera id"),

@@ -17,3 +17,37 @@ test("the app runs when the backend serves it, not only behind vite preview", as
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Your stores" })).toBeVisible();
 });
+
+test("the app hosted apart from the API (VITE_API_URL + CORS) signs in and shows live numbers", async ({ browser, e2e }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const calls: string[] = [];
+  page.on("request", (r) => {
+    if (r.resourceType() === "fetch") calls.push(r.url());
+  });
+  const failed: string[] = [];
+  page.on("requestfailed", (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+
+  await page.goto(`${e2e.apartURL}/app/`);
+  await expect(page).toHaveURL(/\/app\/login/);
+  await page.getByLabel("Email", { exact: true }).fill(e2e.ownerEmail);
+  await page.getByLabel("Password", { exact: true }).fill(e2e.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("link", { name: /Demo Store Berlin/ }).click();
+  await expect(page.getByTestId("store-name")).toHaveText("Demo Store Berlin");
+  const live = (await (await context.request.get(`${e2e.apiURL}/live/${e2e.storeId}`)).json()) as { in_today: number };
+  await expect(page.getByTestId("in-today")).toHaveText(new Intl.NumberFormat("en-GB").format(live.in_today));
+
+  // The session (the API's cookie, sent with credentials) survives a reload.
+  await page.reload();
+  await expect(page.getByTestId("user-email")).toHaveText(e2e.ownerEmail);
+
+  expect(calls.length).toBeGreaterThan(3);
+  expect(calls.filter((url) => !url.startsWith(`${e2e.apiURL}/`))).toEqual([]);
+  expect(failed).toEqual([]);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/app\/login/);
+  expect((await context.request.get(`${e2e.apiURL}/auth/me`)).status()).toBe(401);
+  await context.close();
+});
