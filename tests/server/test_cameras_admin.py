@@ -184,3 +184,51 @@ async def test_seed_demo_gives_a_working_owner_dashboard(
         f"/cameras/{seed.camera_id}/config", headers={"X-Worker-Key": seed.worker_key}
     )
     assert config.json()["lines"][0]["line_id"] == "door"
+
+
+async def test_deleting_a_camera_removes_its_counts_from_past_dashboards(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    """What the web app's delete dialogs promise: a deleted camera's visits leave every
+    figure, past days included; deleting the store keeps its owners' accounts."""
+    from sqlalchemy import func, select
+
+    from metrica.server.events.models import EventRow, HourlyCount
+    from tests.server.factories import make_camera, make_store
+
+    root = await make_user(state, "root@example.com", role="superadmin")
+    owner = await make_user(state, "o@example.com", password="longpass1")
+    admin = bearer(state, root)
+    store = await make_store(state, owner=owner)
+    front, front_key = await make_camera(state, store, name="Front")
+    side, side_key = await make_camera(state, store, name="Side")
+    at = datetime(2025, 6, 2, 10, tzinfo=UTC)
+    for camera, key, n in ((front, front_key, 3), (side, side_key, 2)):
+        events = [crossing(camera, "in", at) for _ in range(n)]
+        r = await client.post("/events", json={"events": events}, headers={"X-Worker-Key": key})
+        assert r.status_code == 200
+    day = f"/dashboard/{store.id}?period=day&date=2025-06-02"
+    assert (await client.get(day, headers=admin)).json()["footfall_in"] == 5
+
+    assert (await client.delete(f"/admin/cameras/{side.id}", headers=admin)).status_code == 204
+    assert (await client.get(day, headers=admin)).json()["footfall_in"] == 3
+    async with state.sessions() as session:
+        for model in (EventRow, HourlyCount):
+            left = await session.scalar(
+                select(func.count()).select_from(model).where(model.camera_id == side.id)
+            )
+            assert left == 0
+    r = await client.post(
+        "/events", json={"events": [crossing(side, "in", at)]}, headers={"X-Worker-Key": side_key}
+    )
+    assert r.status_code == 401
+
+    assert (await client.delete(f"/admin/stores/{store.id}", headers=admin)).status_code == 204
+    async with state.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(EventRow)) == 0
+        assert await session.scalar(select(func.count()).select_from(HourlyCount)) == 0
+    login = await client.post(
+        "/auth/login", json={"email": "o@example.com", "password": "longpass1"}
+    )
+    assert login.status_code == 200
+    assert (await client.get("/stores", headers=bearer(state, owner))).json()["count"] == 0
