@@ -35,7 +35,7 @@ def main() -> None:
     results, wall_s = evaluate_all(
         truths,
         args.model,
-        DetectorConfig(score_threshold=0.1, threads=detector_config.threads),
+        DetectorConfig(threads=detector_config.threads),
         PipelineConfig(),
         cache_dir=args.cache_dir,
         progress=lambda name, i, n: print(f"\r{name} {i}/{n}", end="", file=sys.stderr),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from metrica.domain.geometry import CountingLine, LineSpecError, parse_line
-from metrica.vision.detector import DetectorConfig, DetectorError, OnnxDetector
+from metrica.vision.detector import AUTO_INPUT_SIZE, DetectorConfig, DetectorError, OnnxDetector
 from metrica.vision.pipeline import CountingPipeline, FrameResult, PipelineConfig
 from metrica.vision.sources import Frame, SourceError, open_source
 
@@ -40,7 +40,19 @@ def add_detector_options(parser: argparse.ArgumentParser) -> None:
         f"user cache (default: {DEFAULT_MODEL}; get it with `metrica models pull`)",
     )
     parser.add_argument(
-        "--score", type=float, default=0.1, help="minimum detection score (default 0.1)"
+        "--score",
+        type=float,
+        default=DetectorConfig.score_threshold,
+        help="minimum detection score (default %(default)s)",
+    )
+    parser.add_argument(
+        "--input-size",
+        type=int,
+        default=None,
+        metavar="PIXELS",
+        help=f"long side of the model input, a multiple of 32 (default: {AUTO_INPUT_SIZE} "
+        "when the model accepts any size, else its exported size); larger finds smaller "
+        "people and costs more CPU",
     )
     parser.add_argument(
         "--classes",
@@ -95,7 +107,7 @@ def build_detector(args: argparse.Namespace) -> tuple[OnnxDetector, Path]:
         raise CliError(f"--classes {args.classes!r}: expected comma-separated integers") from None
     if not 0.0 <= args.score <= 1.0:
         raise CliError(f"--score {args.score}: must be within 0..1")
-    config = DetectorConfig(score_threshold=args.score, classes=classes)
+    config = DetectorConfig(score_threshold=args.score, classes=classes, input_size=args.input_size)
     if args.threads:
         config = replace(config, threads=args.threads)
     try:

@@ -8,9 +8,11 @@ import numpy.typing as npt
 import pytest
 
 from metrica.vision.detector import (
+    AUTO_INPUT_SIZE,
     DetectorConfig,
     DetectorError,
     OnnxDetector,
+    input_shape_for,
     letterbox,
     yolox_grid,
 )
@@ -82,3 +84,52 @@ def test_unreadable_model_is_a_clear_error(tmp_path: Path) -> None:
     junk.write_bytes(b"not a model")
     with pytest.raises(DetectorError, match="cannot load model"):
         OnnxDetector(junk)
+
+
+@pytest.mark.parametrize(
+    ("frame_hw", "long_side", "expected"),
+    [
+        ((720, 1280), 640, (384, 640)),  # 16:9 → 640x360, padded up to a stride multiple
+        ((720, 1280), 416, (256, 416)),
+        ((360, 480), 640, (480, 640)),  # 4:3 is upscaled, exact multiple
+        ((1080, 1920), 640, (384, 640)),
+        ((1280, 720), 640, (640, 384)),  # portrait
+        ((500, 500), 416, (416, 416)),
+    ],
+)
+def test_input_shape_keeps_the_aspect_ratio_in_stride_multiples(
+    frame_hw: tuple[int, int], long_side: int, expected: tuple[int, int]
+) -> None:
+    assert input_shape_for(frame_hw, long_side) == expected
+
+
+def test_yolox_runs_at_a_16_9_input_by_default_and_finds_more_small_people() -> None:
+    frame = plaza_frame()
+    native = OnnxDetector(
+        YOLOX_NANO, DetectorConfig(score_threshold=0.3, rect=False, input_size=416)
+    )
+    auto = OnnxDetector(YOLOX_NANO, DetectorConfig(score_threshold=0.3))
+    assert native.input_hw_for(frame.shape[:2]) == (416, 416)
+    assert auto.flexible
+    assert auto.input_hw_for(frame.shape[:2]) == (384, AUTO_INPUT_SIZE)
+    found_native, found_auto = native.detect(frame), auto.detect(frame)
+    # The larger input resolves far walkers the 416 square merges or misses.
+    assert len(found_auto) > len(found_native)
+    centres = (found_auto.xyxy[:, :2] + found_auto.xyxy[:, 2:]) / 2
+    centres_native = (found_native.xyxy[:, :2] + found_native.xyxy[:, 2:]) / 2
+    nearest = np.linalg.norm(centres_native[:, None] - centres[None], axis=2).min(axis=1)
+    assert np.mean(nearest < 15) > 0.8  # the same people, mapped back to the same pixels
+
+
+def test_a_model_with_baked_in_sizes_keeps_its_own_size() -> None:
+    detector = OnnxDetector(YOLOV8N_INT8, DetectorConfig(score_threshold=0.3))
+    assert not detector.flexible
+    assert detector.input_hw_for((720, 1280)) == (640, 640)
+    assert len(detector.detect(plaza_frame())) >= 15
+
+
+def test_another_input_size_on_a_fixed_model_says_how_to_fix_it() -> None:
+    with pytest.raises(DetectorError, match="dynamic axes"):
+        OnnxDetector(YOLOV8N_INT8, DetectorConfig(input_size=800))
+    with pytest.raises(DetectorError, match="multiple of 32"):
+        OnnxDetector(YOLOX_NANO, DetectorConfig(input_size=500))
