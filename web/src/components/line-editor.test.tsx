@@ -57,6 +57,24 @@ describe("LineEditor", () => {
     expect(screen.getByTestId("line-arg")).toHaveTextContent("--line door=0.9,0.5,0.1,0.5");
   });
 
+  it("the line picker is a radio group: one tab stop, arrow keys switch lines", async () => {
+    const user = userEvent.setup();
+    const side = { line_id: "side", name: "Side door", x1: 0.2, y1: 0.3, x2: 0.8, y2: 0.3 };
+    setup([door, side]);
+    const group = screen.getByRole("radiogroup", { name: "Line to edit" });
+    const [front, sideRadio] = [screen.getByRole("radio", { name: "Front door" }), screen.getByRole("radio", { name: "Side door" })];
+    expect([front.tabIndex, sideRadio.tabIndex]).toEqual([0, -1]);
+    front.focus();
+    await user.keyboard("{ArrowRight}");
+    expect(sideRadio).toHaveFocus();
+    expect(sideRadio).toHaveAttribute("aria-checked", "true");
+    expect(screen.getByTestId("line-arg")).toHaveTextContent("--line side=0.2,0.3,0.8,0.3");
+    await user.keyboard("{ArrowRight}");
+    expect(front).toHaveFocus();
+    expect(screen.getByTestId("line-arg")).toHaveTextContent("--line door=");
+    expect(group.querySelectorAll('[tabindex="0"]')).toHaveLength(1);
+  });
+
   it("moves a focused end point with the arrow keys", async () => {
     setup();
     screen.getByTestId("handle-0-2").focus();

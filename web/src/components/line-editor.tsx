@@ -1,5 +1,5 @@
 import { ArrowLeftRight, Plus, Save, Trash2 } from "lucide-react";
-import { type KeyboardEvent, type PointerEvent, useId, useRef, useState } from "react";
+import { type KeyboardEvent, type PointerEvent, useEffect, useId, useRef, useState } from "react";
 import type { LineSpec } from "@/client/types.gen";
 import { ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
@@ -63,6 +63,15 @@ export function LineEditor({
   const drag = useRef<{ index: number; handle: Handle; before: EditableLine | null } | null>(null);
   const nameId = useId();
   const lineRadio = useRadioGroupKeys(lines.length, selected, setSelected);
+  // Rendered width in CSS px, so end points stay big enough to grab on a phone.
+  const [renderedW, setRenderedW] = useState<number | null>(null);
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(([entry]) => setRenderedW(entry.contentRect.width));
+    observer.observe(svg);
+    return () => observer.disconnect();
+  }, []);
 
   const showSnapshot = snapshotUrl !== null && !snapshotFailed;
   const current = lines[selected];
@@ -176,7 +185,8 @@ export function LineEditor({
   const ids = lines.map((l) => l.line_id);
   if (new Set(ids).size !== ids.length) problems.push("Two lines have the same id");
   const { w, h } = size;
-  const r = Math.max(w, h) * 0.014;
+  const perPx = renderedW ? w / renderedW : 1; // viewBox units per CSS pixel
+  const r = Math.max(Math.max(w, h) * 0.014, 11 * perPx); // ≥ 22 px across on screen
   const arrowLen = Math.min(w, h) * 0.14;
 
   return (

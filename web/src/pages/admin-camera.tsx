@@ -84,8 +84,10 @@ export function AdminCameraPage() {
           <StatusBadge status={c.status} />
         </div>
       </div>
-      <div className="grid gap-5 lg:grid-cols-[1fr_20rem]">
-        <Card className="order-2 lg:order-1">
+      {/* Phones: health and key, then the line editor, then delete. Desktop: the editor on
+          the left, the three cards stacked on the right. */}
+      <div className="grid gap-5 lg:grid-cols-[1fr_20rem] lg:grid-rows-[auto_1fr]">
+        <Card className="order-2 lg:order-1 lg:row-span-2">
           <CardHeader>
             <CardTitle>Counting line</CardTitle>
             <CardDescription>
@@ -150,19 +152,19 @@ export function AdminCameraPage() {
               <ErrorNote error={issue.error} className="w-full" />
             </CardContent>
           </Card>
-          <Card className="border-destructive/40">
-            <CardHeader>
-              <CardTitle>Delete camera</CardTitle>
-              <CardDescription>Removes the camera and everything it counted.</CardDescription>
-            </CardHeader>
-            <CardContent>
-              <Button variant="destructive" onClick={() => setConfirming("delete")}>
-                <Trash2 aria-hidden />
-                Delete camera
-              </Button>
-            </CardContent>
-          </Card>
         </div>
+        <Card className="order-3 self-start border-destructive/40 lg:col-start-2">
+          <CardHeader>
+            <CardTitle>Delete camera</CardTitle>
+            <CardDescription>Removes the camera and everything it counted.</CardDescription>
+          </CardHeader>
+          <CardContent>
+            <Button variant="destructive" onClick={() => setConfirming("delete")}>
+              <Trash2 aria-hidden />
+              Delete camera
+            </Button>
+          </CardContent>
+        </Card>
       </div>
       <KeyDialog issued={issued} onClose={() => setIssued(null)} />
       <ConfirmDialog

@@ -81,8 +81,17 @@ export function AdminStorePage() {
   );
 }
 
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+function camerasLost(n: number | undefined): string {
+  if (n === 0) return "no cameras: none are set up;";
+  const what = n === undefined ? "its cameras" : n === 1 ? "its camera" : `its ${n} cameras`;
+  const one = n === 1;
+  return `${what}, with ${one ? "its" : "their"} worker ${one ? "key" : "keys"} (${one ? "its worker is" : "workers are"} locked out at once), counting lines and snapshots;`;
+}
+
+function ownersLost(n: number | undefined): string {
+  if (n === 0) return "no owner access: nobody but admins can see it.";
+  const who = n === undefined ? "its owners" : n === 1 ? "its 1 owner" : `its ${n} owners`;
+  return `access for ${who} (${n === 1 ? "the account and any other stores stay" : "their accounts and other stores stay"}).`;
 }
 
 function DeleteStoreCard({ storeId, name }: { storeId: string; name: string }) {
@@ -133,14 +142,8 @@ function DeleteStoreCard({ storeId, name }: { storeId: string; name: string }) {
               all of its footfall history: every counted visit and the hourly totals behind its
               dashboards and CSV exports;
             </li>
-            <li>
-              {nCameras === undefined ? "its cameras" : plural(nCameras, "camera", "cameras")} with
-              their worker keys (their workers are locked out at once), counting lines and snapshots;
-            </li>
-            <li>
-              {nOwners === undefined ? "its owners'" : `${plural(nOwners, "owner", "owners")}'`} access
-              to it (their accounts and other stores stay).
-            </li>
+            <li>{camerasLost(nCameras)}</li>
+            <li>{ownersLost(nOwners)}</li>
           </ul>
         </ConfirmDialog>
       </CardContent>
@@ -196,7 +199,11 @@ function CamerasCard({ storeId, timezone }: { storeId: string; timezone: string 
                   <span className="min-w-0">
                     <span className="block truncate font-medium">{c.name}</span>
                     <span className="block text-xs text-muted-foreground">
-                      {c.last_heartbeat_at ? `heartbeat ${dateTimeInZone(c.last_heartbeat_at, timezone)}` : "never connected"}
+                      {c.last_heartbeat_at
+                        ? `heartbeat ${dateTimeInZone(c.last_heartbeat_at, timezone)}`
+                        : c.last_event_at
+                          ? `last event ${dateTimeInZone(c.last_event_at, timezone)}, no heartbeat`
+                          : "never connected"}
                       {c.has_key ? "" : " · no key"}
                     </span>
                   </span>
