@@ -8,7 +8,8 @@ Rules, for one directed segment P1→P2 (IN = left-hand → right-hand side, see
   counts. The band scales with the person's size (box height), since box jitter does.
 - A flip counts only if the path crossed the line *between the segment's end points*.
 - The event's time is when the point last crossed the line itself, not when it left the
-  band, so it matches when the feet actually crossed.
+  band, so it matches when the feet actually crossed; within a step between two
+  observations (frames skipped, or the person hidden for a moment) it is interpolated.
 - A per-track cooldown ignores flips right after a count (box jitter during occlusion).
 - A track lost and re-found keeps its state while it is younger than `max_idle_s`; older
   state is evicted so a 24/7 stream does not grow memory.
@@ -73,7 +74,7 @@ class CounterConfig:
 
 @dataclass(frozen=True, slots=True)
 class _LineStep:
-    """The last observed step of a track across the line's infinite extension."""
+    """An observed step of a track across the line's infinite extension."""
 
     x0: float
     y0: float
@@ -81,14 +82,30 @@ class _LineStep:
     x1: float
     y1: float
     d1: float
-    frame: int
-    t_s: float
+    frame0: int
+    t0_s: float
+    frame1: int
+    t1_s: float
+
+    @property
+    def fraction(self) -> float:
+        """Where along the step the line was met, 0..1 (linear in distance)."""
+        return self.d0 / (self.d0 - self.d1) if self.d0 != self.d1 else 0.5
+
+    def frame_and_time(self) -> tuple[int, float]:
+        """The frame and media time at which the point met the line."""
+        w = self.fraction
+        return (
+            math.floor(self.frame0 + w * (self.frame1 - self.frame0) + 0.5),
+            self.t0_s + w * (self.t1_s - self.t0_s),
+        )
 
 
 @dataclass(slots=True)
 class _TrackState:
     side: int
     last_seen_s: float
+    last_frame: int
     last_x: float
     last_y: float
     last_d: float
@@ -140,18 +157,29 @@ class LineCounter:
                 self._tracks[point.track_id] = _TrackState(
                     side=1 if d > 0 else -1,
                     last_seen_s=t_s,
+                    last_frame=frame,
                     last_x=point.x,
                     last_y=point.y,
                     last_d=d,
                 )
             return None
-        if (state.last_d < 0) != (d < 0):
-            state.zero_cross = _LineStep(
-                state.last_x, state.last_y, state.last_d, point.x, point.y, d, frame, t_s
-            )
-        state.last_seen_s, state.last_x, state.last_y, state.last_d = t_s, point.x, point.y, d
         cfg = self.config
         band = min(cfg.band_max, max(cfg.band_min, cfg.band_ratio * point.size))
+        if (state.last_d < 0) != (d < 0):
+            state.zero_cross = _LineStep(
+                state.last_x,
+                state.last_y,
+                state.last_d,
+                point.x,
+                point.y,
+                d,
+                state.last_frame,
+                state.last_seen_s,
+                frame,
+                t_s,
+            )
+        state.last_seen_s, state.last_frame = t_s, frame
+        state.last_x, state.last_y, state.last_d = point.x, point.y, d
         if d * state.side >= -band:
             return None  # still on its side, or inside the band on the other side
         if t_s - state.last_count_s < cfg.cooldown_s:
@@ -165,11 +193,12 @@ class LineCounter:
             self.in_count += 1
         else:
             self.out_count += 1
-        step = state.zero_cross
-        return Crossing(self.segment.line_id, point.track_id, direction, step.frame, step.t_s)
+        step, state.zero_cross = state.zero_cross, None
+        crossed_frame, crossed_s = step.frame_and_time()
+        return Crossing(self.segment.line_id, point.track_id, direction, crossed_frame, crossed_s)
 
     def _within_segment(self, step: _LineStep) -> bool:
-        w = step.d0 / (step.d0 - step.d1) if step.d0 != step.d1 else 0.5
+        w = step.fraction
         u = self._position_along(
             step.x0 + w * (step.x1 - step.x0), step.y0 + w * (step.y1 - step.y0)
         )

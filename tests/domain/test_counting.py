@@ -98,11 +98,29 @@ def test_direction_follows_the_segment_orientation() -> None:
 
 
 def test_event_time_is_when_the_point_crossed_the_line_not_when_it_left_the_band() -> None:
-    # Crosses between frames 2 and 3, but only leaves the 20 px band at frame 6.
+    # Meets the line midway between frames 2 and 3, only leaves the 20 px band at frame 6.
     path = vertical_walk(100, [90, 95, 99, 101, 105, 110, 125])
     config = CounterConfig(band_ratio=0.4, band_max=20.0)
     [crossing] = run(path, config=config)
-    assert (crossing.frame, crossing.t_s) == (3, pytest.approx(0.3))
+    assert (crossing.frame, crossing.t_s) == (3, pytest.approx(0.25))
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "frame", "t_s"),
+    [
+        (98.0, 118.0, 11, 1.1),  # met the line a tenth of the way through the gap
+        (90.0, 110.0, 15, 1.5),
+        (80.0, 101.0, 20, 1.0 + 20 / 21),  # hidden until just past it
+    ],
+)
+def test_event_time_is_interpolated_across_frames_the_person_was_hidden(
+    before: float, after: float, frame: int, t_s: float
+) -> None:
+    path: list[tuple[float, float] | None] = [(100.0, 70.0), (100.0, 80.0)]
+    path += [None] * 8 + [(100.0, before)] + [None] * 9 + [(100.0, after), (100.0, 125.0)]
+    config = CounterConfig(band_ratio=0.0, band_min=0.0, band_max=0.0)
+    [crossing] = run(path, config=config)
+    assert (crossing.frame, crossing.t_s) == (frame, pytest.approx(t_s))
 
 
 def test_cooldown_ignores_a_quick_flip_back_from_box_jitter() -> None:
