@@ -45,7 +45,10 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the database engine lives as long as the app's lifespan."""
     settings = settings or get_settings()
-    ops_logging.configure(json_lines=settings.environment == "production")
+    ops_logging.configure(
+        json_lines=settings.environment == "production",
+        level=logging.getLevelNamesMapping()[settings.log_level],
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -1,4 +1,4 @@
-"""`metrica serve` and `metrica demo`."""
+"""`metrica serve`, `metrica demo` and `metrica up`."""
 
 from __future__ import annotations
 
@@ -72,6 +72,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--days", type=int, default=28, help="days of synthetic history (%(default)s)"
     )
     demo.set_defaults(func=lambda args: asyncio.run(_demo(_settings(args), args)))
+
+    from metrica.server import up
+
+    up.add_parser(subparsers)
 
 
 if __name__ == "__main__":  # `python -m metrica.server.commands demo|serve`

@@ -30,6 +30,7 @@ ADMIN_EMAIL = "admin@metrica.local"
 OWNER_EMAIL = "owner@metrica.local"
 DEMO_PASSWORD = "metrica-demo"
 DEMO_TZ = "Europe/Berlin"
+DEMO_STORE_NAME = "Demo Store Berlin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ async def seed_demo(
     )
     del admin
     store = await stores.create(
-        session=session, data=StoreCreate(name="Demo Store Berlin", timezone=DEMO_TZ)
+        session=session, data=StoreCreate(name=DEMO_STORE_NAME, timezone=DEMO_TZ)
     )
     await stores.add_owner(session=session, store_id=store.id, user_id=owner.id)
     camera = Camera(store_id=store.id, name="Entrance", is_counting_line=True)

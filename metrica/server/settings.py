@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = Field(
         default="development", description="`production` logs JSON and refuses default secrets."
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="INFO logs every request; WARNING only problems."
+    )
     database_url: str = Field(default=DEFAULT_DB_URL, description="SQLAlchemy async URL.")
     db_pool_size: int = Field(default=10, ge=1)
     secret_key: SecretStr = Field(

@@ -1,0 +1,161 @@
+"""`metrica up`: the whole product from one command, as a new user runs it.
+
+A real backend and a real worker on a shared clip, started by `metrica up`; the owner's
+live numbers must move, Ctrl-C must stop everything, and a second run reuses the demo.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from metrica.server.up import web_build_is_stale
+from tests.vision.shared_data import YOLOX_NANO, video
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def poll(check: Callable[[], T | None], *, timeout_s: float, what: str) -> T:
+    """Poll until `check` returns a value; fail naming what never happened."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result is not None:
+            return result
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def start_up(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[str]:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'metrica.db'}"
+    argv = [sys.executable, "-m", "metrica.cli", "up", "--port", str(port), "--db-url", db]
+    return subprocess.Popen(
+        [*argv, "--no-build", *extra],
+        cwd=tmp_path,  # the worker's outbox lands under ./var
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "METRICA_DATABASE_URL": db},
+    )
+
+
+def ready(base: str, proc: subprocess.Popen[str] | None = None) -> bool | None:
+    if proc is not None and proc.poll() is not None:
+        out = proc.stdout.read() if proc.stdout else ""
+        raise AssertionError(f"metrica up exited with {proc.returncode}:\n{out}")
+    try:
+        return True if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200 else None
+    except httpx.HTTPError:
+        return None
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    return out
+
+
+def test_up_runs_backend_and_live_worker_and_ctrl_c_stops_both(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_up(
+        tmp_path, port, video("overhead_plaza.mp4").as_posix(), "--model", str(YOLOX_NANO)
+    )
+    try:
+        poll(lambda: ready(base, proc), timeout_s=120, what="the backend to be ready")
+        client = httpx.Client(base_url=base, timeout=10)
+        login = client.post(
+            "/auth/login", json={"email": "owner@metrica.local", "password": "metrica-demo"}
+        )
+        assert login.status_code == 200
+        [store] = client.get("/stores").json()["data"]
+        first = client.get(f"/live/{store['id']}").json()
+
+        def moved() -> dict[str, object] | None:
+            live = client.get(f"/live/{store['id']}").json()
+            return (
+                live
+                if live["in_today"] + live["out_today"] > (first["in_today"] + first["out_today"])
+                else None
+            )
+
+        live = poll(moved, timeout_s=180, what="the worker's crossings to reach the dashboard")
+        statuses = {c["name"]: c["status"] for c in live["cameras"]}
+        assert statuses["Live camera"] == "live"
+    finally:
+        out = stop(proc)
+    assert proc.returncode == 0, out
+    assert "owner sign-in:   owner@metrica.local / metrica-demo" in out
+    assert "outbox flushed" in out  # the worker stopped first, while the backend was up
+    assert ready(base) is None  # the backend is gone too
+
+    again = start_up(tmp_path, port)
+    try:
+        poll(lambda: ready(base, again), timeout_s=120, what="the backend to be ready again")
+        client = httpx.Client(base_url=base, timeout=10)
+        client.post(
+            "/auth/login", json={"email": "owner@metrica.local", "password": "metrica-demo"}
+        )
+        assert len(client.get("/stores").json()["data"]) == 1  # reused, not seeded twice
+    finally:
+        out = stop(again)
+    assert again.returncode == 0, out
+    assert "seeded before, reused" in out
+
+
+def test_a_bad_line_is_a_one_line_error(tmp_path: Path) -> None:
+    proc = start_up(tmp_path, free_port(), "clip.mp4", "--line", "L1=0,0.5,0,0.5")
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert out.strip().startswith("metrica up: error:")
+    assert "Traceback" not in out
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_a_busy_port_is_named(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = start_up(tmp_path, port)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 2
+    assert f"127.0.0.1:{port} is in use" in out
+
+
+@pytest.mark.parametrize(
+    ("touch", "stale"),
+    [(None, False), ("src/main.tsx", True), ("src/client/types.gen.ts", False)],
+)
+def test_web_build_is_rebuilt_only_when_sources_changed(
+    tmp_path: Path, touch: str | None, stale: bool
+) -> None:
+    (tmp_path / "src" / "client").mkdir(parents=True)
+    (tmp_path / "src" / "main.tsx").write_text("x")
+    (tmp_path / "src" / "client" / "types.gen.ts").write_text("x")
+    (tmp_path / "dist").mkdir()
+    assert web_build_is_stale(tmp_path)  # never built
+    index = tmp_path / "dist" / "index.html"
+    index.write_text("<html>")
+    later = time.time() + 10
+    os.utime(index, (later, later))
+    if touch:
+        os.utime(tmp_path / touch, (later + 10, later + 10))
+    assert web_build_is_stale(tmp_path) is stale
