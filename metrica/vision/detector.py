@@ -39,7 +39,7 @@ class Detector(Protocol):
 class DetectorConfig:
     """Detector thresholds; defaults suit people seen by overhead and oblique CCTV."""
 
-    score_threshold: float = 0.2
+    score_threshold: float = 0.25
     nms_iou: float = 0.5
     classes: Sequence[int] = (PERSON,)
     threads: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))

@@ -24,8 +24,9 @@ class TrackerConfig:
     activation_threshold: float = 0.45
     high_confidence_threshold: float = 0.45
     min_iou: float = 0.1
-    confirm_s: float = 0.1
-    min_confirm_frames: int = 2
+    # Consecutive frames before a track counts. In frames, not seconds: at 60 fps a
+    # time-based wait held back weak top-down detections until they had crossed.
+    confirm_frames: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +45,11 @@ class PersonTracker:
 
     def __init__(self, fps: float, config: TrackerConfig | None = None) -> None:
         self.config = cfg = config or TrackerConfig()
-        confirm_frames = max(cfg.min_confirm_frames, round(cfg.confirm_s * fps))
         self._tracker = ByteTrackTracker(
             lost_track_buffer=max(1, round(cfg.lost_track_s * 30.0)),
             frame_rate=fps,
             track_activation_threshold=cfg.activation_threshold,
-            minimum_consecutive_frames=confirm_frames,
+            minimum_consecutive_frames=cfg.confirm_frames,
             minimum_iou_threshold=cfg.min_iou,
             high_conf_det_threshold=cfg.high_confidence_threshold,
         )

@@ -36,8 +36,8 @@ def test_count_on_a_real_clip_matches_the_hand_checked_truth(tmp_path: Path) -> 
     events = [json.loads(line) for line in events_path.read_text().splitlines()]
     assert events, "no crossings written"
     assert set(events[0]) == {"line_id", "direction", "frame", "t_s", "track_id"}
-    for e in events:
-        assert e["t_s"] == pytest.approx(e["frame"] / truth.fps, abs=1e-3)
+    for e in events:  # t_s is interpolated between frames; frame is the nearest one
+        assert abs(e["t_s"] - e["frame"] / truth.fps) <= 0.5 / truth.fps + 1e-6
     for line in truth.lines:
         written = [e for e in events if e["line_id"] == line.line_id]
         n_in = sum(e["direction"] == "in" for e in written)
@@ -47,8 +47,8 @@ def test_count_on_a_real_clip_matches_the_hand_checked_truth(tmp_path: Path) -> 
     scores = [score_line(ln.line_id, truth.crossings, predicted, tolerance) for ln in truth.lines]
     tp = sum(s.tp for s in scores)
     f1 = 2 * tp / (len(predicted) + len(truth.crossings))
-    # 55 hand-checked crossings; the baseline (supervision) scores 0.84 on this clip.
-    assert f1 >= 0.85, f"F1 {f1:.2f} against the truth"
+    # 55 hand-checked crossings; the supervision baseline scores 0.86 on this clip.
+    assert f1 >= 0.92, f"F1 {f1:.2f} against the truth"
 
 
 @pytest.mark.parametrize(
