@@ -25,10 +25,11 @@ class CliError(Exception):
 
 def add_parser(subparsers: Any) -> None:
     _add_count(subparsers)
-    from metrica.vision import eval_command, model_commands
+    from metrica.vision import eval_command, model_commands, worker_command
 
     eval_command.add_parser(subparsers)
     model_commands.add_parser(subparsers)
+    worker_command.add_parser(subparsers)
 
 
 def add_detector_options(parser: argparse.ArgumentParser) -> None:

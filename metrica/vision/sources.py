@@ -27,6 +27,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from metrica.vision.backoff import backoff_delay_s as backoff_delay_s  # re-export
+
 log = logging.getLogger(__name__)
 
 LIVE_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
@@ -74,16 +76,6 @@ class FrameSource(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
-
-
-def backoff_delay_s(attempt: int, *, u: float, base_s: float = 0.5, cap_s: float = 30.0) -> float:
-    """Delay before reconnect attempt `attempt` (0-based): full jitter over a capped doubling.
-
-    `u` is a uniform draw in [0, 1); passing it in keeps this function pure. Full jitter
-    stops many cameras behind one recovering NVR from reconnecting in lock-step.
-    """
-    ceiling_s = min(cap_s, base_s * 2.0 ** min(max(attempt, 0), 64))
-    return min(max(u, 0.0), 1.0) * ceiling_s
 
 
 def redact_uri(uri: str) -> str:

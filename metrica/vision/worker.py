@@ -1,0 +1,393 @@
+"""The edge worker for one camera: count → outbox → backend, with nothing lost.
+
+Threads: the frame loop (this one: `run_counting` with a sink that commits each frame's
+crossings to the outbox), the sender (`Shipper`) and the control loop (heartbeats,
+snapshots, line config, status). `run()` returns after the source ended or `stop` was
+set, once the outbox was flushed or the flush deadline passed; whatever is left stays on
+disk for the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+
+from metrica.domain.geometry import CountingLine
+from metrica.vision.counting_run import run_counting
+from metrica.vision.detections import Detections
+from metrica.vision.detector import Detector
+from metrica.vision.emitter import EventMaker, file_identity
+from metrica.vision.outbox import Outbox
+from metrica.vision.pipeline import CountingPipeline, FrameResult, PipelineConfig
+from metrica.vision.shipper import BatchPolicy, RetryPolicy, Shipper
+from metrica.vision.sources import (
+    LIVE_SCHEMES,
+    FileSource,
+    Frame,
+    FrameSource,
+    LiveSource,
+    open_source,
+)
+from metrica.vision.tracking import PersonTracker
+from metrica.vision.uplink import Uplink
+from metrica.vision.worker_control import ControlLoop, WorkerState
+from metrica.vision.worker_metrics import WorkerMetrics
+
+log = logging.getLogger(__name__)
+
+FALLBACK_FPS = 25.0
+LINES_RETRY_S = 5.0
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """One camera's worker, fully resolved (flags, environment, cameras.yaml)."""
+
+    api_url: str
+    camera_id: str
+    key: Callable[[], str]
+    source: str
+    outbox_path: Path
+    lines: tuple[CountingLine, ...] = ()
+    outbox_max_events: int = 1_000_000
+    batch: BatchPolicy = field(default_factory=BatchPolicy)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    heartbeat_s: float = 30.0
+    snapshot_s: float = 300.0
+    config_poll_s: float = 30.0
+    status_s: float = 60.0
+    flush_deadline_s: float = 10.0
+    http_timeout_s: float = 10.0
+    loop: bool = False
+    realtime: bool = False
+    stride: int = 1
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+    metrics_port: int = 0
+    metrics_addr: str = "127.0.0.1"
+    requeue_quarantined: bool = False
+
+
+@dataclass
+class WorkerSummary:
+    frames: int = 0
+    loops: int = 0
+    events_counted: int = 0
+    events_sent: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    outbox_left: int = 0
+    outbox_dropped: int = 0
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    stopped: str = "end"
+
+
+def is_live_source(uri: str) -> bool:
+    """Webcam index or stream URL (as `open_source` decides), else a file path."""
+    return uri.isdigit() or uri.lower().startswith(LIVE_SCHEMES)
+
+
+class TimedDetector:
+    """A detector that reports its own latency (the inference histogram)."""
+
+    def __init__(self, inner: Detector, observe: Callable[[float], None]) -> None:
+        self._inner, self._observe = inner, observe
+
+    def detect(self, image_bgr: npt.NDArray[np.uint8]) -> Detections:
+        started = time.perf_counter()
+        try:
+            return self._inner.detect(image_bgr)
+        finally:
+            self._observe(time.perf_counter() - started)
+
+
+class _Feed:
+    """A source seen through a per-frame hook (pacing, reconnect handling) for run_counting."""
+
+    def __init__(self, inner: FrameSource, before: Callable[[Frame], None]) -> None:
+        self._inner, self._before = inner, before
+
+    @property
+    def fps(self) -> float:
+        return self._inner.fps
+
+    @property
+    def width(self) -> int:
+        return self._inner.width
+
+    @property
+    def height(self) -> int:
+        return self._inner.height
+
+    @property
+    def is_live(self) -> bool:
+        return self._inner.is_live
+
+    def frames(self) -> Iterator[Frame]:
+        for frame in self._inner.frames():
+            self._before(frame)
+            yield frame
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Worker:
+    """Wires source, pipeline, outbox, sender and control loop for one camera."""
+
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        detector: Detector,
+        *,
+        stop: threading.Event,
+        hurry: threading.Event | None = None,
+    ) -> None:
+        self.settings = s = settings
+        self.stop = stop
+        self.hurry = hurry or threading.Event()
+        self.metrics = WorkerMetrics(s.camera_id)
+        self.detector = TimedDetector(detector, self.metrics.inference.observe)
+        self.outbox = Outbox(s.outbox_path, max_events=s.outbox_max_events)
+        self.state = WorkerState(local_lines=s.lines)
+        self._event_uplink = Uplink(s.api_url, s.camera_id, s.key, timeout_s=s.http_timeout_s)
+        self._control_uplink = Uplink(s.api_url, s.camera_id, s.key, timeout_s=s.http_timeout_s)
+        self.shipper = Shipper(
+            self.outbox,
+            self._event_uplink.post_events,
+            camera_id=s.camera_id,
+            policy=s.batch,
+            retry=s.retry,
+            hooks=self.metrics,
+        )
+        self.control = ControlLoop(
+            self.state,
+            self._control_uplink,
+            self.outbox,
+            self.shipper,
+            self.metrics,
+            heartbeat_s=s.heartbeat_s,
+            snapshot_s=s.snapshot_s,
+            config_poll_s=s.config_poll_s,
+            status_s=s.status_s,
+        )
+        self.summary = WorkerSummary()
+        self._pipeline: CountingPipeline | None = None
+        self._maker: EventMaker | None = None
+        self._loop, self._loop_offset_s = 0, 0.0
+        self.metrics_port: int | None = None
+
+    def run(self) -> WorkerSummary:
+        """Count until the source ends or `stop` is set, then flush; see the module doc."""
+        s = self.settings
+        try:
+            if s.metrics_port:
+                self.metrics_port = self.metrics.serve(s.metrics_port, s.metrics_addr)
+                log.info("metrics on http://%s:%d/metrics", s.metrics_addr, self.metrics_port)
+            if s.requeue_quarantined:
+                log.info("requeued %d quarantined event(s)", self.outbox.requeue_quarantined())
+            if self.outbox.depth:
+                log.info("outbox holds %d event(s) from a previous run", self.outbox.depth)
+            self.shipper.start()
+            self._initial_lines()
+            self.control.start()
+            if not self.stop.is_set():
+                if is_live_source(s.source):
+                    self._run_live()
+                else:
+                    self._run_file(Path(s.source))
+            self.summary.stopped = "signal" if self.stop.is_set() else "end"
+            self._finish()
+        finally:
+            self.control.stop()
+            self.shipper.stop()
+            self._event_uplink.close()
+            self._control_uplink.close()
+            self.metrics.close()
+            self.summary.outbox_left = self.outbox.depth
+            self.summary.outbox_dropped = self.outbox.dropped_total
+            self.outbox.close()
+        return self.summary
+
+    def _initial_lines(self) -> None:
+        """Lines before the first frame: the backend's, else local; wait if there are none."""
+        while not self.stop.is_set():
+            answered = self.control.refresh_lines()
+            if not answered and not self.state.lines:
+                self.state.lines = self.state.local_lines
+            if self.state.lines:
+                log.info(
+                    "counting with lines %s%s",
+                    ", ".join(line.line_id for line in self.state.lines),
+                    "" if answered else " (local defaults: backend not reachable yet)",
+                )
+                self.state.pending_lines = None
+                return
+            log.warning(
+                "no counting lines yet: draw them in the admin app or pass --line "
+                "(asking again in %.0f s)",
+                LINES_RETRY_S,
+            )
+            self.stop.wait(LINES_RETRY_S)
+
+    def _finish(self) -> None:
+        """Flush within the deadline (a second signal cuts it short); report what is left."""
+        deadline_s = self.settings.flush_deadline_s
+        end_s = time.monotonic() + deadline_s
+        flushed = self.outbox.depth == 0
+        while not flushed and not self.hurry.is_set():
+            remaining_s = end_s - time.monotonic()
+            if remaining_s <= 0:
+                break
+            flushed = self.shipper.flush(min(remaining_s, 0.5))
+        stats = self.shipper.stats
+        self.summary.events_sent = stats.sent
+        self.summary.duplicates = stats.duplicates
+        self.summary.quarantined = stats.quarantined
+        if self.outbox.depth:
+            log.warning(
+                "%d event(s) left in the outbox %s: they are sent at the next start",
+                self.outbox.depth,
+                self.outbox.path,
+            )
+        else:
+            log.info("outbox flushed: every counted event is on the backend")
+
+    def _new_pipeline(self, source: FrameSource) -> CountingPipeline:
+        fps = source.fps if source.fps > 0 else FALLBACK_FPS
+        pipeline = CountingPipeline(
+            self.state.lines,
+            frame_size=(source.width, source.height),
+            fps=fps,
+            detector=self.detector,
+            config=self.settings.pipeline,
+        )
+        self.state.pending_lines = None
+        return pipeline
+
+    def _run_file(self, path: Path) -> None:
+        s = self.settings
+        source_key = file_identity(path)
+        loops_key = f"loops_done:{source_key}"
+        self._loop = int(self.outbox.get_meta(loops_key) or 0) if s.loop else 0
+        self._maker = EventMaker(s.camera_id, source_key=source_key, started_at=datetime.now(UTC))
+        self.state.stream_up = lambda: not self.stop.is_set()
+        first_loop = self._loop
+        while not self.stop.is_set():
+            with FileSource(path) as source:
+                self._pipeline = self._new_pipeline(source)
+                pace = self._pacer(source) if s.realtime else (lambda frame: None)
+                stats = run_counting(
+                    _Feed(source, pace),
+                    self._pipeline,
+                    sinks=[self._sink],
+                    stride=s.stride,
+                    stop=self.stop,
+                )
+            if self.stop.is_set():
+                break
+            self.summary.loops += 1
+            if not s.loop:
+                break
+            self.outbox.set_meta(loops_key, str(self._loop + 1))
+            self._loop += 1
+            self._loop_offset_s += stats.media_s + 1.0 / source.fps
+            if self._loop == first_loop + 1:
+                log.info("clip done (%d frames); looping", stats.frames)
+
+    def _pacer(self, source: FrameSource) -> Callable[[Frame], None]:
+        """Hold each frame until its media time has passed on the wall clock (--realtime)."""
+        started_s = time.monotonic()
+
+        def pace(frame: Frame) -> None:
+            ahead_s = started_s + frame.t_s - time.monotonic()
+            if ahead_s > 0:
+                self.stop.wait(ahead_s)
+
+        return pace
+
+    def _run_live(self) -> None:
+        s = self.settings
+        source = open_source(s.source, stop=self.stop)
+        assert isinstance(source, LiveSource)
+        self.state.stream_up = lambda: source.stream_up
+        self.state.frames_dropped = lambda: source.frames_dropped
+        self._maker = EventMaker(s.camera_id, source_key=None, started_at=datetime.now(UTC))
+        with source:
+            log.info("waiting for the camera stream")
+            while not source.wait_status(lambda st: st.stream_up, 1.0):
+                if self.stop.is_set():
+                    return
+            if source.fps <= 0:
+                log.warning("stream reports no frame rate: tracking assumes %.0f fps", FALLBACK_FPS)
+            self._pipeline = pipeline = self._new_pipeline(source)
+            seen = [source.reconnects, source.frames_dropped]
+
+            def on_frame(frame: Frame) -> None:
+                if source.reconnects != seen[0]:
+                    seen[0] = source.reconnects
+                    fps = source.fps if source.fps > 0 else FALLBACK_FPS
+                    pipeline.tracker = PersonTracker(fps, pipeline.config.tracker)
+                    pipeline.set_lines(self.state.lines, (source.width, source.height))
+                    log.info("stream reconnected: tracks reset, totals kept")
+                dropped = source.frames_dropped
+                self.metrics.frames_dropped(dropped - seen[1])
+                seen[1] = dropped
+
+            run_counting(
+                _Feed(source, on_frame), pipeline, sinks=[self._sink], stride=s.stride,
+                stop=self.stop,
+            )  # fmt: skip
+
+    def _sink(self, frame: Frame, result: FrameResult) -> None:
+        """Per processed frame: apply new lines, commit crossings, nudge the sender."""
+        state, pipeline = self.state, self._pipeline
+        assert pipeline is not None
+        assert self._maker is not None
+        state.latest_image = frame.image
+        state.frames += 1
+        self.summary.frames += 1
+        self.metrics.frames()
+        pending = state.pending_lines
+        if pending is not None:
+            height, width = frame.image.shape[:2]
+            pipeline.set_lines(pending, (width, height))
+            state.pending_lines = None
+            log.info("lines applied: %s", ", ".join(ln.line_id for ln in pending) or "none")
+        if result.crossings:
+            events = self._maker.make(
+                result.crossings,
+                captured_at=frame.captured_at,
+                loop=self._loop,
+                loop_offset_s=self._loop_offset_s,
+            )
+            appended = self.outbox.append([(str(e.event_id), e.model_dump_json()) for e in events])
+            self.metrics.counted(len(events))
+            self.metrics.outbox_dropped(appended.dropped)
+            state.counted += len(events)
+            self.summary.events_counted += len(events)
+            for e in events:
+                per_line = self.summary.counts.setdefault(e.line_id, {"in": 0, "out": 0})
+                per_line[e.direction] += 1
+            self.shipper.wake()
+        self.shipper.note_frames(1)

@@ -1,0 +1,405 @@
+"""`metrica worker`: one camera's edge worker, or (`--config`) a supervisor of several."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from metrica.domain.events import MAX_BATCH_EVENTS
+from metrica.vision.commands import (
+    DEFAULT_MODEL,
+    CliError,
+    add_detector_options,
+    build_detector,
+    parse_lines,
+)
+
+log = logging.getLogger("metrica.vision.worker")
+
+DESCRIPTION = """\
+Count people crossing lines on one camera and ship the events to the Metrica backend.
+
+Every crossing is committed to an on-disk SQLite outbox (WAL) before it is sent; batches
+go every ~30 frames or --send-every-s, whichever comes first, and leave the outbox only
+once the backend acknowledged them. A backend that is down, slow or failing costs
+nothing but delay: retries back off (full jitter, capped by --retry-max-s) behind a
+circuit breaker. Events the backend refuses as malformed (HTTP 4xx) are quarantined in the
+outbox file, not retried forever. `kill -9` loses nothing: a restart re-sends the outbox
+and, for a video file, replays the clip with the same event ids (the backend drops
+duplicates). Counting lines come from the backend (GET /cameras/{id}/config, polled every
+--config-poll-s; they win over --line), so a change made in the admin app reaches the
+worker without a restart.
+"""
+
+EPILOG = """\
+environment (flags win):
+  METRICA_API_URL, METRICA_CAMERA_ID, METRICA_WORKER_KEY (or METRICA_WORKER_KEY_FILE),
+  METRICA_SOURCE, METRICA_MODEL; METRICA_MODEL_DIR is where model names are looked up.
+
+sources:
+  a video file is counted once, the outbox flushed (--flush-deadline-s), then the worker
+  exits 0; --loop replays it forever, --realtime paces it at its own frame rate.
+  rtsp(s)://, http(s):// and webcam indexes are read newest-frame-only and reconnected
+  with capped backoff; the heartbeat reports the stream down meanwhile.
+
+signals:
+  SIGTERM/SIGINT stop reading, flush for up to --flush-deadline-s and exit 0; what is
+  not sent stays in the outbox for the next start. A second signal skips the flush.
+
+several cameras:
+  metrica worker --config cameras.yaml   (one supervised process per camera; see
+  docs/worker.md for the file format)
+
+exit codes: 0 done or stopped, 2 bad configuration (one line on stderr).
+"""
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "worker",
+        help="run the edge worker: count a camera and ship events to the backend",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "source",
+        nargs="?",
+        help="video file, rtsp(s):// or http(s):// URL, or webcam index (env METRICA_SOURCE)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="CAMERAS_YAML",
+        help="supervise one worker process per camera listed in this file",
+    )
+    backend = parser.add_argument_group("backend")
+    backend.add_argument("--api-url", help="backend base URL, http(s)://host[:port]")
+    backend.add_argument("--camera-id", help="the camera's id (UUID) from the admin app")
+    backend.add_argument(
+        "--key", help="the camera's worker key (prefer --key-file or the environment)"
+    )
+    backend.add_argument(
+        "--key-file", type=Path, help="file holding the worker key (re-read when it changes)"
+    )
+    counting = parser.add_argument_group("counting")
+    counting.add_argument(
+        "--line",
+        action="append",
+        default=[],
+        metavar="ID=x1,y1,x2,y2",
+        help="local default counting segment (repeatable); the backend's lines win when it "
+        "has any. Normalised 0..1 coordinates, IN = left-hand to right-hand side of P1->P2",
+    )
+    add_detector_options(parser)
+    parser.set_defaults(model=None)
+    counting.add_argument(
+        "--anchor", choices=["feet", "center"], default="feet", help="crossing point of a person"
+    )
+    counting.add_argument("--stride", type=int, default=1, help="detect every n-th frame")
+    counting.add_argument("--loop", action="store_true", help="replay a video file forever")
+    counting.add_argument(
+        "--realtime", action="store_true", help="pace a video file at its own frame rate"
+    )
+    outbox = parser.add_argument_group("outbox and sending")
+    outbox.add_argument(
+        "--outbox", type=Path, help="outbox file (default var/outbox/<camera-id>.db)"
+    )
+    outbox.add_argument(
+        "--outbox-max-events",
+        type=int,
+        default=1_000_000,
+        help="cap; past it the oldest events are dropped and counted (default %(default)s; "
+        "a warning is logged at 80 %%)",
+    )
+    outbox.add_argument(
+        "--requeue-quarantined",
+        action="store_true",
+        help="put quarantined events back in the queue at start (after fixing the cause)",
+    )
+    outbox.add_argument(
+        "--batch-max", type=int, default=500, help="events per request (default %(default)s)"
+    )
+    outbox.add_argument(
+        "--send-every-s",
+        type=float,
+        default=1.0,
+        help="send pending events at least this often (default %(default)s)",
+    )
+    outbox.add_argument(
+        "--flush-deadline-s",
+        type=float,
+        default=10.0,
+        help="time to flush the outbox when stopping (default %(default)s)",
+    )
+    outbox.add_argument(
+        "--http-timeout-s", type=float, default=10.0, help="per request (default %(default)s)"
+    )
+    outbox.add_argument(
+        "--retry-max-s",
+        type=float,
+        default=30.0,
+        help="longest pause between retries (default %(default)s)",
+    )
+    control = parser.add_argument_group("control and monitoring")
+    control.add_argument(
+        "--heartbeat-s", type=float, default=30.0, help="heartbeat period (default %(default)s)"
+    )
+    control.add_argument(
+        "--snapshot-s",
+        type=float,
+        default=300.0,
+        help="calibration snapshot period; one is sent at start (default %(default)s)",
+    )
+    control.add_argument(
+        "--config-poll-s",
+        type=float,
+        default=30.0,
+        help="how often the backend's lines are read (default %(default)s)",
+    )
+    control.add_argument(
+        "--status-s", type=float, default=60.0, help="status line period (default %(default)s)"
+    )
+    control.add_argument(
+        "--metrics-port",
+        type=int,
+        default=0,
+        help="serve Prometheus metrics on this port (default 0 = off; e.g. 9108)",
+    )
+    control.add_argument(
+        "--metrics-addr", default="127.0.0.1", help="address for metrics (default %(default)s)"
+    )
+    control.add_argument(
+        "--json", action="store_true", help="print a JSON summary on stdout at exit"
+    )
+    control.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default="info",
+        help="default %(default)s",
+    )
+    parser.set_defaults(func=run_worker)
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    if args.config is not None:
+        from metrica.vision.supervisor import run_supervisor
+
+        if args.source or args.camera_id or args.line:
+            return _fail("with --config, sources, camera ids and lines go in the file")
+        return run_supervisor(args.config, log_level=args.log_level)
+    try:
+        return _run(args)
+    except CliError as exc:
+        return _fail(str(exc))
+
+
+def _fail(message: str) -> int:
+    print(f"metrica worker: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _env_or(value: Any, name: str) -> Any:
+    return value if value not in (None, "") else os.environ.get(name) or None
+
+
+def check_api_url(url: str | None) -> str:
+    if not url:
+        raise CliError("--api-url is required (or METRICA_API_URL)")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CliError(f"--api-url {url!r}: expected http(s)://host[:port]")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise CliError(f"--api-url {url!r}: bad port") from None
+    return url.rstrip("/")
+
+
+def check_camera_id(camera_id: str | None) -> str:
+    if not camera_id:
+        raise CliError("--camera-id is required (or METRICA_CAMERA_ID)")
+    try:
+        return str(uuid.UUID(camera_id))
+    except ValueError:
+        raise CliError(f"--camera-id {camera_id!r}: expected the camera's UUID") from None
+
+
+class KeyProvider:
+    """The worker key, from a flag/env value or a file re-read when it changes (rotation)."""
+
+    def __init__(self, key: str | None, key_file: Path | None) -> None:
+        self._key, self._file = key, key_file
+        self._mtime_ns = -1
+        if key_file is not None:
+            self._reload()
+        if not self._key:
+            raise CliError(
+                "a worker key is required: --key-file, --key, METRICA_WORKER_KEY_FILE or "
+                "METRICA_WORKER_KEY (issue one in the admin app)"
+            )
+
+    def __call__(self) -> str:
+        if self._file is not None:
+            try:
+                if self._file.stat().st_mtime_ns != self._mtime_ns:
+                    self._reload()
+            except (OSError, CliError):
+                pass  # keep the last good key; the backend's 401 will say what is wrong
+        assert self._key is not None
+        return self._key
+
+    def _reload(self) -> None:
+        assert self._file is not None
+        try:
+            text = self._file.read_text(encoding="utf-8").strip()
+            self._mtime_ns = self._file.stat().st_mtime_ns
+        except OSError as exc:
+            raise CliError(f"cannot read key file {self._file}: {exc.strerror}") from None
+        if not text:
+            raise CliError(f"key file {self._file} is empty")
+        self._key = text
+
+
+def _positive(name: str, value: float) -> None:
+    if not value > 0:
+        raise CliError(f"{name} {value}: must be positive")
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from metrica.vision.pipeline import PipelineConfig
+    from metrica.vision.shipper import BatchPolicy, RetryPolicy
+    from metrica.vision.sources import FileSource, SourceError
+    from metrica.vision.worker import WorkerSettings, is_live_source
+
+    api_url = check_api_url(_env_or(args.api_url, "METRICA_API_URL"))
+    camera_id = check_camera_id(_env_or(args.camera_id, "METRICA_CAMERA_ID"))
+    key_file = args.key_file or (
+        Path(os.environ["METRICA_WORKER_KEY_FILE"])
+        if os.environ.get("METRICA_WORKER_KEY_FILE") and not args.key
+        else None
+    )
+    key = KeyProvider(_env_or(args.key, "METRICA_WORKER_KEY"), key_file)
+    source = _env_or(args.source, "METRICA_SOURCE")
+    if not source:
+        raise CliError("a SOURCE is required (video file, stream URL or webcam index)")
+    lines = parse_lines(args.line)
+    if args.stride < 1:
+        raise CliError(f"--stride {args.stride}: must be at least 1")
+    for name in ("heartbeat_s", "snapshot_s", "config_poll_s", "status_s", "send_every_s"):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    for name in ("http_timeout_s", "retry_max_s"):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    if args.flush_deadline_s < 0:
+        raise CliError(f"--flush-deadline-s {args.flush_deadline_s}: must not be negative")
+    if args.outbox_max_events < 1:
+        raise CliError(f"--outbox-max-events {args.outbox_max_events}: must be at least 1")
+    if not 1 <= args.batch_max <= MAX_BATCH_EVENTS:
+        raise CliError(f"--batch-max {args.batch_max}: must be within 1..{MAX_BATCH_EVENTS}")
+    if not 0 <= args.metrics_port <= 65535:
+        raise CliError(f"--metrics-port {args.metrics_port}: not a port")
+    if (args.loop or args.realtime) and is_live_source(source):
+        raise CliError("--loop and --realtime are for video files, not live streams")
+    if not is_live_source(source):
+        try:
+            FileSource(Path(source)).close()
+        except SourceError as exc:
+            raise CliError(str(exc)) from None
+    return WorkerSettings(
+        api_url=api_url,
+        camera_id=camera_id,
+        key=key,
+        source=source,
+        outbox_path=args.outbox or Path("var") / "outbox" / f"{camera_id}.db",
+        lines=tuple(lines),
+        outbox_max_events=args.outbox_max_events,
+        batch=BatchPolicy(max_events=args.batch_max, every_s=args.send_every_s),
+        retry=RetryPolicy(base_s=min(0.5, args.retry_max_s), cap_s=args.retry_max_s),
+        heartbeat_s=args.heartbeat_s,
+        snapshot_s=args.snapshot_s,
+        config_poll_s=args.config_poll_s,
+        status_s=args.status_s,
+        flush_deadline_s=args.flush_deadline_s,
+        http_timeout_s=args.http_timeout_s,
+        loop=args.loop,
+        realtime=args.realtime,
+        stride=args.stride,
+        pipeline=PipelineConfig(anchor=args.anchor),
+        metrics_port=args.metrics_port,
+        metrics_addr=args.metrics_addr,
+        requeue_quarantined=args.requeue_quarantined,
+    )
+
+
+def setup_logging(level: str, camera_id: str | None = None) -> None:
+    """One line per notable thing; httpx's per-request lines stay out."""
+    tag = f" [{camera_id[:8]}]" if camera_id else ""
+    logging.basicConfig(
+        level=level.upper(),
+        format=f"%(asctime)s %(levelname)s{tag} %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from metrica.vision.outbox import OutboxError
+    from metrica.vision.sources import redact_uri
+    from metrica.vision.worker import Worker
+
+    settings = _settings(args)
+    args.model = _env_or(args.model, "METRICA_MODEL") or DEFAULT_MODEL
+    detector, model_path = build_detector(args)
+    setup_logging(args.log_level, settings.camera_id)
+    stop, hurry = threading.Event(), threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            hurry.set()
+            log.warning("second signal: leaving unsent events in the outbox")
+            return
+        stop.set()
+        log.info(
+            "%s: stopping, flushing for up to %.0f s",
+            signal.Signals(signum).name,
+            settings.flush_deadline_s,
+        )
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        worker = Worker(settings, detector, stop=stop, hurry=hurry)
+    except OutboxError as exc:
+        raise CliError(str(exc)) from None
+    log.info(
+        "worker for camera %s: %s -> %s (model %s, outbox %s)",
+        settings.camera_id,
+        redact_uri(settings.source),
+        settings.api_url,
+        model_path.name,
+        settings.outbox_path,
+    )
+    summary = worker.run()
+    log.info(
+        "done: %d frames, %d counted, %d sent, %d quarantined, %d left in the outbox",
+        summary.frames,
+        summary.events_counted,
+        summary.events_sent,
+        summary.quarantined,
+        summary.outbox_left,
+    )
+    if args.json:
+        print(json.dumps(summary.__dict__), flush=True)
+    return 0
