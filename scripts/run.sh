@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job on one machine: install what is needed, then count people on a video.
-#   bash scripts/run.sh [VIDEO_OR_RTSP_URL] [metrica count options...]
-# With no arguments it counts the shared overhead plaza clip across two lines.
+# The main job on one machine: the whole product. Builds the web app if needed, seeds
+# demo data into SQLite (./var), serves the backend and web app, and runs a worker that
+# counts people on a video so the dashboard's live number moves. Ctrl-C stops it all.
+#   bash scripts/run.sh [VIDEO_OR_RTSP_URL] [metrica up options...]
+# With no arguments it counts the shared overhead plaza clip, replayed in a loop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v uv >/dev/null || python3 -m pip install -q uv
@@ -9,8 +11,6 @@ uv sync --all-extras --locked -q
 data=${METRICA_DATA_DIR:-../shared/data}
 model=${METRICA_MODEL:-$data/models/yolox_nano.onnx}
 if [ $# -eq 0 ]; then
-  set -- "$data/videos/overhead_plaza.mp4" --line L1=0,0.5,1,0.5 --line L2=0,0.3,1,0.3 \
-    --events var/events.jsonl --annotate var/annotated.mp4
-  mkdir -p var
+  set -- "$data/videos/overhead_plaza.mp4" --line entrance=0,0.5,1,0.5
 fi
-exec uv run metrica count --model "$model" "$@"
+exec uv run metrica up --model "$model" "$@"
