@@ -12,35 +12,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import pytest
 
 from metrica.server.up import web_build_is_stale
+from tests.processes import free_port, is_ready, poll
 from tests.vision.shared_data import YOLOX_NANO, video
-
-T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def poll(check: Callable[[], T | None], *, timeout_s: float, what: str) -> T:
-    """Poll until `check` returns a value; fail naming what never happened."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        result = check()
-        if result is not None:
-            return result
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
 def start_up(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[str]:
@@ -60,10 +39,7 @@ def ready(base: str, proc: subprocess.Popen[str] | None = None) -> bool | None:
     if proc is not None and proc.poll() is not None:
         out = proc.stdout.read() if proc.stdout else ""
         raise AssertionError(f"metrica up exited with {proc.returncode}:\n{out}")
-    try:
-        return True if httpx.get(f"{base}/health/ready", timeout=2).status_code == 200 else None
-    except httpx.HTTPError:
-        return None
+    return is_ready(base)
 
 
 def stop(proc: subprocess.Popen[str]) -> str:

@@ -1,0 +1,39 @@
+"""Helpers for tests that run our real processes: free ports and polling with a deadline."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def poll(check: Callable[[], T | None], *, timeout_s: float, what: str) -> T:
+    """Poll until `check` returns a value; fail naming what never happened."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result is not None:
+            return result
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def is_ready(base_url: str) -> bool | None:
+    """True once the backend answers /health/ready with 200, else None (keep polling)."""
+    try:
+        ok = httpx.get(f"{base_url}/health/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return None
+    return True if ok else None
