@@ -1,0 +1,521 @@
+"""Issue #4, proven against the real backend: `metrica worker` on the shared plaza clip,
+`metrica serve` on a real PostgreSQL (and SQLite for the end-to-end run), and the faults
+of a flaky world between them. Every test ends with the backend's stored IN/OUT per line
+equal to what `metrica count` gives on the same clip with the same lines, each event
+stored once.
+
+One PostgreSQL database per session (created, migrated, dropped; `METRICA_TEST_PG_URL`
+names the server) and one backend process per database; each test provisions its own
+store and camera with the server's service functions, so tests never see each other's
+events. The network faults (500s, timeouts) come from a small local proxy: the network is
+the one part here that is not ours. Fixtures live in this module on purpose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+from metrica.server.cameras import service as cameras
+from metrica.server.cameras.models import Camera
+from metrica.server.cameras.schemas import LineSpec
+from metrica.server.db import create_engine, session_factory
+from metrica.server.events.models import EventRow
+from metrica.server.migrate import upgrade
+from metrica.server.stores import service as stores
+from metrica.server.stores.schemas import StoreCreate
+from metrica.vision.outbox import Outbox
+from metrica.vision.truth import load_truth
+from tests.processes import free_port, is_ready, poll
+from tests.vision.shared_data import DATA, YOLOX_NANO
+
+PG_URL = os.environ.get(
+    "METRICA_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+TRUTH = load_truth(DATA / "truth" / "overhead_plaza.json")
+CLIP = str(TRUTH.clip)
+LINE_ARGS = [arg for line in TRUTH.lines for arg in ("--line", line.as_arg())]
+METRICA = [sys.executable, "-m", "metrica.cli"]
+Counts = dict[str, dict[str, int]]
+
+
+def total(counts: Counts) -> int:
+    return sum(c["in"] + c["out"] for c in counts.values())
+
+
+# --- databases, backends, cameras ------------------------------------------------------
+
+
+async def _admin_sql(sql: str) -> None:
+    engine = create_engine(PG_URL)
+    try:
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+class Backend:
+    """`metrica serve` in its own process on a real database, as production runs it."""
+
+    def __init__(self, db_url: str, port: int | None = None) -> None:
+        self.db_url = db_url
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Backend:
+        env = os.environ | {
+            "METRICA_DATABASE_URL": self.db_url,
+            "METRICA_ENVIRONMENT": "test",
+            "METRICA_SECRET_KEY": "worker-tests-" + uuid.uuid4().hex,
+            "METRICA_LOG_LEVEL": "WARNING",
+        }
+        argv = [*METRICA, "serve", "--port", str(self.port), "--db-url", self.db_url]
+        self._proc = subprocess.Popen(argv, env=env)
+        poll(self._ready, timeout_s=120, what=f"the backend on {self.url}")
+        return self
+
+    def _ready(self) -> bool | None:
+        assert self._proc is not None
+        if self._proc.poll() is not None:
+            raise AssertionError(f"the backend exited with {self._proc.returncode}")
+        return is_ready(self.url)
+
+    def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    name = f"metrica_worker_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    asyncio.run(_admin_sql(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        asyncio.run(_migrate(url))
+        yield url
+    finally:
+        asyncio.run(_admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_backend(pg_url: str) -> Iterator[Backend]:
+    backend = Backend(pg_url).start()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'metrica.db'}"
+    asyncio.run(_migrate(url))
+    backend = Backend(url).start()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="session")
+def expected() -> Counts:
+    """What `metrica count` counts on the clip with the same lines: the worker must store
+    exactly this."""
+    done = subprocess.run(
+        [*METRICA, "count", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS, "--json", "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    counts: Counts = json.loads(done.stdout.strip().splitlines()[-1])["counts"]
+    assert total(counts) >= 30  # a busy clip, or the tests below prove little
+    return counts
+
+
+@dataclass(frozen=True)
+class CameraKey:
+    camera_id: str
+    key: str
+
+
+def provision(db_url: str) -> CameraKey:
+    """A fresh store and counting camera with the truth file's lines, and its worker key,
+    made with the server's own service functions (what the admin app does)."""
+
+    async def create() -> CameraKey:
+        engine = create_engine(db_url)
+        try:
+            async with session_factory(engine)() as session:
+                store = await stores.create(
+                    session=session,
+                    data=StoreCreate(name=f"plaza {uuid.uuid4().hex[:6]}", timezone="UTC"),
+                )
+                camera = Camera(store_id=store.id, name="plaza", is_counting_line=True)
+                session.add(camera)
+                await session.flush()
+                specs = [
+                    LineSpec(line_id=ln.line_id, x1=ln.x1, y1=ln.y1, x2=ln.x2, y2=ln.y2)
+                    for ln in TRUTH.lines
+                ]
+                await cameras.replace_lines(session=session, camera=camera, specs=specs)
+                key = await cameras.issue_key(session=session, camera=camera)
+                await session.commit()
+                return CameraKey(str(camera.id), key)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(create())
+
+
+@dataclass(frozen=True)
+class Stored:
+    counts: Counts  # line -> {"in": n, "out": n}, lines with events only
+    rows: int
+    distinct_ids: int
+
+
+def stored(db_url: str, camera_id: str) -> Stored:
+    """What the backend's database holds for one camera."""
+
+    async def query() -> Stored:
+        cam = uuid.UUID(camera_id)
+        engine = create_engine(db_url)
+        try:
+            async with session_factory(engine)() as session:
+                grouped = await session.execute(
+                    select(EventRow.line_id, EventRow.direction, func.count())
+                    .where(EventRow.camera_id == cam)
+                    .group_by(EventRow.line_id, EventRow.direction)
+                )
+                counts: Counts = {}
+                for line_id, direction, n in grouped.all():
+                    counts.setdefault(str(line_id), {"in": 0, "out": 0})[str(direction)] = int(n)
+                distinct = await session.scalar(
+                    select(func.count(func.distinct(EventRow.event_id))).where(
+                        EventRow.camera_id == cam
+                    )
+                )
+                return Stored(counts, total(counts), int(distinct or 0))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(query())
+
+
+def assert_stored_exactly(db_url: str, camera_id: str, expected: Counts) -> None:
+    got = stored(db_url, camera_id)
+    assert got.counts == {line: c for line, c in expected.items() if c["in"] + c["out"]}
+    assert got.rows == got.distinct_ids == total(expected)  # each event once
+
+
+# --- the worker ------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerRun:
+    """`metrica worker` as a subprocess; stderr (the log) and stdout (--json) in files."""
+
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+    out_path: Path
+
+    def wait(self, timeout_s: float = 240) -> int:
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"the worker ran past {timeout_s} s:\n{self.log()}") from None
+
+    def finish(self) -> dict[str, Any]:
+        """Wait for the end of the clip and the flush; the --json summary."""
+        assert self.wait() == 0, self.log()
+        lines = self.out_path.read_text().strip().splitlines()
+        assert lines, f"no JSON summary:\n{self.log()}"
+        summary: dict[str, Any] = json.loads(lines[-1])
+        return summary
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-6000:]
+
+
+def start_worker(
+    tmp: Path, api_url: str, camera: CameraKey, *extra: str, name: str = "worker"
+) -> WorkerRun:
+    argv = [
+        *METRICA, "worker", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS,
+        "--api-url", api_url, "--camera-id", camera.camera_id, "--key", camera.key,
+        "--outbox", str(tmp / "outbox.db"), "--json",
+        "--send-every-s", "0.5", "--retry-max-s", "2", "--flush-deadline-s", "30",
+        "--heartbeat-s", "2", "--config-poll-s", "2", *extra,
+    ]  # fmt: skip
+    log_path, out_path = tmp / f"{name}.log", tmp / f"{name}.out"
+    with log_path.open("wb") as log_file, out_path.open("wb") as out_file:
+        proc = subprocess.Popen(argv, stdout=out_file, stderr=log_file)
+    return WorkerRun(proc, log_path, out_path)
+
+
+def outbox_count(path: Path, table: str = "outbox") -> int:
+    """Rows in a table of the worker's outbox file, read while the worker runs (WAL)."""
+    if not path.exists():
+        return 0
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+    finally:
+        db.close()
+
+
+# --- the network, with faults ----------------------------------------------------------
+
+
+class FaultyNetwork:
+    """An HTTP proxy in front of the backend that spoils some `POST /events`.
+
+    `fault(n)` names what happens to the n-th POST /events (1-based): "pass"; "500" (answered
+    500, never forwarded); "500-after" (forwarded and stored, then the answer replaced by
+    500: the worker must re-send, the backend must not store twice); "hold" (forwarded,
+    answer held past the worker's timeout)."""
+
+    def __init__(self, backend_url: str, fault: Any, hold_s: float = 2.5) -> None:
+        self.injected: dict[str, int] = {}
+        self._posts = itertools.count(1)
+        self._lock = threading.Lock()
+        self._client = httpx.Client(base_url=backend_url, timeout=30)
+        network = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                del format, args
+
+            def _relay(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                action = "pass"
+                if self.command == "POST" and self.path == "/events":
+                    with network._lock:
+                        action = fault(next(network._posts))
+                        if action != "pass":
+                            network.injected[action] = network.injected.get(action, 0) + 1
+                if action == "500":
+                    return self._answer(500, b'{"detail": "injected"}')
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() in ("content-type", "x-worker-key", "user-agent")
+                }
+                answer = network._client.request(
+                    self.command, self.path, content=body, headers=headers
+                )
+                if action == "500-after":
+                    return self._answer(500, b'{"detail": "injected after storing"}')
+                if action == "hold":
+                    time.sleep(hold_s)  # the fault itself: longer than the worker waits
+                self._answer(answer.status_code, answer.content, answer.headers.get("content-type"))
+
+            def _answer(self, status: int, body: bytes, ctype: str | None = None) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", ctype or "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the worker stopped waiting (the timeout fault)
+
+            do_GET = do_POST = do_PUT = _relay
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FaultyNetwork:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._client.close()
+
+
+# --- the tests -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("db", ["postgresql", "sqlite"])
+def test_backend_stores_exactly_what_metrica_count_counts(
+    db: str, request: pytest.FixtureRequest, tmp_path: Path, expected: Counts
+) -> None:
+    backend: Backend = request.getfixturevalue(
+        "pg_backend" if db == "postgresql" else "sqlite_backend"
+    )
+    camera = provision(backend.db_url)
+    summary = start_worker(tmp_path, backend.url, camera).finish()
+    assert_stored_exactly(backend.db_url, camera.camera_id, expected)
+    assert summary["counts"] == stored(backend.db_url, camera.camera_id).counts
+    assert (summary["events_sent"], summary["duplicates"]) == (total(expected), 0)
+    assert (summary["quarantined"], summary["outbox_left"]) == (0, 0)
+    assert outbox_count(tmp_path / "outbox.db") == 0
+
+
+def test_backend_down_for_the_first_half_then_up(
+    pg_url: str, tmp_path: Path, expected: Counts
+) -> None:
+    camera = provision(pg_url)
+    backend = Backend(pg_url)  # not started: nothing listens on its port yet
+    run = start_worker(tmp_path, backend.url, camera, "--realtime")
+    try:
+        queued = poll(
+            lambda: outbox_count(tmp_path / "outbox.db") or None,
+            timeout_s=120,
+            what="events queued in the outbox while the backend is down",
+        )
+        assert run.proc.poll() is None, "the clip ended before the backend came up"
+        assert 0 < queued < total(expected)
+        backend.start()
+        summary = run.finish()
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+        backend.stop()
+    assert_stored_exactly(pg_url, camera.camera_id, expected)
+    assert (summary["events_sent"], summary["outbox_left"]) == (total(expected), 0)
+    log = run.log()
+    assert "backend down" in log
+    assert "backend up" in log
+
+
+def test_intermittent_500s_before_and_after_storing(
+    pg_backend: Backend, tmp_path: Path, expected: Counts
+) -> None:
+    camera = provision(pg_backend.db_url)
+    # Every 2nd POST /events fails: alternately never forwarded, and stored but answered 500.
+    faults = ("pass", "500", "pass", "500-after")  # by n % 4, n = 1, 2, ...
+    with FaultyNetwork(pg_backend.url, lambda n: faults[n % 4]) as network:
+        summary = start_worker(tmp_path, network.url, camera).finish()
+    assert network.injected.get("500", 0) >= 1
+    assert network.injected.get("500-after", 0) >= 1
+    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected)
+    # A batch stored behind a lost answer comes back as duplicates, not as new rows.
+    assert summary["duplicates"] >= 1
+    assert summary["events_sent"] + summary["duplicates"] >= total(expected)
+    assert summary["outbox_left"] == 0
+
+
+def test_network_timeouts_lose_and_duplicate_nothing(
+    pg_backend: Backend, tmp_path: Path, expected: Counts
+) -> None:
+    camera = provision(pg_backend.db_url)
+    # Every 3rd POST /events is stored, but its answer comes after the worker gave up (1 s).
+    hold = lambda n: "hold" if n % 3 == 0 else "pass"  # noqa: E731
+    with FaultyNetwork(pg_backend.url, hold, hold_s=2.5) as network:
+        run = start_worker(tmp_path, network.url, camera, "--http-timeout-s", "1")
+        summary = run.finish()
+    assert network.injected["hold"] >= 2
+    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected)
+    assert summary["duplicates"] >= 1  # the timed-out batches were re-sent, stored once
+    assert summary["outbox_left"] == 0
+    assert "timeout" in run.log()
+
+
+def test_kill_9_mid_clip_then_restart_stores_each_crossing_once(
+    pg_backend: Backend, tmp_path: Path, expected: Counts
+) -> None:
+    db = pg_backend.db_url
+    camera = provision(db)
+    first = start_worker(tmp_path, pg_backend.url, camera, "--realtime", name="first")
+    try:
+        poll(
+            lambda: stored(db, camera.camera_id).rows or None,
+            timeout_s=120,
+            what="the first events on the backend",
+        )
+        assert first.proc.poll() is None, "the clip ended before the kill"
+    finally:
+        first.proc.send_signal(signal.SIGKILL)
+        first.proc.wait(timeout=30)
+    assert first.proc.returncode == -signal.SIGKILL
+    before = stored(db, camera.camera_id).rows
+    assert 0 < before < total(expected)
+
+    # The same command on the same outbox: the clip is replayed with the same event ids.
+    second = start_worker(tmp_path, pg_backend.url, camera, "--realtime", name="second")
+    summary = second.finish()
+    assert_stored_exactly(db, camera.camera_id, expected)
+    assert summary["duplicates"] >= before  # re-sent, and the backend kept one of each
+    assert summary["outbox_left"] == 0
+
+
+def test_malformed_events_in_the_outbox_are_quarantined_and_the_rest_flows(
+    pg_backend: Backend, tmp_path: Path, expected: Counts
+) -> None:
+    camera = provision(pg_backend.db_url)
+    now = datetime.now(UTC).isoformat()
+
+    def event(**changes: object) -> tuple[str, str]:
+        body = {
+            "event_id": str(uuid.uuid4()),
+            "camera_id": camera.camera_id,
+            "line_id": "L1",
+            "direction": "in",
+            "occurred_at": now,
+            "track_id": 1,
+        } | changes
+        return str(body["event_id"]), json.dumps(body)
+
+    garbage = ("garbage-1", "{not json")
+    ghost_line = event(line_id="no-such-line")  # well-formed; the backend has no such line
+    other_camera = event(camera_id=str(uuid.uuid4()))
+    outbox = Outbox(tmp_path / "outbox.db")
+    outbox.append([garbage, ghost_line, other_camera])
+    outbox.close()
+
+    run = start_worker(tmp_path, pg_backend.url, camera)
+    summary = run.finish()
+    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected)
+    db = sqlite3.connect(tmp_path / "outbox.db")
+    try:
+        quarantined = {row[0] for row in db.execute("SELECT event_id FROM quarantine")}
+        left = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    finally:
+        db.close()
+    assert quarantined == {garbage[0], ghost_line[0], other_camera[0]}
+    assert left == 0
+    assert (summary["quarantined"], summary["outbox_left"]) == (3, 0)
+    assert summary["events_sent"] == total(expected)
