@@ -7,7 +7,8 @@ store and a live camera, then runs `metrica worker --loop` at full speed on the 
 N minutes (20 by default, `--quick` 3). After a 20 s warm-up, every `--sample-s` seconds
 it prints the worker's RSS memory, open file descriptors, threads and outbox depth; at the
 end it stops the worker with SIGTERM (it flushes its outbox), counts what the backend
-stored, and prints one JSON object as the LAST line. Not a pass/fail test: read the curve (first vs last third).
+stored, and prints one JSON object as the LAST line. Not a pass/fail test: read the
+curve (first vs last third).
 """
 
 from __future__ import annotations

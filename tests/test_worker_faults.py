@@ -85,18 +85,37 @@ def db_url() -> Iterator[str]:
         asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(scope="module")
-def expected() -> Counts:
-    """What `metrica count` counts on the clip: the worker must store exactly this."""
+# The faults are in transport, not in counting: detecting every 3rd frame keeps those
+# tests quick (worker and `metrica count` get the same options).
+FAULT_OPTIONS = ("--stride", "3")
+
+
+def count_clip(*options: str) -> Counts:
+    """What `metrica count` counts on the clip with these options."""
     done = subprocess.run(
-        [*METRICA, "count", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS, "--json", "--quiet"],
+        [
+            *METRICA, "count", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS, *options,
+            "--json", "--quiet",
+        ],
         capture_output=True,
         text=True,
         check=True,
-    )
+    )  # fmt: skip
     counts: Counts = json.loads(done.stdout.strip().splitlines()[-1])["counts"]
     assert sum(c["in"] + c["out"] for c in counts.values()) >= 30  # a busy clip
     return counts
+
+
+@pytest.fixture(scope="module")
+def expected_default() -> Counts:
+    """`metrica count` with its default options: the plain end-to-end run must store this."""
+    return count_clip()
+
+
+@pytest.fixture(scope="module")
+def expected() -> Counts:
+    """`metrica count` with FAULT_OPTIONS: every fault test must store exactly this."""
+    return count_clip(*FAULT_OPTIONS)
 
 
 @dataclass(frozen=True)
@@ -187,16 +206,23 @@ class Backend:
             self._proc.wait(timeout=30)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def backend(db_url: str) -> Iterator[Backend]:
+    """One backend for the module: each test provisions its own store and camera."""
     server = Backend(db_url).start()
     yield server
     server.stop()
 
 
-def worker_argv(url: str, camera: ProvisionedCamera, outbox: Path, *extra: str) -> list[str]:
+def worker_argv(
+    url: str,
+    camera: ProvisionedCamera,
+    outbox: Path,
+    *extra: str,
+    options: tuple[str, ...] = FAULT_OPTIONS,
+) -> list[str]:
     return [
-        *METRICA, "worker", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS,
+        *METRICA, "worker", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS, *options,
         "--api-url", url, "--camera-id", str(camera.camera_id), "--key", camera.key,
         "--outbox", str(outbox), "--send-every-s", "0.5", "--retry-max-s", "1",
         "--flush-deadline-s", "90", "--heartbeat-s", "5", "--config-poll-s", "5", *extra,
@@ -221,11 +247,11 @@ def outbox_rows(path: Path, table: str = "outbox") -> int:
 
 
 def test_backend_stores_exactly_what_metrica_count_counts(
-    tmp_path: Path, db_url: str, backend: Backend, expected: Counts
+    tmp_path: Path, db_url: str, backend: Backend, expected_default: Counts
 ) -> None:
     camera = provision(db_url)
-    log = run_worker(worker_argv(backend.url, camera, tmp_path / "outbox.db"))
-    assert_stored_exactly(db_url, camera.camera_id, expected)
+    log = run_worker(worker_argv(backend.url, camera, tmp_path / "outbox.db", options=()))
+    assert_stored_exactly(db_url, camera.camera_id, expected_default)
     assert "outbox flushed" in log
     assert outbox_rows(tmp_path / "outbox.db") == 0
 
@@ -338,7 +364,7 @@ def test_kill_9_mid_clip_then_restart_stores_each_crossing_once(
     tmp_path: Path, db_url: str, backend: Backend, expected: Counts
 ) -> None:
     camera = provision(db_url)
-    argv = worker_argv(backend.url, camera, tmp_path / "outbox.db", "--realtime")
+    argv = worker_argv(backend.url, camera, tmp_path / "outbox.db")
     worker = subprocess.Popen(argv, stderr=subprocess.DEVNULL)
     try:
         poll(

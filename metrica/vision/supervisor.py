@@ -326,12 +326,12 @@ def _describe_exit(code: int) -> str:
 
 
 def run_supervisor(path: Path, *, log_level: str = "info") -> int:
-    setup_logging(log_level, None)
     try:
         cameras = load_cameras(path)
     except ConfigError as exc:
         print(f"metrica worker: error: {exc}", file=sys.stderr)
         return 2
+    setup_logging(log_level, None)
     supervisor = Supervisor(cameras, log_level=log_level)
 
     def on_signal(signum: int, _frame: object) -> None:

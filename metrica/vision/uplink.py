@@ -65,6 +65,20 @@ class TooLarge:
 
 SendOutcome = Acked | Retry | AuthRejected | Rejected | TooLarge
 
+# Every `Retry.reason` (and "auth"): the bounded label values of the send-failure metric.
+FAILURE_REASONS = (
+    "timeout",
+    "connect",
+    "network",
+    "http_5xx",
+    "http_429",
+    "http_4xx",
+    "http_other",
+    "not_found",
+    "bad_answer",
+    "auth",
+)
+
 # Answers that say nothing about the events themselves: retry them like a network error.
 _RETRY_STATUS = {
     404: "not_found",

@@ -377,12 +377,12 @@ def _run(args: argparse.Namespace) -> int:
             settings.flush_deadline_s,
         )
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     try:
         worker = Worker(settings, detector, stop=stop, hurry=hurry)
     except OutboxError as exc:
         raise CliError(str(exc)) from None
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     log.info(
         "worker for camera %s: %s -> %s (model %s, outbox %s)",
         settings.camera_id,

@@ -12,6 +12,7 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from metrica.vision.shipper import ShipperHooks
+from metrica.vision.uplink import FAILURE_REASONS
 
 INFERENCE_BUCKETS_S = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5)
 SEND_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -62,6 +63,8 @@ class WorkerMetrics(ShipperHooks):
             [*cam, "reason"],
             registry=r,
         )
+        for reason in FAILURE_REASONS:  # every series exists from the start, at 0
+            self._send_failures.labels(camera_id, reason)
         self._send_latency = Histogram(
             "metrica_worker_send_seconds",
             "Duration of one POST /events.",
