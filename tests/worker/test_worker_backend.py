@@ -7,8 +7,10 @@ stored once.
 One PostgreSQL database per session (created, migrated, dropped; `METRICA_TEST_PG_URL`
 names the server) and one backend process per database; each test provisions its own
 store and camera with the server's service functions, so tests never see each other's
-events. The network faults (500s, timeouts) come from a small local proxy: the network is
-the one part here that is not ours. Fixtures live in this module on purpose.
+events. The end-to-end runs use the worker's defaults (every frame); the fault tests, which
+are about transport, detect every 3rd frame (worker and `metrica count` alike) to stay
+quick on a small machine. The network faults (500s, timeouts) come from a small local
+proxy: the network is the one part here that is not ours.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ CLIP = str(TRUTH.clip)
 LINE_ARGS = [arg for line in TRUTH.lines for arg in ("--line", line.as_arg())]
 METRICA = [sys.executable, "-m", "metrica.cli"]
 Counts = dict[str, dict[str, int]]
+FAULT_STRIDE = 3
+FAST = ("--stride", str(FAULT_STRIDE))
 
 
 def total(counts: Counts) -> int:
@@ -149,12 +153,11 @@ def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend
     backend.stop()
 
 
-@pytest.fixture(scope="session")
-def expected() -> Counts:
-    """What `metrica count` counts on the clip with the same lines: the worker must store
-    exactly this."""
+def metrica_count(stride: int) -> Counts:
+    """What `metrica count` counts on the clip with the same lines and stride."""
+    argv = [*METRICA, "count", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS, "--stride"]
     done = subprocess.run(
-        [*METRICA, "count", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS, "--json", "--quiet"],
+        [*argv, str(stride), "--json", "--quiet"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -164,6 +167,19 @@ def expected() -> Counts:
     counts: Counts = json.loads(done.stdout.strip().splitlines()[-1])["counts"]
     assert total(counts) >= 30  # a busy clip, or the tests below prove little
     return counts
+
+
+@pytest.fixture(scope="session")
+def expected() -> Counts:
+    """The end-to-end runs use the worker's defaults: every frame."""
+    return metrica_count(1)
+
+
+@pytest.fixture(scope="session")
+def expected_fast() -> Counts:
+    """The fault tests are about transport; detecting every 3rd frame keeps them quick on a
+    small machine (the worker runs with the same --stride)."""
+    return metrica_count(FAULT_STRIDE)
 
 
 @dataclass(frozen=True)
@@ -395,11 +411,11 @@ def test_backend_stores_exactly_what_metrica_count_counts(
 
 
 def test_backend_down_for_the_first_half_then_up(
-    pg_url: str, tmp_path: Path, expected: Counts
+    pg_url: str, tmp_path: Path, expected_fast: Counts
 ) -> None:
     camera = provision(pg_url)
     backend = Backend(pg_url)  # not started: nothing listens on its port yet
-    run = start_worker(tmp_path, backend.url, camera, "--realtime")
+    run = start_worker(tmp_path, backend.url, camera, *FAST, "--realtime")
     try:
         queued = poll(
             lambda: outbox_count(tmp_path / "outbox.db") or None,
@@ -407,59 +423,59 @@ def test_backend_down_for_the_first_half_then_up(
             what="events queued in the outbox while the backend is down",
         )
         assert run.proc.poll() is None, "the clip ended before the backend came up"
-        assert 0 < queued < total(expected)
+        assert 0 < queued < total(expected_fast)
         backend.start()
         summary = run.finish()
     finally:
         if run.proc.poll() is None:
             run.proc.kill()
         backend.stop()
-    assert_stored_exactly(pg_url, camera.camera_id, expected)
-    assert (summary["events_sent"], summary["outbox_left"]) == (total(expected), 0)
+    assert_stored_exactly(pg_url, camera.camera_id, expected_fast)
+    assert (summary["events_sent"], summary["outbox_left"]) == (total(expected_fast), 0)
     log = run.log()
     assert "backend down" in log
     assert "backend up" in log
 
 
 def test_intermittent_500s_before_and_after_storing(
-    pg_backend: Backend, tmp_path: Path, expected: Counts
+    pg_backend: Backend, tmp_path: Path, expected_fast: Counts
 ) -> None:
     camera = provision(pg_backend.db_url)
     # Every 2nd POST /events fails: alternately never forwarded, and stored but answered 500.
     faults = ("pass", "500", "pass", "500-after")  # by n % 4, n = 1, 2, ...
     with FaultyNetwork(pg_backend.url, lambda n: faults[n % 4]) as network:
-        summary = start_worker(tmp_path, network.url, camera).finish()
+        summary = start_worker(tmp_path, network.url, camera, *FAST).finish()
     assert network.injected.get("500", 0) >= 1
     assert network.injected.get("500-after", 0) >= 1
-    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected)
+    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected_fast)
     # A batch stored behind a lost answer comes back as duplicates, not as new rows.
     assert summary["duplicates"] >= 1
-    assert summary["events_sent"] + summary["duplicates"] >= total(expected)
+    assert summary["events_sent"] + summary["duplicates"] >= total(expected_fast)
     assert summary["outbox_left"] == 0
 
 
 def test_network_timeouts_lose_and_duplicate_nothing(
-    pg_backend: Backend, tmp_path: Path, expected: Counts
+    pg_backend: Backend, tmp_path: Path, expected_fast: Counts
 ) -> None:
     camera = provision(pg_backend.db_url)
     # Every 3rd POST /events is stored, but its answer comes after the worker gave up (1 s).
     hold = lambda n: "hold" if n % 3 == 0 else "pass"  # noqa: E731
     with FaultyNetwork(pg_backend.url, hold, hold_s=2.5) as network:
-        run = start_worker(tmp_path, network.url, camera, "--http-timeout-s", "1")
+        run = start_worker(tmp_path, network.url, camera, *FAST, "--http-timeout-s", "1")
         summary = run.finish()
     assert network.injected["hold"] >= 2
-    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected)
+    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected_fast)
     assert summary["duplicates"] >= 1  # the timed-out batches were re-sent, stored once
     assert summary["outbox_left"] == 0
     assert "timeout" in run.log()
 
 
 def test_kill_9_mid_clip_then_restart_stores_each_crossing_once(
-    pg_backend: Backend, tmp_path: Path, expected: Counts
+    pg_backend: Backend, tmp_path: Path, expected_fast: Counts
 ) -> None:
     db = pg_backend.db_url
     camera = provision(db)
-    first = start_worker(tmp_path, pg_backend.url, camera, "--realtime", name="first")
+    first = start_worker(tmp_path, pg_backend.url, camera, *FAST, "--realtime", name="first")
     try:
         poll(
             lambda: stored(db, camera.camera_id).rows or None,
@@ -472,18 +488,18 @@ def test_kill_9_mid_clip_then_restart_stores_each_crossing_once(
         first.proc.wait(timeout=30)
     assert first.proc.returncode == -signal.SIGKILL
     before = stored(db, camera.camera_id).rows
-    assert 0 < before < total(expected)
+    assert 0 < before < total(expected_fast)
 
     # The same command on the same outbox: the clip is replayed with the same event ids.
-    second = start_worker(tmp_path, pg_backend.url, camera, "--realtime", name="second")
+    second = start_worker(tmp_path, pg_backend.url, camera, *FAST, "--realtime", name="second")
     summary = second.finish()
-    assert_stored_exactly(db, camera.camera_id, expected)
+    assert_stored_exactly(db, camera.camera_id, expected_fast)
     assert summary["duplicates"] >= before  # re-sent, and the backend kept one of each
     assert summary["outbox_left"] == 0
 
 
 def test_malformed_events_in_the_outbox_are_quarantined_and_the_rest_flows(
-    pg_backend: Backend, tmp_path: Path, expected: Counts
+    pg_backend: Backend, tmp_path: Path, expected_fast: Counts
 ) -> None:
     camera = provision(pg_backend.db_url)
     now = datetime.now(UTC).isoformat()
@@ -506,9 +522,9 @@ def test_malformed_events_in_the_outbox_are_quarantined_and_the_rest_flows(
     outbox.append([garbage, ghost_line, other_camera])
     outbox.close()
 
-    run = start_worker(tmp_path, pg_backend.url, camera)
+    run = start_worker(tmp_path, pg_backend.url, camera, *FAST)
     summary = run.finish()
-    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected)
+    assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected_fast)
     db = sqlite3.connect(tmp_path / "outbox.db")
     try:
         quarantined = {row[0] for row in db.execute("SELECT event_id FROM quarantine")}
@@ -518,4 +534,4 @@ def test_malformed_events_in_the_outbox_are_quarantined_and_the_rest_flows(
     assert quarantined == {garbage[0], ghost_line[0], other_camera[0]}
     assert left == 0
     assert (summary["quarantined"], summary["outbox_left"]) == (3, 0)
-    assert summary["events_sent"] == total(expected)
+    assert summary["events_sent"] == total(expected_fast)
