@@ -24,16 +24,19 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import httpx
 
 from metrica.domain.geometry import LineSpecError, parse_line
-from metrica.server.app import WEB_DIST
-from metrica.server.cameras.schemas import LineSpec
-from metrica.server.demo_site import DemoSite, prepare_demo_site
-from metrica.server.settings import Settings
 
-WEB_DIR = WEB_DIST.parent
+if TYPE_CHECKING:  # the app and database stack load only when `metrica up` runs, so
+    # every other `metrica` command (an edge worker's start) does not pay for them
+    from metrica.server.cameras.schemas import LineSpec
+    from metrica.server.demo_site import DemoSite
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"  # as metrica.server.app.WEB_DIST
+WEB_DIST = WEB_DIR / "dist"
 DEFAULT_LINE = "entrance=0,0.5,1,0.5"
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
@@ -87,6 +90,9 @@ def run_up(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from metrica.server.demo_site import prepare_demo_site
+    from metrica.server.settings import Settings
+
     if args.db_url:
         os.environ["METRICA_DATABASE_URL"] = args.db_url
     settings = Settings()
@@ -136,6 +142,8 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _line_specs(specs: Sequence[str]) -> list[LineSpec]:
+    from metrica.server.cameras.schemas import LineSpec
+
     try:
         lines = [parse_line(spec) for spec in specs]
     except LineSpecError as exc:
