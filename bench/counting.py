@@ -13,11 +13,11 @@ import json
 import sys
 from pathlib import Path
 
+from metrica.evaluation.report import build_report, print_table
+from metrica.evaluation.run import BASELINE, OURS, evaluate_all
+from metrica.evaluation.truth import data_dir, load_truth, truth_files
 from metrica.vision.detector import DetectorConfig, OnnxDetector
-from metrica.vision.eval_command import build_report, print_table
-from metrica.vision.evaluate import BASELINE, OURS, evaluate_all
 from metrica.vision.pipeline import PipelineConfig
-from metrica.vision.truth import data_dir, load_truth, truth_files
 
 QUICK_CLIPS = {"overhead_plaza", "pets09_s2l1_campus"}
 

@@ -32,12 +32,12 @@ import httpx
 import psutil
 from sqlalchemy import func, select
 
+from metrica.evaluation.truth import data_dir
 from metrica.server.cameras.schemas import LineSpec
 from metrica.server.db import create_engine, session_factory
 from metrica.server.demo_site import prepare_demo_site
 from metrica.server.events.models import EventRow
 from metrica.server.settings import Settings
-from metrica.vision.truth import data_dir
 
 
 def free_port() -> int:

@@ -16,11 +16,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from metrica.vision.baseline import SupervisionBaseline
+from metrica.evaluation.baseline import SupervisionBaseline
+from metrica.evaluation.truth import data_dir, load_truth
 from metrica.vision.detector import DetectorConfig, OnnxDetector
 from metrica.vision.pipeline import CountingPipeline
 from metrica.vision.sources import Frame, open_source
-from metrica.vision.truth import data_dir, load_truth
 
 CLIP = "overhead_plaza"
 

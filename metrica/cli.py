@@ -1,7 +1,7 @@
-"""The `metrica` command: one entry point, subcommands registered by each part.
+"""The `metrica` command: one entry point; each subcommand's module loads only when run.
 
-Parts are imported lazily so an edge box runs without the server's dependencies and
-the server runs without OpenCV.
+An edge box runs without the server's dependencies and the server without OpenCV, and
+`metrica worker` does not pay for importing the web stack (or the other way round).
 """
 
 from __future__ import annotations
@@ -10,40 +10,80 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
 
-# Modules exposing `add_parser(subparsers)`, with the extra that their imports need.
-# Each parser sets `func(args) -> int` as its handler.
-COMMAND_MODULES: dict[str, str] = {
-    "metrica.vision.commands": "edge",
-    "metrica.server.commands": "server",
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """Where a subcommand lives, the optional extra its imports need, and its one-line help."""
+
+    module: str
+    extra: str
+    help: str
+
+
+COMMANDS: dict[str, Command] = {
+    "count": Command(
+        "metrica.commands.count", "edge", "count people crossing lines in a video file or stream"
+    ),
+    "worker": Command(
+        "metrica.commands.worker",
+        "edge",
+        "run the edge worker: count a camera and ship events to the backend",
+    ),
+    "eval": Command(
+        "metrica.commands.eval", "edge", "score counting against hand-checked ground truth"
+    ),
+    "models": Command("metrica.commands.models", "edge", "download and list detector models"),
+    "serve": Command(
+        "metrica.commands.serve", "server", "run the backend (migrates the database first)"
+    ),
+    "demo": Command(
+        "metrica.commands.demo", "server", "seed demo users, a store and weeks of history"
+    ),
+    "up": Command(
+        "metrica.commands.up",
+        "server",
+        "run the whole product here: web app, backend, demo data and a live worker",
+    ),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `chosen`'s module is imported (the others are listed by name)."""
     parser = argparse.ArgumentParser(
         prog="metrica",
         description="Anonymous people counting from existing CCTV.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_name, extra in COMMAND_MODULES.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("metrica"):
-                continue  # that part is not built into this install
-            print(
-                f"metrica: {module_name} needs the '{extra}' extra "
-                f"(pip install 'metrica[{extra}]'): missing {exc.name}",
-                file=sys.stderr,
-            )
-            continue
-        module.add_parser(subparsers)
+    for name, command in COMMANDS.items():
+        if name == chosen:
+            _load(command).add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=command.help, add_help=False)
     return parser
 
 
+def _load(command: Command) -> ModuleType:
+    try:
+        return importlib.import_module(command.module)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("metrica"):
+            raise
+        print(
+            f"metrica: this command needs the '{command.extra}' extra "
+            f"(pip install 'metrica[{command.extra}]'): missing {exc.name}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in args_list if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in COMMANDS else None)
+    args = parser.parse_args(args_list)
     result: int = args.func(args)
     return result
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from metrica.server.up import web_build_is_stale
+from metrica.commands.up import web_build_is_stale
 from tests.processes import free_port, is_ready, poll
 from tests.vision.shared_data import YOLOX_NANO, video
 

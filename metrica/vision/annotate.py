@@ -11,14 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-LineSpec = tuple[str, float, float, float, float]
+from metrica.domain.geometry import CountingLine
+from metrica.vision.sources import Closing
+
 """(line_id, x1, y1, x2, y2) in normalised coordinates, directed P1→P2 as in
 `metrica.domain.geometry`: IN is crossing from the left-hand to the right-hand side."""
 
@@ -42,17 +42,16 @@ class AnnotateError(ValueError):
     """An output video that cannot be written, or a frame that does not fit it."""
 
 
-def in_normal_px(line: LineSpec, width: int, height: int) -> tuple[float, float]:
+def in_normal_px(line: CountingLine, width: int, height: int) -> tuple[float, float]:
     """Unit vector, in pixels, pointing from the line into its IN side.
 
     That is the side where cross(P2−P1, X−P1) > 0, i.e. the segment direction turned a
     quarter clockwise on screen (y points down).
     """
-    _, x1, y1, x2, y2 = line
-    dx, dy = (x2 - x1) * width, (y2 - y1) * height
+    dx, dy = (line.x2 - line.x1) * width, (line.y2 - line.y1) * height
     length = math.hypot(dx, dy)
     if length == 0.0:
-        raise AnnotateError(f"line {line[0]} has zero length")
+        raise AnnotateError(f"line {line.line_id} has zero length on a {width}x{height} frame")
     return (-dy / length, dx / length)
 
 
@@ -78,7 +77,7 @@ def draw_overlay(
     *,
     boxes_xyxy: npt.NDArray[np.floating] | npt.NDArray[np.integer],
     track_ids: npt.NDArray[np.integer],
-    lines: Sequence[LineSpec],
+    lines: Sequence[CountingLine],
     counts: Mapping[str, tuple[int, int]],
 ) -> npt.NDArray[np.uint8]:
     """A copy of `frame_bgr` (h, w, 3) with boxes `(n, 4)` in pixels labelled by
@@ -95,9 +94,9 @@ def draw_overlay(
         cv2.rectangle(image, (x1, y1), (x2, y2), bgr, thickness)
         _label(image, f"#{int(track_id)}", (x1, y1 - thickness), bgr)
     for line in lines:
-        line_id, lx1, ly1, lx2, ly2 = line
-        p1 = (round(lx1 * width), round(ly1 * height))
-        p2 = (round(lx2 * width), round(ly2 * height))
+        line_id = line.line_id
+        p1 = (round(line.x1 * width), round(line.y1 * height))
+        p2 = (round(line.x2 * width), round(line.y2 * height))
         cv2.line(image, p1, p2, LINE_BGR, thickness + 1, cv2.LINE_AA)
         nx, ny = in_normal_px(line, width, height)
         arrow_px = 40 * _scale(image)
@@ -114,7 +113,7 @@ def draw_overlay(
     return image
 
 
-class VideoAnnotator:
+class VideoAnnotator(Closing):
     """Writes annotated frames to an mp4 at the source's fps and size."""
 
     def __init__(self, path: Path, *, fps: float, width: int, height: int) -> None:
@@ -133,7 +132,7 @@ class VideoAnnotator:
         *,
         boxes_xyxy: npt.NDArray[np.floating] | npt.NDArray[np.integer],
         track_ids: npt.NDArray[np.integer],
-        lines: Sequence[LineSpec],
+        lines: Sequence[CountingLine],
         counts: Mapping[str, tuple[int, int]],
     ) -> npt.NDArray[np.uint8]:
         """See `draw_overlay`; nothing is written."""
@@ -151,14 +150,3 @@ class VideoAnnotator:
 
     def close(self) -> None:
         self._writer.release()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -25,7 +25,6 @@ class RunStats:
     processed: int = 0
     media_s: float = 0.0
     wall_s: float = 0.0
-    inference_s: float = 0.0
     counts: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
@@ -58,9 +57,7 @@ def run_counting(
         stats.media_s = frame.t_s
         if frame.index % stride:
             continue
-        tick = time.perf_counter()
         result = pipeline.process(frame.index, frame.t_s, frame.image)
-        stats.inference_s += time.perf_counter() - tick
         stats.processed += 1
         for sink in sinks:
             sink(frame, result)

@@ -76,6 +76,7 @@ class CountingPipeline:
         self.config = config or PipelineConfig()
         self.detector = detector
         self.tracker = PersonTracker(fps, self.config.tracker)
+        self.lines: tuple[CountingLine, ...] = ()
         self.counters: list[LineCounter] = []
         self.set_lines(lines, frame_size)
 
@@ -92,7 +93,13 @@ class CountingPipeline:
                 counter.in_count = old[line.line_id].in_count
                 counter.out_count = old[line.line_id].out_count
             counters.append(counter)
-        self.counters = counters
+        self.lines, self.counters = tuple(lines), counters
+
+    def reset_tracks(self, fps: float, frame_size: tuple[int, int]) -> None:
+        """Forget every track, keep the totals: after a stream gap, motion is broken and a
+        person seen before it must not be matched (or counted) against one seen after."""
+        self.tracker = PersonTracker(fps, self.config.tracker)
+        self.set_lines(self.lines, frame_size)
 
     def process(self, frame: int, t_s: float, image: npt.NDArray[np.uint8]) -> FrameResult:
         """Detect, track and count on one decoded frame."""

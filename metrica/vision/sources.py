@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from metrica.vision.backoff import backoff_delay_s as backoff_delay_s  # re-export
+from metrica.domain.backoff import backoff_delay_s
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,11 @@ def redact_uri(uri: str) -> str:
     return re.sub(r"(?<=://)[^/@]*@", "***@", uri)
 
 
+def is_live_source(uri: str) -> bool:
+    """A webcam index or a stream URL (read newest-frame-only, reconnected), else a file."""
+    return uri.isdigit() or uri.lower().startswith(LIVE_SCHEMES)
+
+
 def open_source(
     uri: str,
     *,
@@ -93,7 +98,7 @@ def open_source(
     backoff_cap_s: float = 30.0,
 ) -> FileSource | LiveSource:
     """Open a video file path, a webcam index ("0") or an rtsp(s)/http(s) stream URI."""
-    if uri.lower().startswith(LIVE_SCHEMES) or uri.isdigit():
+    if is_live_source(uri):
         return LiveSource(
             int(uri) if uri.isdigit() else uri,
             stop=stop,
@@ -114,8 +119,8 @@ def _sane_fps(fps: float) -> bool:
     return math.isfinite(fps) and 0.0 < fps <= MAX_SANE_FPS
 
 
-class _Closing:
-    """Context-manager plumbing shared by both sources."""
+class Closing:
+    """`with` support for anything that has `close()`: sources, writers, the worker."""
 
     def close(self) -> None:
         raise NotImplementedError
@@ -132,7 +137,7 @@ class _Closing:
         self.close()
 
 
-class FileSource(_Closing):
+class FileSource(Closing):
     """Every frame of a video file, in order, none dropped."""
 
     is_live = False
@@ -224,7 +229,7 @@ class LiveStatus:
     frames_dropped: int
 
 
-class LiveSource(_Closing):
+class LiveSource(Closing):
     """Newest-frame-only reader for a webcam or network stream, reconnecting forever.
 
     fps, width and height are those of the last connection (0 before the first one);

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from metrica.vision.truth import data_dir
+from metrica.evaluation.truth import data_dir
 
 DATA = data_dir()
 YOLOX_NANO = DATA / "models" / "yolox_nano.onnx"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from metrica.vision.scoring import Event, score_line
-from metrica.vision.truth import data_dir, load_truth
+from metrica.evaluation.scoring import FrameCrossing, score_line
+from metrica.evaluation.truth import data_dir, load_truth
 from tests.vision.shared_data import YOLOX_NANO, video
 
 
@@ -42,7 +42,7 @@ def test_count_on_a_real_clip_matches_the_hand_checked_truth(tmp_path: Path) -> 
         written = [e for e in events if e["line_id"] == line.line_id]
         n_in = sum(e["direction"] == "in" for e in written)
         assert summary["counts"][line.line_id] == {"in": n_in, "out": len(written) - n_in}
-    predicted = [Event(e["line_id"], e["direction"], e["frame"]) for e in events]
+    predicted = [FrameCrossing(e["line_id"], e["direction"], e["frame"]) for e in events]
     tolerance = round(0.5 * truth.fps)
     scores = [score_line(ln.line_id, truth.crossings, predicted, tolerance) for ln in truth.lines]
     tp = sum(s.tp for s in scores)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from metrica.vision.model_store import (
+from metrica.vision.models import (
     MODELS,
     ModelError,
     cache_dir,

@@ -1,6 +1,6 @@
 import pytest
 
-from metrica.vision.scoring import Event, match_frames, score_line
+from metrica.evaluation.scoring import FrameCrossing, match_frames, score_line
 
 
 @pytest.mark.parametrize(
@@ -21,8 +21,8 @@ def test_match_frames_is_one_to_one_within_tolerance(
 
 
 def test_score_line_counts_precision_recall_f1_and_count_accuracy() -> None:
-    truth = [Event("L", "in", 10), Event("L", "in", 50), Event("L", "out", 90), Event("X", "in", 1)]
-    pred = [Event("L", "in", 12), Event("L", "out", 52), Event("L", "out", 91)]
+    truth = [FrameCrossing("L", "in", 10), FrameCrossing("L", "in", 50), FrameCrossing("L", "out", 90), FrameCrossing("X", "in", 1)]
+    pred = [FrameCrossing("L", "in", 12), FrameCrossing("L", "out", 52), FrameCrossing("L", "out", 91)]
     score = score_line("L", truth, pred, tolerance_frames=5)
     assert (score.tp, score.fp, score.fn) == (2, 1, 1)
     assert score.f1 == pytest.approx(2 / 3)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from metrica.domain.backoff import BreakerState, CircuitBreaker, backoff_delay_s
 from metrica.domain.counting import Crossing
-from metrica.vision.backoff import BreakerState, CircuitBreaker, backoff_delay_s
-from metrica.vision.emitter import EventMaker, file_event_id
-from metrica.vision.outbox import Fill, Outbox, OutboxError, fill_level, overflow
-from metrica.vision.shipper import BatchPolicy, batch_due, check_locally
+from metrica.edge.event_ids import EventMaker, file_event_id
+from metrica.edge.outbox import Fill, Outbox, OutboxError, fill_level, overflow
+from metrica.edge.shipper import BatchPolicy, batch_due, check_locally
 
 CAMERA = "0b6c3f8e-4d1a-4c55-9d57-2f3a6b1c9e01"
 

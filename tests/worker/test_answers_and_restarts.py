@@ -8,9 +8,9 @@ import collections
 
 import pytest
 
-from metrica.vision.backoff import equal_jitter_delay_s
-from metrica.vision.supervisor import RestartPolicy, recent_crashes, restart_delay_s
-from metrica.vision.uplink import Acked, AuthRejected, Rejected, Retry, TooLarge, classify
+from metrica.domain.backoff import equal_jitter_delay_s
+from metrica.edge.supervisor import RestartPolicy, recent_crashes, restart_delay_s
+from metrica.edge.uplink import Acked, AuthRejected, Rejected, Retry, TooLarge, classify
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ import json
 import uuid
 from pathlib import Path
 
-from metrica.vision.outbox import Outbox
-from metrica.vision.shipper import BatchPolicy, RetryPolicy, Shipper
-from metrica.vision.uplink import Acked, Rejected, Retry, SendOutcome, TooLarge
+from metrica.edge.outbox import Outbox
+from metrica.edge.shipper import BatchPolicy, RetryPolicy, Shipper
+from metrica.edge.uplink import Acked, Rejected, Retry, SendOutcome, TooLarge
 
 CAM = "0b6a3c1e-2f7d-4a51-9a0e-3f6d2c1b9e11"
 

@@ -38,6 +38,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from metrica.edge.outbox import Outbox
+from metrica.evaluation.truth import load_truth
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import LineSpec
@@ -46,8 +48,6 @@ from metrica.server.events.models import EventRow
 from metrica.server.migrate import upgrade
 from metrica.server.stores import service as stores
 from metrica.server.stores.schemas import StoreCreate
-from metrica.vision.outbox import Outbox
-from metrica.vision.truth import load_truth
 from tests.processes import free_port, is_ready, poll
 from tests.vision.shared_data import DATA, YOLOX_NANO
 

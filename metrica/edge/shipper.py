@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from metrica.domain.backoff import BreakerState, CircuitBreaker, backoff_delay_s
 from metrica.domain.events import MAX_BATCH_EVENTS, LineCrossed
-from metrica.vision.backoff import BreakerState, CircuitBreaker, backoff_delay_s
-from metrica.vision.outbox import Outbox, OutboxRow
-from metrica.vision.uplink import Acked, AuthRejected, Rejected, Retry, SendOutcome, TooLarge
+from metrica.edge.outbox import Outbox, OutboxRow
+from metrica.edge.uplink import Acked, AuthRejected, Rejected, Retry, SendOutcome, TooLarge
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ DIRECTIONS: tuple[Direction, Direction] = ("in", "out")
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class FrameCrossing:
     """A crossing, predicted or true: line, direction and frame index."""
 
     line_id: str
@@ -114,7 +114,7 @@ def match_frames(true_frames: Sequence[int], pred_frames: Sequence[int], toleran
 
 
 def score_line(
-    line_id: str, truth: Iterable[Event], predicted: Iterable[Event], tolerance_frames: int
+    line_id: str, truth: Iterable[FrameCrossing], predicted: Iterable[FrameCrossing], tolerance_frames: int
 ) -> Score:
     """Score one line's predicted crossings against its true ones."""
     truth_list = [e for e in truth if e.line_id == line_id]

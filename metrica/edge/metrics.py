@@ -11,8 +11,8 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from metrica.vision.shipper import ShipperHooks
-from metrica.vision.uplink import FAILURE_REASONS
+from metrica.edge.shipper import ShipperHooks
+from metrica.edge.uplink import FAILURE_REASONS
 
 INFERENCE_BUCKETS_S = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5)
 SEND_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

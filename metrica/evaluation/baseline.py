@@ -14,8 +14,8 @@ import numpy as np
 import supervision as sv
 
 from metrica.domain.geometry import CountingLine
+from metrica.evaluation.scoring import FrameCrossing
 from metrica.vision.detections import Detections
-from metrica.vision.scoring import Event
 
 BASELINE_SCORE_THRESHOLD = 0.25
 
@@ -40,7 +40,7 @@ class SupervisionBaseline:
             )
             self._zones.append((line.line_id, zone))
 
-    def process_detections(self, frame: int, detections: Detections) -> list[Event]:
+    def process_detections(self, frame: int, detections: Detections) -> list[FrameCrossing]:
         keep = detections.confidence >= BASELINE_SCORE_THRESHOLD
         sv_detections = sv.Detections(
             xyxy=detections.xyxy[keep].astype(np.float32),
@@ -50,9 +50,9 @@ class SupervisionBaseline:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tracked = self._tracker.update_with_detections(sv_detections)
-        events: list[Event] = []
+        events: list[FrameCrossing] = []
         for line_id, zone in self._zones:
             crossed_in, crossed_out = zone.trigger(tracked)
-            events += [Event(line_id, "out", frame) for _ in range(int(np.sum(crossed_in)))]
-            events += [Event(line_id, "in", frame) for _ in range(int(np.sum(crossed_out)))]
+            events += [FrameCrossing(line_id, "out", frame) for _ in range(int(np.sum(crossed_in)))]
+            events += [FrameCrossing(line_id, "in", frame) for _ in range(int(np.sum(crossed_out)))]
         return events

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from metrica.domain.geometry import CountingLine
-from metrica.vision.scoring import Event
+from metrica.evaluation.scoring import FrameCrossing
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -27,7 +27,7 @@ class TruthFile:
     fps: float
     frames: int
     lines: list[CountingLine]
-    crossings: list[Event]
+    crossings: list[FrameCrossing]
 
 
 def load_truth(path: Path, base_dir: Path | None = None) -> TruthFile:
@@ -38,7 +38,7 @@ def load_truth(path: Path, base_dir: Path | None = None) -> TruthFile:
         CountingLine(line["id"], *line["p1"], *line["p2"])  # p1 → p2, IN = left → right
         for line in raw["lines"]
     ]
-    crossings = [Event(c["line"], c["direction"], int(c["frame"])) for c in raw["crossings"]]
+    crossings = [FrameCrossing(c["line"], c["direction"], int(c["frame"])) for c in raw["crossings"]]
     return TruthFile(
         name=path.stem,
         clip=base / raw["clip"],

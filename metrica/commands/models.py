@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+
+from metrica.commands.common import Subparsers, fail
+from metrica.edge.model_download import pull_model
+from metrica.vision.models import MODELS, ModelError, resolve_model
 
 
-def add_parser(subparsers: Any) -> None:
-    from metrica.vision.model_store import MODELS
-
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "models",
-        help="download and list detector models",
         description="Models are looked up by --model PATH, then $METRICA_MODEL_DIR, then the "
         "user cache (~/.cache/metrica/models).",
     )
@@ -28,8 +28,6 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run_pull(args: argparse.Namespace) -> int:
-    from metrica.vision.model_store import ModelError, pull_model
-
     def progress(done: int, total: int | None) -> None:
         size = f"/{total / 1e6:.1f}" if total else ""
         print(f"\r{args.name}: {done / 1e6:.1f}{size} MB", end="", file=sys.stderr, flush=True)
@@ -37,16 +35,14 @@ def run_pull(args: argparse.Namespace) -> int:
     try:
         path = pull_model(args.name, dest_dir=args.dest, url=args.url, progress=progress)
     except ModelError as exc:
-        print(f"\nmetrica models: error: {exc}", file=sys.stderr)
-        return 2
+        print(file=sys.stderr)  # end the progress line
+        return fail("models", str(exc))
     print(f"\n{args.name}: sha256 verified, saved to {path}", file=sys.stderr)
     print(path)
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from metrica.vision.model_store import MODELS, ModelError, resolve_model
-
     for name in sorted(MODELS):
         try:
             where = str(resolve_model(name))

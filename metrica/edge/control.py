@@ -21,10 +21,10 @@ import numpy.typing as npt
 from metrica import __version__
 from metrica.domain.events import Heartbeat
 from metrica.domain.geometry import CountingLine
-from metrica.vision.outbox import Outbox
-from metrica.vision.shipper import Shipper
-from metrica.vision.uplink import ControlResult, Uplink
-from metrica.vision.worker_metrics import WorkerMetrics
+from metrica.edge.metrics import WorkerMetrics
+from metrica.edge.outbox import Outbox
+from metrica.edge.shipper import Shipper
+from metrica.edge.uplink import ControlResult, Uplink
 
 log = logging.getLogger(__name__)
 

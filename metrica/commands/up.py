@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from metrica.commands.common import CliError, Subparsers, fail
 from metrica.domain.geometry import LineSpecError, parse_line
+from metrica.vision.models import DEFAULT_MODEL
 
 if TYPE_CHECKING:  # the app and database stack load only when `metrica up` runs, so
     # every other `metrica` command (an edge worker's start) does not pay for them
@@ -42,14 +44,9 @@ READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 20.0
 
 
-class UpError(Exception):
-    """A problem to report as one line, with exit code 2."""
-
-
-def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "up",
-        help="run the whole product here: web app, backend, demo data and a live worker",
         description="Builds the web app if needed (needs Node.js and npm), seeds demo users "
         "and a store with weeks of history into the database (SQLite in ./var by default; "
         "seeded once, reused after), serves everything on one port and, given a video file "
@@ -63,7 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "(a file is replayed in a loop at its own speed); omit for the dashboard only",
     )
     parser.add_argument(
-        "--model", default="yolox-nano", help="ONNX model for the worker (path or name)"
+        "--model", default=DEFAULT_MODEL, help="ONNX model for the worker (path or name)"
     )
     parser.add_argument(
         "--line",
@@ -84,18 +81,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run_up(args: argparse.Namespace) -> int:
     try:
         return _up(args)
-    except UpError as exc:
-        print(f"metrica up: error: {exc}", file=sys.stderr)
-        return 2
+    except CliError as exc:
+        return fail("up", str(exc))
 
 
 def _up(args: argparse.Namespace) -> int:
     from metrica.server.demo_site import prepare_demo_site
     from metrica.server.settings import Settings
 
-    if args.db_url:
-        os.environ["METRICA_DATABASE_URL"] = args.db_url
-    settings = Settings()
+    settings = Settings(database_url=args.db_url) if args.db_url else Settings()
     lines = _line_specs(args.line or [DEFAULT_LINE]) if args.source else None
     _require_free_port(args.host, args.port)
     if not args.no_build:
@@ -110,7 +104,11 @@ def _up(args: argparse.Namespace) -> int:
     try:
         children.start(
             "backend",
-            _metrica("serve", "--host", args.host, "--port", str(args.port)),
+            _metrica(
+                "serve",
+                *("--host", args.host, "--port", str(args.port)),
+                *("--db-url", settings.database_url),
+            ),
             # Problems only: a line per request would bury the worker's progress.
             env={"METRICA_LOG_LEVEL": os.environ.get("METRICA_LOG_LEVEL", "WARNING")},
         )
@@ -122,15 +120,18 @@ def _up(args: argparse.Namespace) -> int:
                 base_url,
                 "--camera-id",
                 str(site.live.camera_id),
-                "--key",
-                site.live.worker_key,
                 "--model",
                 args.model,
                 "--loop",
                 "--realtime",
                 args.source,
             ]
-            children.start("worker", _metrica(*worker_args))
+            # The key travels in the environment: a command line is readable by any user.
+            children.start(
+                "worker",
+                _metrica(*worker_args),
+                env={"METRICA_WORKER_KEY": site.live.worker_key},
+            )
         _print_welcome(base_url, site, args.source, web_built=(WEB_DIST / "index.html").is_file())
         failed = children.wait_until_stopped_or_failed(stop, essential="backend")
     finally:
@@ -147,7 +148,7 @@ def _line_specs(specs: Sequence[str]) -> list[LineSpec]:
     try:
         lines = [parse_line(spec) for spec in specs]
     except LineSpecError as exc:
-        raise UpError(str(exc)) from None
+        raise CliError(str(exc)) from None
     return [
         LineSpec(line_id=ln.line_id, name=ln.line_id, x1=ln.x1, y1=ln.y1, x2=ln.x2, y2=ln.y2)
         for ln in lines
@@ -161,7 +162,7 @@ def _require_free_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError:
-            raise UpError(f"{host}:{port} is in use; pass --port to pick another") from None
+            raise CliError(f"{host}:{port} is in use; pass --port to pick another") from None
 
 
 def _ensure_sqlite_folder(database_url: str) -> None:
@@ -206,7 +207,7 @@ def ensure_web_build(web_dir: Path) -> None:
     for step in steps:
         print(f"== web app: {' '.join(step[1:3])} (in {web_dir})", flush=True)
         if subprocess.run(step, cwd=web_dir, env=env, check=False).returncode != 0:
-            raise UpError(f"building the web app failed ({' '.join(step[1:3])}); see above")
+            raise CliError(f"building the web app failed ({' '.join(step[1:3])}); see above")
 
 
 def _metrica(*args: str) -> list[str]:
@@ -227,16 +228,16 @@ def _wait_ready(base_url: str, children: Children, stop: threading.Event) -> Non
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not stop.is_set():
         if children.exited("backend"):
-            raise UpError("the backend exited while starting; see its output above")
+            raise CliError("the backend exited while starting; see its output above")
         try:
             if httpx.get(f"{base_url}/health/ready", timeout=2.0).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            raise UpError(f"the backend was not ready within {READY_TIMEOUT_S:.0f} s")
+            raise CliError(f"the backend was not ready within {READY_TIMEOUT_S:.0f} s")
         stop.wait(0.2)
-    raise UpError("stopped while the backend was starting")
+    raise CliError("stopped while the backend was starting")
 
 
 def _print_welcome(base_url: str, site: DemoSite, source: str | None, *, web_built: bool) -> None:

@@ -8,7 +8,6 @@ refused, batch too large) and the sender decides. `classify` is pure and table-t
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +17,6 @@ import httpx
 from metrica import __version__
 from metrica.domain.events import Heartbeat
 from metrica.domain.geometry import CountingLine, LineSpecError
-
-log = logging.getLogger(__name__)
 
 USER_AGENT = f"metrica-worker/{__version__}"
 

@@ -9,21 +9,34 @@ import os
 import signal
 import sys
 import threading
-import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
-from metrica.domain.events import MAX_BATCH_EVENTS
-from metrica.vision.commands import (
-    DEFAULT_MODEL,
+from metrica.commands.common import (
     CliError,
-    add_detector_options,
-    build_detector,
+    Subparsers,
+    fail,
     parse_lines,
 )
+from metrica.commands.detector_options import add_detector_options, build_detector
+from metrica.domain.events import MAX_BATCH_EVENTS
+from metrica.edge.cameras_file import ConfigError, load_cameras
+from metrica.edge.outbox import OutboxError
+from metrica.edge.settings import (
+    KeyProvider,
+    SettingsError,
+    WorkerSettings,
+    checked_api_url,
+    checked_camera_id,
+)
+from metrica.edge.shipper import BatchPolicy, RetryPolicy
+from metrica.edge.supervisor import Supervisor
+from metrica.edge.worker import Worker
+from metrica.vision.models import DEFAULT_MODEL
+from metrica.vision.pipeline import PipelineConfig
+from metrica.vision.sources import FileSource, SourceError, is_live_source, redact_uri
 
-log = logging.getLogger("metrica.vision.worker")
+log = logging.getLogger("metrica.edge.worker")
 
 DESCRIPTION = """\
 Count people crossing lines on one camera and ship the events to the Metrica backend.
@@ -63,10 +76,9 @@ exit codes: 0 done or stopped, 2 bad configuration (one line on stderr).
 """
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "worker",
-        help="run the edge worker: count a camera and ship events to the backend",
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -192,82 +204,45 @@ def add_parser(subparsers: Any) -> None:
 
 def run_worker(args: argparse.Namespace) -> int:
     if args.config is not None:
-        from metrica.vision.supervisor import run_supervisor
-
         if args.source or args.camera_id or args.line:
-            return _fail("with --config, sources, camera ids and lines go in the file")
+            return fail("worker", "with --config, sources, camera ids and lines go in the file")
         return run_supervisor(args.config, log_level=args.log_level)
     try:
         return _run(args)
     except CliError as exc:
-        return _fail(str(exc))
+        return fail("worker", str(exc))
 
 
-def _fail(message: str) -> int:
-    print(f"metrica worker: error: {message}", file=sys.stderr)
-    return 2
+def run_supervisor(path: Path, *, log_level: str = "info") -> int:
+    """`--config cameras.yaml`: one supervised worker process per camera until signalled."""
+    try:
+        cameras = load_cameras(path)
+    except ConfigError as exc:
+        return fail("worker", str(exc))
+    setup_logging(log_level, None)
+    supervisor = Supervisor(cameras, log_level=log_level)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if not supervisor.stop.is_set():
+            log.info("%s: stopping every worker", signal.Signals(signum).name)
+        supervisor.stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return supervisor.run()
 
 
-def _env_or(value: Any, name: str) -> Any:
+def _env_or(value: str | None, name: str) -> str | None:
     return value if value not in (None, "") else os.environ.get(name) or None
 
 
-def check_api_url(url: str | None) -> str:
-    if not url:
-        raise CliError("--api-url is required (or METRICA_API_URL)")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CliError(f"--api-url {url!r}: expected http(s)://host[:port]")
+def _flag_checked(flag: str, env: str, value: str | None, check: Callable[[str], str]) -> str:
+    if not value:
+        raise CliError(f"{flag} is required (or {env})")
     try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise CliError(f"--api-url {url!r}: bad port") from None
-    return url.rstrip("/")
-
-
-def check_camera_id(camera_id: str | None) -> str:
-    if not camera_id:
-        raise CliError("--camera-id is required (or METRICA_CAMERA_ID)")
-    try:
-        return str(uuid.UUID(camera_id))
-    except ValueError:
-        raise CliError(f"--camera-id {camera_id!r}: expected the camera's UUID") from None
-
-
-class KeyProvider:
-    """The worker key, from a flag/env value or a file re-read when it changes (rotation)."""
-
-    def __init__(self, key: str | None, key_file: Path | None) -> None:
-        self._key, self._file = key, key_file
-        self._mtime_ns = -1
-        if key_file is not None:
-            self._reload()
-        if not self._key:
-            raise CliError(
-                "a worker key is required: --key-file, --key, METRICA_WORKER_KEY_FILE or "
-                "METRICA_WORKER_KEY (issue one in the admin app)"
-            )
-
-    def __call__(self) -> str:
-        if self._file is not None:
-            try:
-                if self._file.stat().st_mtime_ns != self._mtime_ns:
-                    self._reload()
-            except (OSError, CliError):
-                pass  # keep the last good key; the backend's 401 will say what is wrong
-        assert self._key is not None
-        return self._key
-
-    def _reload(self) -> None:
-        assert self._file is not None
-        try:
-            text = self._file.read_text(encoding="utf-8").strip()
-            self._mtime_ns = self._file.stat().st_mtime_ns
-        except OSError as exc:
-            raise CliError(f"cannot read key file {self._file}: {exc.strerror}") from None
-        if not text:
-            raise CliError(f"key file {self._file} is empty")
-        self._key = text
+        return check(value)
+    except SettingsError as exc:
+        raise CliError(f"{flag} {exc}") from None
 
 
 def _positive(name: str, value: float) -> None:
@@ -275,20 +250,25 @@ def _positive(name: str, value: float) -> None:
         raise CliError(f"{name} {value}: must be positive")
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from metrica.vision.pipeline import PipelineConfig
-    from metrica.vision.shipper import BatchPolicy, RetryPolicy
-    from metrica.vision.sources import FileSource, SourceError
-    from metrica.vision.worker import WorkerSettings, is_live_source
-
-    api_url = check_api_url(_env_or(args.api_url, "METRICA_API_URL"))
-    camera_id = check_camera_id(_env_or(args.camera_id, "METRICA_CAMERA_ID"))
+def _settings(args: argparse.Namespace) -> WorkerSettings:
+    api_url = _flag_checked(
+        "--api-url", "METRICA_API_URL", _env_or(args.api_url, "METRICA_API_URL"), checked_api_url
+    )
+    camera_id = _flag_checked(
+        "--camera-id",
+        "METRICA_CAMERA_ID",
+        _env_or(args.camera_id, "METRICA_CAMERA_ID"),
+        checked_camera_id,
+    )
     key_file = args.key_file or (
         Path(os.environ["METRICA_WORKER_KEY_FILE"])
         if os.environ.get("METRICA_WORKER_KEY_FILE") and not args.key
         else None
     )
-    key = KeyProvider(_env_or(args.key, "METRICA_WORKER_KEY"), key_file)
+    try:
+        key = KeyProvider(_env_or(args.key, "METRICA_WORKER_KEY"), key_file)
+    except SettingsError as exc:
+        raise CliError(str(exc)) from None
     source = _env_or(args.source, "METRICA_SOURCE")
     if not source:
         raise CliError("a SOURCE is required (video file, stream URL or webcam index)")
@@ -355,10 +335,6 @@ def setup_logging(level: str, camera_id: str | None = None) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from metrica.vision.outbox import OutboxError
-    from metrica.vision.sources import redact_uri
-    from metrica.vision.worker import Worker
-
     settings = _settings(args)
     args.model = _env_or(args.model, "METRICA_MODEL") or DEFAULT_MODEL
     detector, model_path = build_detector(args)

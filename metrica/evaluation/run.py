@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from metrica.vision import detection_cache
-from metrica.vision.baseline import SupervisionBaseline
+from metrica.evaluation import detection_cache
+from metrica.evaluation.baseline import SupervisionBaseline
+from metrica.evaluation.scoring import EMPTY_SCORE, FrameCrossing, Score, score_line
+from metrica.evaluation.truth import TruthFile
 from metrica.vision.detections import Detections
 from metrica.vision.detector import DetectorConfig, OnnxDetector
 from metrica.vision.pipeline import CountingPipeline, PipelineConfig
-from metrica.vision.scoring import EMPTY_SCORE, Event, Score, score_line
 from metrica.vision.sources import open_source
-from metrica.vision.truth import TruthFile
 
 OURS = "metrica"
 BASELINE = "baseline"
@@ -32,7 +32,7 @@ class ClipEvaluation:
 
     name: str
     lines: dict[str, dict[str, Score]] = field(default_factory=dict)  # system -> line -> score
-    predictions: dict[str, list[Event]] = field(default_factory=dict)
+    predictions: dict[str, list[FrameCrossing]] = field(default_factory=dict)
     frames: int = 0
 
     def total(self, system: str) -> Score:
@@ -81,10 +81,10 @@ def evaluate_clip(
         truth.lines, frame_size=frame_size, fps=truth.fps, detector=None, config=config
     )
     baseline = SupervisionBaseline(truth.lines, frame_size=frame_size, fps=truth.fps)
-    predicted: dict[str, list[Event]] = {OURS: [], BASELINE: []}
+    predicted: dict[str, list[FrameCrossing]] = {OURS: [], BASELINE: []}
     for index, detections in enumerate(per_frame):
         result = ours.process_detections(index, index / truth.fps, detections)
-        predicted[OURS] += [Event(c.line_id, c.direction, c.frame) for c in result.crossings]
+        predicted[OURS] += [FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings]
         if with_baseline:
             predicted[BASELINE] += baseline.process_detections(index, detections)
     tolerance = round(tolerance_s * truth.fps)

@@ -16,65 +16,35 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 
-from metrica.domain.geometry import CountingLine
+from metrica.edge.control import ControlLoop, WorkerState
+from metrica.edge.event_ids import EventMaker, file_identity
+from metrica.edge.metrics import WorkerMetrics
+from metrica.edge.outbox import Outbox
+from metrica.edge.settings import WorkerSettings
+from metrica.edge.shipper import Shipper
+from metrica.edge.uplink import Uplink
 from metrica.vision.counting_run import run_counting
 from metrica.vision.detections import Detections
 from metrica.vision.detector import Detector
-from metrica.vision.emitter import EventMaker, file_identity
-from metrica.vision.outbox import Outbox
-from metrica.vision.pipeline import CountingPipeline, FrameResult, PipelineConfig
-from metrica.vision.shipper import BatchPolicy, RetryPolicy, Shipper
+from metrica.vision.pipeline import CountingPipeline, FrameResult
 from metrica.vision.sources import (
-    LIVE_SCHEMES,
+    Closing,
     FileSource,
     Frame,
     FrameSource,
     LiveSource,
+    is_live_source,
     open_source,
 )
-from metrica.vision.tracking import PersonTracker
-from metrica.vision.uplink import Uplink
-from metrica.vision.worker_control import ControlLoop, WorkerState
-from metrica.vision.worker_metrics import WorkerMetrics
 
 log = logging.getLogger(__name__)
 
 FALLBACK_FPS = 25.0
 LINES_RETRY_S = 5.0
-
-
-@dataclass(frozen=True)
-class WorkerSettings:
-    """One camera's worker, fully resolved (flags, environment, cameras.yaml)."""
-
-    api_url: str
-    camera_id: str
-    key: Callable[[], str]
-    source: str
-    outbox_path: Path
-    lines: tuple[CountingLine, ...] = ()
-    outbox_max_events: int = 1_000_000
-    batch: BatchPolicy = field(default_factory=BatchPolicy)
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    heartbeat_s: float = 30.0
-    snapshot_s: float = 300.0
-    config_poll_s: float = 30.0
-    status_s: float = 60.0
-    flush_deadline_s: float = 10.0
-    http_timeout_s: float = 10.0
-    loop: bool = False
-    realtime: bool = False
-    stride: int = 1
-    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
-    metrics_port: int = 0
-    metrics_addr: str = "127.0.0.1"
-    requeue_quarantined: bool = False
 
 
 @dataclass
@@ -91,11 +61,6 @@ class WorkerSummary:
     stopped: str = "end"
 
 
-def is_live_source(uri: str) -> bool:
-    """Webcam index or stream URL (as `open_source` decides), else a file path."""
-    return uri.isdigit() or uri.lower().startswith(LIVE_SCHEMES)
-
-
 class TimedDetector:
     """A detector that reports its own latency (the inference histogram)."""
 
@@ -110,7 +75,7 @@ class TimedDetector:
             self._observe(time.perf_counter() - started)
 
 
-class _Feed:
+class _Feed(Closing):
     """A source seen through a per-frame hook (pacing, reconnect handling) for run_counting."""
 
     def __init__(self, inner: FrameSource, before: Callable[[Frame], None]) -> None:
@@ -139,17 +104,6 @@ class _Feed:
 
     def close(self) -> None:
         self._inner.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class Worker:
@@ -347,8 +301,9 @@ class Worker:
                 if source.reconnects != seen[0]:
                     seen[0] = source.reconnects
                     fps = source.fps if source.fps > 0 else FALLBACK_FPS
-                    pipeline.tracker = PersonTracker(fps, pipeline.config.tracker)
-                    pipeline.set_lines(self.state.lines, (source.width, source.height))
+                    size = (source.width, source.height)
+                    pipeline.reset_tracks(fps, size)
+                    pipeline.set_lines(self.state.lines, size)
                     log.info("stream reconnected: tracks reset, totals kept")
                 dropped = source.frames_dropped
                 self.metrics.frames_dropped(dropped - seen[1])

@@ -1,0 +1,1 @@
+"""The command line: argparse glue only; nothing imports this package."""

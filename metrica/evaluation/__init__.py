@@ -1,0 +1,1 @@
+"""Counting accuracy against hand-checked ground truth, and the supervision baseline."""
