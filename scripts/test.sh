@@ -7,6 +7,7 @@ bash scripts/ensure-postgres.sh
 uv sync --all-extras --locked -q
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .
 echo "== mypy"; uv run mypy
+echo "== import layers"; uv run lint-imports --no-cache 2>&1 | sed -n '/^Contracts/,$p'
 echo "== pytest"; uv run pytest -q "$@"
 if [ -f web/package.json ]; then
   echo "== web"; bash scripts/test-web.sh
