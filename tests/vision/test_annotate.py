@@ -3,42 +3,30 @@
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from metrica.vision.annotate import (
-    AnnotateError,
-    LineSpec,
-    VideoAnnotator,
-    draw_overlay,
-    in_normal_px,
-)
+from metrica.domain.geometry import CountingLine
+from metrica.vision.annotate import AnnotateError, VideoAnnotator, draw_overlay, in_normal_px
 from metrica.vision.sources import Frame, open_source
+from tests.support.data import video
 
-DATA_DIR = Path(
-    os.environ.get(
-        "METRICA_DATA_DIR", Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-    )
-)
-CLIP = DATA_DIR / "videos" / "town_centre_short.mp4"  # 690x388, 10 fps, 41 frames
-LINE: LineSpec = ("L1", 0.1, 0.6, 0.9, 0.6)
+CLIP = video("town_centre_short.mp4")  # 690x388, 10 fps, 41 frames
+LINE = CountingLine("L1", 0.1, 0.6, 0.9, 0.6)
 
 
 @pytest.fixture
 def frames() -> list[Frame]:
-    if not CLIP.is_file():
-        pytest.skip(f"shared data missing: {CLIP} (set METRICA_DATA_DIR)")
     with open_source(str(CLIP)) as source:
         return list(itertools.islice(source.frames(), 5))
 
 
-def _line_pixels(line: LineSpec, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+def _line_pixels(line: CountingLine, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Integer pixel coordinates sampled along the middle 80% of a line."""
-    _, x1, y1, x2, y2 = line
+    x1, y1, x2, y2 = line.x1, line.y1, line.x2, line.y2
     s = np.linspace(0.1, 0.9, 50)
     xs = np.round((x1 + (x2 - x1) * s) * width).astype(int)
     ys = np.round((y1 + (y2 - y1) * s) * height).astype(int)
@@ -48,25 +36,25 @@ def _line_pixels(line: LineSpec, width: int, height: int) -> tuple[np.ndarray, n
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        (("a", 0.0, 0.5, 1.0, 0.5), (0.0, 1.0)),  # → : IN is below
-        (("b", 1.0, 0.5, 0.0, 0.5), (0.0, -1.0)),  # ← : IN is above
-        (("c", 0.5, 0.0, 0.5, 1.0), (-1.0, 0.0)),  # ↓ : IN is to the left
-        (("d", 0.5, 1.0, 0.5, 0.0), (1.0, 0.0)),  # ↑ : IN is to the right
+        (CountingLine("a", 0.0, 0.5, 1.0, 0.5), (0.0, 1.0)),  # → : IN is below
+        (CountingLine("b", 1.0, 0.5, 0.0, 0.5), (0.0, -1.0)),  # ← : IN is above
+        (CountingLine("c", 0.5, 0.0, 0.5, 1.0), (-1.0, 0.0)),  # ↓ : IN is to the left
+        (CountingLine("d", 0.5, 1.0, 0.5, 0.0), (1.0, 0.0)),  # ↑ : IN is to the right
     ],
 )
 def test_in_normal_points_to_the_positive_cross_side(
-    line: LineSpec, expected: tuple[float, float]
+    line: CountingLine, expected: tuple[float, float]
 ) -> None:
     nx, ny = in_normal_px(line, 640, 360)
     assert (nx, ny) == pytest.approx(expected)
-    _, x1, y1, x2, y2 = line
-    dx, dy = (x2 - x1) * 640, (y2 - y1) * 360
+    dx, dy = (line.x2 - line.x1) * 640, (line.y2 - line.y1) * 360
     assert dx * ny - dy * nx > 0  # cross(P2−P1, n) > 0, the domain's IN side
 
 
-def test_zero_length_line_is_an_error() -> None:
+def test_a_line_with_zero_length_in_pixels_is_an_error() -> None:
+    # A CountingLine is never zero length; on a frame with no width a level one is.
     with pytest.raises(AnnotateError, match="line z has zero length"):
-        in_normal_px(("z", 0.3, 0.3, 0.3, 0.3), 640, 360)
+        in_normal_px(CountingLine("z", 0.3, 0.3, 0.8, 0.3), 0, 360)
 
 
 def test_annotated_video_round_trips(frames: list[Frame], tmp_path: Path) -> None:

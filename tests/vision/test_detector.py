@@ -16,7 +16,7 @@ from metrica.vision.detector import (
     letterbox,
     yolox_grid,
 )
-from tests.vision.shared_data import YOLOV8N_INT8, YOLOX_NANO, video
+from tests.support.data import YOLOV8N_INT8, YOLOX_NANO, video
 
 
 def plaza_frame(index: int = 125) -> npt.NDArray[np.uint8]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,27 +13,15 @@ from metrica.vision.sources import (
     FileSource,
     LiveSource,
     SourceError,
-    backoff_delay_s,
     open_source,
     redact_uri,
 )
-from tests.vision.local_http import QuietHandler, serve
+from tests.support.data import VIDEOS_DIR, video
+from tests.support.local_http import QuietHandler, serve
+from tests.support.processes import free_port
 
-DATA_DIR = Path(
-    os.environ.get(
-        "METRICA_DATA_DIR", Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
-    )
-)
-VIDEOS = DATA_DIR / "videos"
-CLIP = VIDEOS / "town_centre_short.mp4"  # 690x388, 10 fps, 41 frames
+CLIP = video("town_centre_short.mp4")  # 690x388, 10 fps, 41 frames
 WAIT_S = 20.0
-
-
-@pytest.fixture
-def clip() -> Path:
-    if not CLIP.is_file():
-        pytest.skip(f"shared data missing: {CLIP} (set METRICA_DATA_DIR)")
-    return CLIP
 
 
 class _FlakyHandler(QuietHandler):
@@ -55,12 +42,12 @@ class _FlakyHandler(QuietHandler):
 
 
 @pytest.fixture
-def http_base(clip: Path) -> Iterator[str]:
-    yield from serve(VIDEOS)
+def http_base() -> Iterator[str]:
+    yield from serve(VIDEOS_DIR)
 
 
-def test_file_yields_every_frame_in_order_with_media_time(clip: Path) -> None:
-    with open_source(str(clip)) as source:
+def test_file_yields_every_frame_in_order_with_media_time() -> None:
+    with open_source(str(CLIP)) as source:
         assert isinstance(source, FileSource)
         assert (source.fps, source.width, source.height, source.is_live) == (10.0, 690, 388, False)
         frames = list(source.frames())
@@ -83,26 +70,11 @@ def test_corrupt_file_is_a_source_error(tmp_path: Path) -> None:
         open_source(str(junk))
 
 
-def test_truncated_file_is_a_source_error(tmp_path: Path, clip: Path) -> None:
+def test_truncated_file_is_a_source_error(tmp_path: Path) -> None:
     head = tmp_path / "head.mp4"
-    head.write_bytes(clip.read_bytes()[:2048])
+    head.write_bytes(CLIP.read_bytes()[:2048])
     with pytest.raises(SourceError, match="cannot decode video"):
         open_source(str(head))
-
-
-@pytest.mark.parametrize(
-    ("attempt", "expected_ceiling_s"),
-    [(0, 0.5), (1, 1.0), (2, 2.0), (5, 16.0), (6, 30.0), (10, 30.0), (10_000, 30.0)],
-)
-def test_backoff_doubles_then_caps(attempt: int, expected_ceiling_s: float) -> None:
-    assert backoff_delay_s(attempt, u=1.0) == expected_ceiling_s
-    assert backoff_delay_s(attempt, u=0.0) == 0.0
-    assert backoff_delay_s(attempt, u=0.25) == pytest.approx(expected_ceiling_s / 4)
-
-
-def test_backoff_clamps_bad_draws_and_attempts() -> None:
-    assert backoff_delay_s(-3, u=0.5) == 0.25
-    assert backoff_delay_s(3, u=7.0, base_s=1.0, cap_s=5.0) == 5.0
 
 
 def test_redact_uri_hides_credentials() -> None:
@@ -136,9 +108,9 @@ def test_live_http_stream_delivers_only_the_newest_frame(http_base: str) -> None
         assert second.image.shape == (388, 690, 3)
 
 
-def test_live_stream_reconnects_after_failed_attempts(clip: Path) -> None:
+def test_live_stream_reconnects_after_failed_attempts() -> None:
     _FlakyHandler.failures_left = 2
-    for base in serve(VIDEOS, _FlakyHandler):
+    for base in serve(VIDEOS_DIR, _FlakyHandler):
         with open_source(f"{base}/town_centre_short.mp4", backoff_base_s=0.05) as source:
             assert isinstance(source, LiveSource)
             frame = next(source.frames())
@@ -147,16 +119,14 @@ def test_live_stream_reconnects_after_failed_attempts(clip: Path) -> None:
             assert source.stream_up
 
 
-def test_live_stream_connects_once_a_refusing_port_starts_serving(clip: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_live_stream_connects_once_a_refusing_port_starts_serving() -> None:
+    port = free_port()
     url = f"http://127.0.0.1:{port}/town_centre_short.mp4"
     with open_source(url, backoff_base_s=0.05, backoff_cap_s=0.2) as source:
         assert isinstance(source, LiveSource)
         assert source.wait_status(lambda s: s.reconnects >= 1, WAIT_S)
         assert not source.stream_up
-        for _ in serve(VIDEOS, port=port):
+        for _ in serve(VIDEOS_DIR, port=port):
             assert source.wait_status(lambda s: s.stream_up and s.frames_read > 0, WAIT_S)
             assert next(source.frames()).image.shape == (388, 690, 3)
 
@@ -174,9 +144,7 @@ def test_stop_event_ends_frames_and_reader(http_base: str) -> None:
 
 
 def test_close_interrupts_a_long_backoff() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     source = LiveSource(f"http://127.0.0.1:{port}/x.mp4", backoff_base_s=60.0, backoff_cap_s=60.0)
     done = threading.Event()
     closer = threading.Thread(target=lambda: (source.close(), done.set()))

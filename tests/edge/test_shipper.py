@@ -1,17 +1,76 @@
-"""The sender's decisions over a real outbox, with a scripted `send` standing for answers
-that the real backend gives only in rare cases (413, a 422 naming no index)."""
+"""The sender: when a batch is due, what it refuses to send, and its decisions over a real
+outbox with a scripted `send` standing for answers that the real backend gives only in
+rare cases (413, a 422 naming no index)."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
+from metrica.domain.counting import Crossing
+from metrica.edge.event_ids import EventMaker
 from metrica.edge.outbox import Outbox
-from metrica.edge.shipper import BatchPolicy, RetryPolicy, Shipper
+from metrica.edge.shipper import BatchPolicy, RetryPolicy, Shipper, batch_due, check_locally
 from metrica.edge.uplink import Acked, Rejected, Retry, SendOutcome, TooLarge
 
 CAM = "0b6a3c1e-2f7d-4a51-9a0e-3f6d2c1b9e11"
+
+
+@pytest.mark.parametrize(
+    ("pending", "frames", "seconds", "flushing", "due"),
+    [
+        (0, 100, 100.0, True, False),  # nothing to send
+        (1, 0, 0.0, False, False),  # too soon
+        (1, 30, 0.0, False, True),  # ~30 frames
+        (1, 0, 1.0, False, True),  # N seconds
+        (500, 0, 0.0, False, True),  # a full batch
+        (1, 0, 0.0, True, True),  # stopping
+    ],
+)
+def test_batch_is_due_on_frames_time_size_or_flush(
+    pending: int, frames: int, seconds: float, flushing: bool, due: bool
+) -> None:
+    policy = BatchPolicy(max_events=500, every_frames=30, every_s=1.0)
+    assert (
+        batch_due(
+            policy,
+            pending=pending,
+            frames_since_send=frames,
+            seconds_since_send=seconds,
+            flushing=flushing,
+        )
+        is due
+    )
+
+
+def test_batches_are_bounded_by_the_backend_limit() -> None:
+    with pytest.raises(ValueError, match=r"1\.\.1000"):
+        BatchPolicy(max_events=1001)
+
+
+@pytest.mark.parametrize(
+    ("body", "camera", "problem"),
+    [
+        ("not json", CAM, "invalid locally"),
+        ('{"type": "line_crossed"}', CAM, "invalid locally"),
+        (None, str(uuid.uuid4()), "is not this worker's camera"),
+        (None, CAM, None),
+    ],
+)
+def test_events_that_can_never_be_accepted_are_caught_before_sending(
+    tmp_path: Path, body: str | None, camera: str, problem: str | None
+) -> None:
+    at = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # any time; not the clock
+    maker = EventMaker(CAM, source_key="k", started_at=at)
+    [event] = maker.make([Crossing("L1", 7, "in", 120, 4.8)], captured_at=at)
+    outbox = Outbox(tmp_path / "o.db")
+    outbox.append([(str(event.event_id), body or event.model_dump_json())])
+    found = check_locally(outbox.peek(1)[0], camera)
+    assert (found is None) if problem is None else (found is not None and problem in found)
 
 
 def body(line_id: str = "L1") -> tuple[str, str]:

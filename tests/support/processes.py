@@ -13,21 +13,25 @@ T = TypeVar("T")
 
 
 def free_port() -> int:
+    """A port nothing listens on (the socket that found it is closed again)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
 
 
-def poll(check: Callable[[], T | None], *, timeout_s: float, what: str) -> T:
-    """Poll until `check` returns a value; fail naming what never happened."""
+def poll(check: Callable[[], T], *, timeout_s: float, what: str, every_s: float = 0.25) -> T:
+    """Call `check` until it returns something truthy and return that; anything falsy
+    (None, False, 0, empty) means "not yet". Checks at least once, and once more at the
+    deadline; then fails naming what never happened."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    while True:
         result = check()
-        if result is not None:
+        if result:
             return result
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        time.sleep(every_s)
 
 
 def is_ready(base_url: str) -> bool | None:

@@ -1,7 +1,7 @@
 """A running worker as operations sees it, against a real backend: heartbeats and a
 calibration snapshot arrive, Prometheus metrics are served, and SIGTERM stops it with
-every counted event on the backend, once. (Exact counts under faults, kill -9, and line
-changes from the admin app: tests/test_worker_faults.py, tests/test_remote_lines.py.)"""
+every counted event on the backend, once. (Exact counts under faults and kill -9:
+test_worker_backend.py; line changes from the admin app: test_remote_lines.py.)"""
 
 from __future__ import annotations
 
@@ -11,16 +11,9 @@ from pathlib import Path
 import httpx
 
 import metrica
-from tests.worker.harness import (
-    Backend,
-    free_port,
-    health,
-    outbox_rows,
-    provision,
-    start_worker,
-    stored,
-    wait_for,
-)
+from tests.support.backend import Backend, health, provision, stored
+from tests.support.processes import free_port, poll
+from tests.support.worker import outbox_rows, start_worker
 
 METRIC_NAMES = (
     "metrica_worker_frames_total",
@@ -42,26 +35,32 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
     sqlite_backend: Backend, tmp_path: Path
 ) -> None:
     db = sqlite_backend.db_url
-    camera = provision(db)
+    camera = provision(db, timezone="Europe/Berlin")
     metrics_port = free_port()
     outbox = tmp_path / "outbox.db"
     run = start_worker(
         tmp_path, sqlite_backend.url, camera,
-        "--loop", "--realtime", "--stride", "3",
-        "--heartbeat-s", "1", "--status-s", "1", "--send-every-s", "0.5",
-        "--metrics-port", str(metrics_port), "--flush-deadline-s", "30",
+        "--loop", "--realtime", "--stride", "3", "--retry-max-s", "1",
+        "--heartbeat-s", "1", "--status-s", "1", "--metrics-port", str(metrics_port),
         outbox=outbox,
     )  # fmt: skip
     try:
-        wait_for("first events on the backend", lambda: stored(db, camera.camera_id).rows)
-        beat = wait_for(
-            "a heartbeat with frames",
+        poll(
+            lambda: stored(db, camera.camera_id).rows,
+            timeout_s=120,
+            what="first events on the backend",
+        )
+        beat = poll(
             lambda: (b := health(db, camera.camera_id)[0]) and b["frames_processed"] and b,
+            timeout_s=120,
+            what="a heartbeat with frames",
         )
         assert beat["version"] == metrica.__version__
         assert beat["stream_up"] is True
         assert beat["uptime_s"] > 0
-        snapshot_bytes = wait_for("a snapshot", lambda: health(db, camera.camera_id)[1])
+        snapshot_bytes = poll(
+            lambda: health(db, camera.camera_id)[1], timeout_s=120, what="a snapshot"
+        )
         assert snapshot_bytes > 1000
 
         def scrape() -> str | None:
@@ -72,14 +71,14 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
             sent = [ln for ln in text.splitlines() if ln.startswith(METRIC_NAMES[5] + "{")]
             return text if sent and float(sent[0].split()[-1]) > 0 else None
 
-        metrics = wait_for("metrics with sent events", scrape)
+        metrics = poll(scrape, timeout_s=120, what="metrics with sent events")
         for name in METRIC_NAMES:
             assert f"{name}{{" in metrics, name
         assert f'camera_id="{camera.camera_id}"' in metrics
-        wait_for("a status line", lambda: "status:" in run.log())
+        poll(lambda: "status:" in run.log(), timeout_s=120, what="a status line")
         assert run.proc.poll() is None
         run.kill(signal.SIGTERM)
-        assert run.wait(60) == 0, run.log()
+        assert run.wait(60) == 0, run.tail()
     finally:
         if run.proc.poll() is None:
             run.proc.kill()

@@ -5,7 +5,8 @@ equal to what `metrica count` gives on the same clip with the same lines, each e
 stored once.
 
 One PostgreSQL database per session (created, migrated, dropped; `METRICA_TEST_PG_URL`
-names the server) and one backend process per database; each test provisions its own
+names the server) and one backend process per database (conftest.py; the harness is
+tests/support/); each test provisions its own
 store and camera with the server's service functions, so tests never see each other's
 events. The end-to-end runs use the worker's defaults (every frame); the fault tests, which
 are about transport, detect every 3rd frame (worker and `metrica count` alike) to stay
@@ -15,10 +16,8 @@ proxy: the network is the one part here that is not ours.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -26,8 +25,6 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,30 +32,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 
 from metrica.edge.outbox import Outbox
-from metrica.evaluation.truth import load_truth
-from metrica.server.cameras import service as cameras
-from metrica.server.cameras.models import Camera
-from metrica.server.cameras.schemas import LineSpec
-from metrica.server.db import create_engine, session_factory
-from metrica.server.events.models import EventRow
-from metrica.server.migrate import upgrade
-from metrica.server.stores import service as stores
-from metrica.server.stores.schemas import StoreCreate
-from tests.processes import free_port, is_ready, poll
-from tests.vision.shared_data import DATA, YOLOX_NANO
+from tests.support.backend import Backend, Counts, provision, stored
+from tests.support.data import PLAZA, YOLOX_NANO
+from tests.support.processes import poll
+from tests.support.worker import line_args, outbox_rows, start_worker
 
-PG_URL = os.environ.get(
-    "METRICA_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
-TRUTH = load_truth(DATA / "truth" / "overhead_plaza.json")
-CLIP = str(TRUTH.clip)
-LINE_ARGS = [arg for line in TRUTH.lines for arg in ("--line", line.as_arg())]
-METRICA = [sys.executable, "-m", "metrica.cli"]
-Counts = dict[str, dict[str, int]]
 FAULT_STRIDE = 3
 FAST = ("--stride", str(FAULT_STRIDE))
 
@@ -67,97 +47,12 @@ def total(counts: Counts) -> int:
     return sum(c["in"] + c["out"] for c in counts.values())
 
 
-# --- databases, backends, cameras ------------------------------------------------------
-
-
-async def _admin_sql(sql: str) -> None:
-    engine = create_engine(PG_URL)
-    try:
-        async with engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            await conn.execute(text(sql))
-    finally:
-        await engine.dispose()
-
-
-async def _migrate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-    finally:
-        await engine.dispose()
-
-
-class Backend:
-    """`metrica serve` in its own process on a real database, as production runs it."""
-
-    def __init__(self, db_url: str, port: int | None = None) -> None:
-        self.db_url = db_url
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Backend:
-        env = os.environ | {
-            "METRICA_DATABASE_URL": self.db_url,
-            "METRICA_ENVIRONMENT": "test",
-            "METRICA_SECRET_KEY": "worker-tests-" + uuid.uuid4().hex,
-            "METRICA_LOG_LEVEL": "WARNING",
-        }
-        argv = [*METRICA, "serve", "--port", str(self.port), "--db-url", self.db_url]
-        self._proc = subprocess.Popen(argv, env=env)
-        poll(self._ready, timeout_s=120, what=f"the backend on {self.url}")
-        return self
-
-    def _ready(self) -> bool | None:
-        assert self._proc is not None
-        if self._proc.poll() is not None:
-            raise AssertionError(f"the backend exited with {self._proc.returncode}")
-        return is_ready(self.url)
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    name = f"metrica_worker_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    asyncio.run(_admin_sql(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        asyncio.run(_migrate(url))
-        yield url
-    finally:
-        asyncio.run(_admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(scope="session")
-def pg_backend(pg_url: str) -> Iterator[Backend]:
-    backend = Backend(pg_url).start()
-    yield backend
-    backend.stop()
-
-
-@pytest.fixture(scope="session")
-def sqlite_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'metrica.db'}"
-    asyncio.run(_migrate(url))
-    backend = Backend(url).start()
-    yield backend
-    backend.stop()
-
-
 def metrica_count(stride: int) -> Counts:
     """What `metrica count` counts on the clip with the same lines and stride."""
-    argv = [*METRICA, "count", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS, "--stride"]
+    argv = [sys.executable, "-m", "metrica.cli", "count", str(PLAZA.clip), "--model"]
+    argv += [str(YOLOX_NANO), *line_args(PLAZA.lines), "--stride", str(stride)]
     done = subprocess.run(
-        [*argv, str(stride), "--json", "--quiet"],
+        [*argv, "--json", "--quiet"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -182,140 +77,15 @@ def expected_fast() -> Counts:
     return metrica_count(FAULT_STRIDE)
 
 
-@dataclass(frozen=True)
-class CameraKey:
-    camera_id: str
-    key: str
-
-
-def provision(db_url: str) -> CameraKey:
-    """A fresh store and counting camera with the truth file's lines, and its worker key,
-    made with the server's own service functions (what the admin app does)."""
-
-    async def create() -> CameraKey:
-        engine = create_engine(db_url)
-        try:
-            async with session_factory(engine)() as session:
-                store = await stores.create(
-                    session=session,
-                    data=StoreCreate(name=f"plaza {uuid.uuid4().hex[:6]}", timezone="UTC"),
-                )
-                camera = Camera(store_id=store.id, name="plaza", is_counting_line=True)
-                session.add(camera)
-                await session.flush()
-                specs = [
-                    LineSpec(line_id=ln.line_id, x1=ln.x1, y1=ln.y1, x2=ln.x2, y2=ln.y2)
-                    for ln in TRUTH.lines
-                ]
-                await cameras.replace_lines(session=session, camera=camera, specs=specs)
-                key = await cameras.issue_key(session=session, camera=camera)
-                await session.commit()
-                return CameraKey(str(camera.id), key)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(create())
-
-
-@dataclass(frozen=True)
-class Stored:
-    counts: Counts  # line -> {"in": n, "out": n}, lines with events only
-    rows: int
-    distinct_ids: int
-
-
-def stored(db_url: str, camera_id: str) -> Stored:
-    """What the backend's database holds for one camera."""
-
-    async def query() -> Stored:
-        cam = uuid.UUID(camera_id)
-        engine = create_engine(db_url)
-        try:
-            async with session_factory(engine)() as session:
-                grouped = await session.execute(
-                    select(EventRow.line_id, EventRow.direction, func.count())
-                    .where(EventRow.camera_id == cam)
-                    .group_by(EventRow.line_id, EventRow.direction)
-                )
-                counts: Counts = {}
-                for line_id, direction, n in grouped.all():
-                    counts.setdefault(str(line_id), {"in": 0, "out": 0})[str(direction)] = int(n)
-                distinct = await session.scalar(
-                    select(func.count(func.distinct(EventRow.event_id))).where(
-                        EventRow.camera_id == cam
-                    )
-                )
-                return Stored(counts, total(counts), int(distinct or 0))
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(query())
-
-
 def assert_stored_exactly(db_url: str, camera_id: str, expected: Counts) -> None:
     got = stored(db_url, camera_id)
     assert got.counts == {line: c for line, c in expected.items() if c["in"] + c["out"]}
     assert got.rows == got.distinct_ids == total(expected)  # each event once
 
 
-# --- the worker ------------------------------------------------------------------------
-
-
-@dataclass
-class WorkerRun:
-    """`metrica worker` as a subprocess; stderr (the log) and stdout (--json) in files."""
-
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-    out_path: Path
-
-    def wait(self, timeout_s: float = 240) -> int:
-        try:
-            return self.proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            raise AssertionError(f"the worker ran past {timeout_s} s:\n{self.log()}") from None
-
-    def finish(self) -> dict[str, Any]:
-        """Wait for the end of the clip and the flush; the --json summary."""
-        assert self.wait() == 0, self.log()
-        lines = self.out_path.read_text().strip().splitlines()
-        assert lines, f"no JSON summary:\n{self.log()}"
-        summary: dict[str, Any] = json.loads(lines[-1])
-        return summary
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-6000:]
-
-
-def start_worker(
-    tmp: Path, api_url: str, camera: CameraKey, *extra: str, name: str = "worker"
-) -> WorkerRun:
-    argv = [
-        *METRICA, "worker", CLIP, "--model", str(YOLOX_NANO), *LINE_ARGS,
-        "--api-url", api_url, "--camera-id", camera.camera_id, "--key", camera.key,
-        "--outbox", str(tmp / "outbox.db"), "--json",
-        "--send-every-s", "0.5", "--retry-max-s", "2", "--flush-deadline-s", "30",
-        "--heartbeat-s", "2", "--config-poll-s", "2", *extra,
-    ]  # fmt: skip
-    log_path, out_path = tmp / f"{name}.log", tmp / f"{name}.out"
-    with log_path.open("wb") as log_file, out_path.open("wb") as out_file:
-        proc = subprocess.Popen(argv, stdout=out_file, stderr=log_file)
-    return WorkerRun(proc, log_path, out_path)
-
-
-def outbox_count(path: Path, table: str = "outbox") -> int:
-    """Rows in a table of the worker's outbox file, read while the worker runs (WAL)."""
-    if not path.exists():
-        return 0
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-    try:
-        return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0  # not created yet
-    finally:
-        db.close()
+def queued(path: Path) -> int:
+    """Events waiting in the worker's outbox file."""
+    return len(outbox_rows(path))
 
 
 # --- the network, with faults ----------------------------------------------------------
@@ -407,7 +177,7 @@ def test_backend_stores_exactly_what_metrica_count_counts(
     assert summary["counts"] == stored(backend.db_url, camera.camera_id).counts
     assert (summary["events_sent"], summary["duplicates"]) == (total(expected), 0)
     assert (summary["quarantined"], summary["outbox_left"]) == (0, 0)
-    assert outbox_count(tmp_path / "outbox.db") == 0
+    assert queued(tmp_path / "outbox.db") == 0
 
 
 def test_backend_down_for_the_first_half_then_up(
@@ -418,12 +188,12 @@ def test_backend_down_for_the_first_half_then_up(
     run = start_worker(tmp_path, backend.url, camera, *FAST, "--realtime")
     try:
         poll(
-            lambda: outbox_count(tmp_path / "outbox.db") >= 5 or None,
+            lambda: queued(tmp_path / "outbox.db") >= 5 or None,
             timeout_s=120,
             what="events queued in the outbox while the backend is down",
         )
         assert run.proc.poll() is None, "the clip ended before the backend came up"
-        assert 5 <= outbox_count(tmp_path / "outbox.db") < total(expected_fast)
+        assert 5 <= queued(tmp_path / "outbox.db") < total(expected_fast)
         backend.start()
         summary = run.finish()
     finally:
@@ -502,7 +272,7 @@ def test_malformed_events_in_the_outbox_are_quarantined_and_the_rest_flows(
     pg_backend: Backend, tmp_path: Path, expected_fast: Counts
 ) -> None:
     camera = provision(pg_backend.db_url)
-    now = datetime.now(UTC).isoformat()
+    at = datetime(2025, 1, 6, 10, 0, tzinfo=UTC).isoformat()  # any past time; not the clock
 
     def event(**changes: object) -> tuple[str, str]:
         body = {
@@ -510,7 +280,7 @@ def test_malformed_events_in_the_outbox_are_quarantined_and_the_rest_flows(
             "camera_id": camera.camera_id,
             "line_id": "L1",
             "direction": "in",
-            "occurred_at": now,
+            "occurred_at": at,
             "track_id": 1,
         } | changes
         return str(body["event_id"]), json.dumps(body)

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from metrica.evaluation.scoring import FrameCrossing, score_line
-from metrica.evaluation.truth import data_dir, load_truth
-from tests.vision.shared_data import YOLOX_NANO, video
+from tests.support.data import PLAZA, YOLOX_NANO, video
 
 
 def metrica(*args: str) -> subprocess.CompletedProcess[str]:
@@ -23,7 +22,7 @@ def metrica(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_count_on_a_real_clip_matches_the_hand_checked_truth(tmp_path: Path) -> None:
-    truth = load_truth(data_dir() / "truth" / "overhead_plaza.json")
+    truth = PLAZA
     events_path = tmp_path / "events.jsonl"
     line_args = [arg for line in truth.lines for arg in ("--line", line.as_arg())]
     done = metrica(

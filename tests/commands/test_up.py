@@ -11,15 +11,15 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from metrica.commands.up import web_build_is_stale
-from tests.processes import free_port, is_ready, poll
-from tests.vision.shared_data import YOLOX_NANO, video
+from tests.support.data import YOLOX_NANO, video
+from tests.support.processes import free_port, is_ready, poll
 
 
 def start_up(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[str]:
@@ -123,15 +123,17 @@ def test_a_busy_port_is_named(tmp_path: Path) -> None:
 def test_web_build_is_rebuilt_only_when_sources_changed(
     tmp_path: Path, touch: str | None, stale: bool
 ) -> None:
+    written = datetime(2026, 1, 5, 9, 0, tzinfo=UTC).timestamp()  # explicit, not the clock
     (tmp_path / "src" / "client").mkdir(parents=True)
-    (tmp_path / "src" / "main.tsx").write_text("x")
-    (tmp_path / "src" / "client" / "types.gen.ts").write_text("x")
+    for source in ("src/main.tsx", "src/client/types.gen.ts"):
+        (tmp_path / source).write_text("x")
+        os.utime(tmp_path / source, (written, written))
     (tmp_path / "dist").mkdir()
     assert web_build_is_stale(tmp_path)  # never built
     index = tmp_path / "dist" / "index.html"
     index.write_text("<html>")
-    later = time.time() + 10
-    os.utime(index, (later, later))
+    built = written + 10
+    os.utime(index, (built, built))
     if touch:
-        os.utime(tmp_path / touch, (later + 10, later + 10))
+        os.utime(tmp_path / touch, (built + 10, built + 10))
     assert web_build_is_stale(tmp_path) is stale

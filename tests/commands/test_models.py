@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.vision.local_http import serve
-from tests.vision.shared_data import YOLOX_NANO
+from tests.support.data import YOLOX_NANO
+from tests.support.local_http import serve
 
 
 @pytest.fixture
