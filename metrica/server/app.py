@@ -29,7 +29,6 @@ from metrica.server.state import AppState
 from metrica.server.stores.views import router as stores_router
 from metrica.server.web import SinglePageApp
 
-log = logging.getLogger("metrica.server")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 

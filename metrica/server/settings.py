@@ -98,10 +98,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
-    @property
     def web_app_url(self) -> str:
         """Base URL of the web app, without a trailing slash (invitation links start here)."""
         return (self.web_url or f"{self.public_url.rstrip('/')}/app").rstrip("/")
