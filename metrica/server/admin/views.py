@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import BaseModel
-from sqlalchemy import delete
 
 from metrica.server.auth import service as auth
 from metrica.server.auth.schemas import EmailStr, UserPublic
@@ -23,7 +22,6 @@ from metrica.server.cameras.schemas import (
 )
 from metrica.server.deps import SessionDep, State, SuperAdmin, get_superadmin
 from metrica.server.events import service as events
-from metrica.server.events.models import EventRow
 from metrica.server.stores import service as stores
 from metrica.server.stores.models import Store
 from metrica.server.stores.schemas import StoreCreate, StorePublic, StoresPublic, StoreUpdate
@@ -95,7 +93,7 @@ async def update_store(store_id: uuid.UUID, body: StoreUpdate, session: SessionD
 @router.delete("/stores/{store_id}", operation_id="admin_delete_store", status_code=204)
 async def delete_store(store_id: uuid.UUID, session: SessionDep, state: State) -> Response:
     store = await _store(session, store_id)
-    await session.execute(delete(EventRow).where(EventRow.store_id == store.id))
+    await events.delete_events(session=session, store_id=store.id)
     await session.delete(store)
     await session.commit()
     state.worker_keys.clear()
@@ -189,11 +187,7 @@ async def update_camera(
 @router.delete("/cameras/{camera_id}", operation_id="admin_delete_camera", status_code=204)
 async def delete_camera(camera_id: uuid.UUID, session: SessionDep, state: State) -> Response:
     camera = await _camera(session, camera_id)
-    await session.execute(
-        delete(EventRow).where(
-            EventRow.store_id == camera.store_id, EventRow.camera_id == camera.id
-        )
-    )
+    await events.delete_events(session=session, store_id=camera.store_id, camera_id=camera.id)
     await session.delete(camera)
     await session.commit()
     state.worker_keys.clear()
