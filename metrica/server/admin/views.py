@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from metrica.server.auth import service as auth
 from metrica.server.auth.schemas import EmailStr, UserPublic
 from metrica.server.cameras import service as cameras
-from metrica.server.cameras.models import Camera, CameraSnapshot
+from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import (
     CameraCreate,
     CameraPublic,
@@ -91,12 +91,10 @@ async def update_store(store_id: uuid.UUID, body: StoreUpdate, session: SessionD
 
 
 @router.delete("/stores/{store_id}", operation_id="admin_delete_store", status_code=204)
-async def delete_store(store_id: uuid.UUID, session: SessionDep, state: State) -> Response:
+async def delete_store(store_id: uuid.UUID, session: SessionDep) -> Response:
     store = await _store(session, store_id)
-    await events.delete_events(session=session, store_id=store.id)
-    await session.delete(store)
+    await stores.delete(session=session, store=store)
     await session.commit()
-    state.worker_keys.clear()
     return Response(status_code=204)
 
 
@@ -161,8 +159,7 @@ async def list_cameras(
 @router.post("/cameras", operation_id="admin_create_camera", status_code=201)
 async def create_camera(body: CameraCreate, session: SessionDep, state: State) -> CameraPublic:
     await _store(session, body.store_id)
-    camera = Camera(store_id=body.store_id, name=body.name, is_counting_line=body.is_counting_line)
-    session.add(camera)
+    camera = await cameras.create(session=session, data=body)
     await session.commit()
     return await _camera_public(session, state, camera)
 
@@ -177,20 +174,15 @@ async def update_camera(
     camera_id: uuid.UUID, body: CameraUpdate, session: SessionDep, state: State
 ) -> CameraPublic:
     camera = await _camera(session, camera_id)
-    for name, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
-        setattr(camera, name, value)
+    await cameras.update(session=session, camera=camera, data=body)
     await session.commit()
-    state.worker_keys.clear()
     return await _camera_public(session, state, camera)
 
 
 @router.delete("/cameras/{camera_id}", operation_id="admin_delete_camera", status_code=204)
-async def delete_camera(camera_id: uuid.UUID, session: SessionDep, state: State) -> Response:
-    camera = await _camera(session, camera_id)
-    await events.delete_events(session=session, store_id=camera.store_id, camera_id=camera.id)
-    await session.delete(camera)
+async def delete_camera(camera_id: uuid.UUID, session: SessionDep) -> Response:
+    await cameras.delete(session=session, camera=await _camera(session, camera_id))
     await session.commit()
-    state.worker_keys.clear()
     return Response(status_code=204)
 
 
@@ -202,7 +194,7 @@ async def list_lines(camera_id: uuid.UUID, session: SessionDep) -> list[LineSpec
 
 @router.put("/cameras/{camera_id}/lines", operation_id="admin_replace_lines")
 async def replace_lines(
-    camera_id: uuid.UUID, body: list[LineSpec], session: SessionDep, state: State
+    camera_id: uuid.UUID, body: list[LineSpec], session: SessionDep
 ) -> list[LineSpec]:
     """Replace all counting lines of the camera (line ids must be unique)."""
     camera = await _camera(session, camera_id)
@@ -211,26 +203,22 @@ async def replace_lines(
         raise HTTPException(422, "line_id values must be unique")
     await cameras.replace_lines(session=session, camera=camera, specs=body)
     await session.commit()
-    state.worker_keys.clear()
     return await cameras.lines(session=session, camera_id=camera_id)
 
 
 @router.post("/cameras/{camera_id}/key", operation_id="admin_issue_key", status_code=201)
-async def issue_key(camera_id: uuid.UUID, session: SessionDep, state: State) -> WorkerKey:
+async def issue_key(camera_id: uuid.UUID, session: SessionDep) -> WorkerKey:
     """Issue or rotate the worker key; this is the only time it is shown."""
     camera = await _camera(session, camera_id)
     key = await cameras.issue_key(session=session, camera=camera)
     await session.commit()
-    state.worker_keys.clear()
     return WorkerKey(camera_id=camera.id, key=key)
 
 
 @router.delete("/cameras/{camera_id}/key", operation_id="admin_revoke_key", status_code=204)
-async def revoke_key(camera_id: uuid.UUID, session: SessionDep, state: State) -> Response:
-    camera = await _camera(session, camera_id)
-    camera.key_hash = None
+async def revoke_key(camera_id: uuid.UUID, session: SessionDep) -> Response:
+    await cameras.revoke_key(session=session, camera=await _camera(session, camera_id))
     await session.commit()
-    state.worker_keys.clear()
     return Response(status_code=204)
 
 
@@ -241,7 +229,7 @@ async def revoke_key(camera_id: uuid.UUID, session: SessionDep, state: State) ->
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 async def get_snapshot(camera_id: uuid.UUID, session: SessionDep) -> Response:
-    snapshot = await session.get(CameraSnapshot, camera_id)
+    snapshot = await cameras.snapshot(session=session, camera_id=camera_id)
     if snapshot is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no snapshot yet")
     return Response(snapshot.jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -8,7 +8,8 @@ import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy import delete as delete_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.domain.events import Heartbeat
@@ -18,9 +19,16 @@ from metrica.server.cameras.models import (
     CameraSnapshot,
     CountingLineRow,
 )
-from metrica.server.cameras.schemas import CameraPublic, HealthStatus, LineSpec
+from metrica.server.cameras.schemas import (
+    CameraCreate,
+    CameraPublic,
+    CameraUpdate,
+    HealthStatus,
+    LineSpec,
+)
 from metrica.server.db import dialect_insert, dialect_of, utcnow
-from metrica.server.state import WorkerCamera
+from metrica.server.events import service as events
+from metrica.server.state import WORKER_KEY_CACHE, WorkerCamera, WorkerKeyCache
 from metrica.server.stores.models import Store
 
 
@@ -41,6 +49,18 @@ def health(
     if age_s < live_after_s:
         return "live"
     return "stale" if age_s < stale_after_s else "offline"
+
+
+def invalidate_worker_keys(session: AsyncSession) -> None:
+    """Forget this process's cached worker keys once the session's transaction ends.
+
+    Every service that changes what a key may do (the key itself, the camera's lines or
+    status, the store's timezone, deleting either) calls this, so no handler can forget.
+    Sessions made outside the app carry no cache and skip it.
+    """
+    cache = session.info.get(WORKER_KEY_CACHE)
+    if isinstance(cache, WorkerKeyCache):
+        cache.clear_after(session.sync_session)
 
 
 async def worker_camera_for_key(*, session: AsyncSession, key_hash: str) -> WorkerCamera | None:
@@ -113,6 +133,30 @@ async def list_with_health(
     return result
 
 
+async def create(*, session: AsyncSession, data: CameraCreate) -> Camera:
+    """A new camera, without lines or key (so no worker can use it yet)."""
+    camera = Camera(store_id=data.store_id, name=data.name, is_counting_line=data.is_counting_line)
+    session.add(camera)
+    await session.flush()
+    return camera
+
+
+async def update(*, session: AsyncSession, camera: Camera, data: CameraUpdate) -> None:
+    """Apply a patch; disabling a camera shuts its key out at once."""
+    for name, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(camera, name, value)
+    await session.flush()
+    invalidate_worker_keys(session)
+
+
+async def delete(*, session: AsyncSession, camera: Camera) -> None:
+    """Delete the camera with its events (rollup, lines, heartbeat, snapshot cascade)."""
+    await events.delete_events(session=session, store_id=camera.store_id, camera_id=camera.id)
+    await session.delete(camera)
+    await session.flush()
+    invalidate_worker_keys(session)
+
+
 async def lines(*, session: AsyncSession, camera_id: uuid.UUID) -> list[LineSpec]:
     rows = await session.scalars(
         select(CountingLineRow)
@@ -125,10 +169,13 @@ async def lines(*, session: AsyncSession, camera_id: uuid.UUID) -> list[LineSpec
 
 
 async def replace_lines(*, session: AsyncSession, camera: Camera, specs: list[LineSpec]) -> None:
-    await session.execute(delete(CountingLineRow).where(CountingLineRow.camera_id == camera.id))
+    await session.execute(
+        delete_rows(CountingLineRow).where(CountingLineRow.camera_id == camera.id)
+    )
     session.add_all(CountingLineRow(camera_id=camera.id, **spec.model_dump()) for spec in specs)
     camera.lines_updated_at = utcnow()
     await session.flush()
+    invalidate_worker_keys(session)
 
 
 def new_key() -> tuple[str, str]:
@@ -142,7 +189,15 @@ async def issue_key(*, session: AsyncSession, camera: Camera) -> str:
     key, key_hash = new_key()
     camera.key_hash, camera.key_issued_at = key_hash, utcnow()
     await session.flush()
+    invalidate_worker_keys(session)
     return key
+
+
+async def revoke_key(*, session: AsyncSession, camera: Camera) -> None:
+    """The camera's key stops working at once; a new one can be issued later."""
+    camera.key_hash = None
+    await session.flush()
+    invalidate_worker_keys(session)
 
 
 async def record_heartbeat(*, session: AsyncSession, camera_id: uuid.UUID, beat: Heartbeat) -> None:
@@ -154,6 +209,10 @@ async def record_heartbeat(*, session: AsyncSession, camera_id: uuid.UUID, beat:
         set_={k: stmt.excluded[k] for k in values if k != "camera_id"},
     )
     await session.execute(stmt)
+
+
+async def snapshot(*, session: AsyncSession, camera_id: uuid.UUID) -> CameraSnapshot | None:
+    return await session.get(CameraSnapshot, camera_id)
 
 
 async def store_snapshot(
