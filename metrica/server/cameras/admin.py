@@ -8,6 +8,7 @@ from fastapi import HTTPException, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.server.cameras import service
+from metrica.server.cameras.health import list_with_health
 from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import (
     CameraCreate,
@@ -31,7 +32,7 @@ router = admin_router()
 
 
 async def _with_health(session: AsyncSession, settings: Settings, camera: Camera) -> CameraPublic:
-    listed = await service.list_with_health(
+    listed = await list_with_health(
         session=session,
         store_id=camera.store_id,
         live_after_s=settings.live_after_s,
@@ -46,7 +47,7 @@ async def list_cameras(
 ) -> CamerasPublic:
     """Cameras with health: live < 2 min since last heard from, stale < 15 min, else offline."""
     s = state.settings
-    data = await service.list_with_health(
+    data = await list_with_health(
         session=session,
         store_id=store_id,
         live_after_s=s.live_after_s,

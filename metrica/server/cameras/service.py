@@ -1,11 +1,10 @@
-"""Cameras: CRUD, counting lines, worker keys, heartbeats, snapshots and health."""
+"""Cameras: CRUD, counting lines, worker keys, heartbeats and snapshots."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, select
@@ -19,36 +18,11 @@ from metrica.server.cameras.models import (
     CameraSnapshot,
     CountingLineRow,
 )
-from metrica.server.cameras.schemas import (
-    CameraCreate,
-    CameraPublic,
-    CameraUpdate,
-    HealthStatus,
-    LineSpec,
-)
+from metrica.server.cameras.schemas import CameraCreate, CameraUpdate, LineSpec
 from metrica.server.db import dialect_insert, dialect_of, utcnow
 from metrica.server.events import service as events
 from metrica.server.state import WORKER_KEY_CACHE, WorkerCamera, WorkerKeyCache
 from metrica.server.stores.models import Store
-
-
-def health(
-    *,
-    now: datetime,
-    heartbeat_at: datetime | None,
-    event_at: datetime | None,
-    live_after_s: float,
-    stale_after_s: float,
-) -> HealthStatus:
-    """live if heard from (heartbeat or event) within `live_after_s`, stale within
-    `stale_after_s`, else offline."""
-    seen = max((t for t in (heartbeat_at, event_at) if t is not None), default=None)
-    if seen is None:
-        return "offline"
-    age_s = (now - seen).total_seconds()
-    if age_s < live_after_s:
-        return "live"
-    return "stale" if age_s < stale_after_s else "offline"
 
 
 def invalidate_worker_keys(session: AsyncSession) -> None:
@@ -89,48 +63,6 @@ async def _worker_camera(session: AsyncSession, where: ColumnElement[bool]) -> W
         select(CountingLineRow.line_id).where(CountingLineRow.camera_id == row.id)
     )
     return WorkerCamera(row.id, row.store_id, ZoneInfo(row.timezone), frozenset(line_ids))
-
-
-async def list_with_health(
-    *,
-    session: AsyncSession,
-    store_id: uuid.UUID | None,
-    live_after_s: float,
-    stale_after_s: float,
-) -> list[CameraPublic]:
-    query = (
-        select(Camera, CameraHeartbeat.received_at, CameraHeartbeat.fps, CameraSnapshot.taken_at)
-        .outerjoin(CameraHeartbeat, CameraHeartbeat.camera_id == Camera.id)
-        .outerjoin(CameraSnapshot, CameraSnapshot.camera_id == Camera.id)
-        .order_by(Camera.name, Camera.id)
-    )
-    if store_id is not None:
-        query = query.where(Camera.store_id == store_id)
-    now = utcnow()
-    result = []
-    for camera, heartbeat_at, fps, snapshot_at in (await session.execute(query)).all():
-        result.append(
-            CameraPublic(
-                id=camera.id,
-                store_id=camera.store_id,
-                name=camera.name,
-                is_counting_line=camera.is_counting_line,
-                status=health(
-                    now=now,
-                    heartbeat_at=heartbeat_at,
-                    event_at=camera.last_event_at,
-                    live_after_s=live_after_s,
-                    stale_after_s=stale_after_s,
-                ),
-                enabled=camera.status == "active",
-                last_heartbeat_at=heartbeat_at,
-                last_event_at=camera.last_event_at,
-                fps=fps,
-                last_snapshot_at=snapshot_at,
-                has_key=camera.key_hash is not None,
-            )
-        )
-    return result
 
 
 async def create(*, session: AsyncSession, data: CameraCreate) -> Camera:
