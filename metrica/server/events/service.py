@@ -2,7 +2,7 @@
 
 One multi-row `INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING` tells exactly which
 events are new; only those are added to the hourly rollup (one upsert per batch), so a batch
-posted twice, even concurrently, counts once.
+posted twice, even concurrently, counts once. Deleting events happens here too, and only here.
 """
 
 from __future__ import annotations
