@@ -21,8 +21,17 @@ def test_match_frames_is_one_to_one_within_tolerance(
 
 
 def test_score_line_counts_precision_recall_f1_and_count_accuracy() -> None:
-    truth = [FrameCrossing("L", "in", 10), FrameCrossing("L", "in", 50), FrameCrossing("L", "out", 90), FrameCrossing("X", "in", 1)]
-    pred = [FrameCrossing("L", "in", 12), FrameCrossing("L", "out", 52), FrameCrossing("L", "out", 91)]
+    truth = [
+        FrameCrossing("L", "in", 10),
+        FrameCrossing("L", "in", 50),
+        FrameCrossing("L", "out", 90),
+        FrameCrossing("X", "in", 1),
+    ]
+    pred = [
+        FrameCrossing("L", "in", 12),
+        FrameCrossing("L", "out", 52),
+        FrameCrossing("L", "out", 91),
+    ]
     score = score_line("L", truth, pred, tolerance_frames=5)
     assert (score.tp, score.fp, score.fn) == (2, 1, 1)
     assert score.f1 == pytest.approx(2 / 3)
