@@ -3,8 +3,8 @@ import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { CalendarDays, Camera, ChevronLeft, ChevronRight, Download, Users } from "lucide-react";
 import { getDashboard, getLive } from "@/client/sdk.gen";
 import type { DashboardPublic, LivePublic, StorePublic } from "@/client/types.gen";
-import { FootfallChart } from "@/components/footfall-chart";
-import { Heatmap } from "@/components/heatmap";
+import { FootfallChart } from "@/features/store/footfall-chart";
+import { Heatmap } from "@/features/store/heatmap";
 import { NotFound } from "@/components/not-found";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
@@ -33,7 +33,7 @@ import {
   tzLabel,
 } from "@/lib/format";
 import { cn } from "@/lib/utils";
-import { useStores } from "@/pages/stores";
+import { useStores } from "@/features/store/stores";
 
 export const LIVE_REFRESH_MS = 5_000;
 

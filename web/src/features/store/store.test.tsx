@@ -1,7 +1,7 @@
 import { render, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { DashboardPublic } from "@/client/types.gen";
-import { PeriodBody } from "@/pages/store";
+import { PeriodBody } from "@/features/store/store";
 
 function dashboard(over: Partial<DashboardPublic> = {}): DashboardPublic {
   const heatmap = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => 0));
