@@ -35,6 +35,7 @@ import {
 import { cn } from "@/lib/utils";
 import { useStores } from "@/features/store/stores";
 
+/** How often live occupancy is fetched again; the page says so in seconds. */
 export const LIVE_REFRESH_MS = 5_000;
 
 export function StorePage() {
@@ -74,7 +75,7 @@ export function StorePage() {
   );
 }
 
-function LiveSection({ live, error, timezone }: { live?: LivePublic; error: unknown; timezone: string }) {
+export function LiveSection({ live, error, timezone }: { live?: LivePublic; error: unknown; timezone: string }) {
   return (
     <section aria-labelledby="live-title" className="grid gap-3 sm:grid-cols-3">
       <h2 id="live-title" className="sr-only">Live</h2>
@@ -88,7 +89,7 @@ function LiveSection({ live, error, timezone }: { live?: LivePublic; error: unkn
             In the store now
           </CardTitle>
           <CardDescription>
-            {live ? <>Updated {timeInZone(live.as_of, timezone)}, refreshes every 5 s</> : "Live occupancy"}
+            {live ? <>Updated {timeInZone(live.as_of, timezone)}, refreshes every {LIVE_REFRESH_MS / 1000} s</> : "Live occupancy"}
           </CardDescription>
         </CardHeader>
         <CardContent>
