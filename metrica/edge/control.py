@@ -21,6 +21,7 @@ import numpy.typing as npt
 from metrica import __version__
 from metrica.domain.events import Heartbeat
 from metrica.domain.geometry import CountingLine
+from metrica.domain.limits import SNAPSHOT_MAX_BYTES
 from metrica.edge.metrics import WorkerMetrics
 from metrica.edge.outbox import Outbox
 from metrica.edge.shipper import Shipper
@@ -28,7 +29,7 @@ from metrica.edge.uplink import ControlResult, Uplink
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_MAX_BYTES = 2 * 1024 * 1024
+
 SNAPSHOT_RETRY_S = 30.0
 TICK_S = 0.25
 FPS_WINDOW_S = 5.0

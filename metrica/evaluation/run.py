@@ -84,7 +84,9 @@ def evaluate_clip(
     predicted: dict[str, list[FrameCrossing]] = {OURS: [], BASELINE: []}
     for index, detections in enumerate(per_frame):
         result = ours.process_detections(index, index / truth.fps, detections)
-        predicted[OURS] += [FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings]
+        predicted[OURS] += [
+            FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings
+        ]
         if with_baseline:
             predicted[BASELINE] += baseline.process_detections(index, detections)
     tolerance = round(tolerance_s * truth.fps)

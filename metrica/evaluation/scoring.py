@@ -114,7 +114,10 @@ def match_frames(true_frames: Sequence[int], pred_frames: Sequence[int], toleran
 
 
 def score_line(
-    line_id: str, truth: Iterable[FrameCrossing], predicted: Iterable[FrameCrossing], tolerance_frames: int
+    line_id: str,
+    truth: Iterable[FrameCrossing],
+    predicted: Iterable[FrameCrossing],
+    tolerance_frames: int,
 ) -> Score:
     """Score one line's predicted crossings against its true ones."""
     truth_list = [e for e in truth if e.line_id == line_id]

@@ -38,7 +38,9 @@ def load_truth(path: Path, base_dir: Path | None = None) -> TruthFile:
         CountingLine(line["id"], *line["p1"], *line["p2"])  # p1 → p2, IN = left → right
         for line in raw["lines"]
     ]
-    crossings = [FrameCrossing(c["line"], c["direction"], int(c["frame"])) for c in raw["crossings"]]
+    crossings = [
+        FrameCrossing(c["line"], c["direction"], int(c["frame"])) for c in raw["crossings"]
+    ]
     return TruthFile(
         name=path.stem,
         clip=base / raw["clip"],

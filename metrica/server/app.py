@@ -14,8 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 
-from metrica.server.admin.views import router as admin_router
 from metrica.server.auth.views import router as auth_router
+from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
 from metrica.server.events.views import router as events_router
 from metrica.server.kpis.views import router as kpis_router
@@ -26,10 +26,10 @@ from metrica.server.ops.middleware import RequestContextMiddleware
 from metrica.server.ops.views import router as ops_router
 from metrica.server.settings import Settings, get_settings
 from metrica.server.state import AppState
+from metrica.server.stores.admin import router as stores_admin_router
 from metrica.server.stores.views import router as stores_router
 from metrica.server.web import SinglePageApp
 
-log = logging.getLogger("metrica.server")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 
@@ -89,7 +89,8 @@ def create_app(
         kpis_router,
         events_router,
         cameras_router,
-        admin_router,
+        stores_admin_router,
+        cameras_admin_router,
     ):
         app.include_router(router)
     if (web_dist / "index.html").is_file():

@@ -86,8 +86,11 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     )
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, *, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`; each starts with a copy of `info` in its `session.info`."""
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def dialect_insert(session_or_dialect: str) -> Any:

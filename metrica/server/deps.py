@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.server.auth.models import User
 from metrica.server.auth.tokens import TokenError
 from metrica.server.cameras import service as cameras
+from metrica.server.cameras.models import Camera
 from metrica.server.settings import Settings
 from metrica.server.state import AppState, WorkerCamera, app_state
 from metrica.server.stores import service as stores
@@ -101,7 +102,13 @@ async def get_superadmin(user: CurrentUser) -> User:
 SuperAdmin = Annotated[User, Depends(get_superadmin)]
 
 
+def admin_router() -> APIRouter:
+    """A feature's `/admin` routes: the superadmin check runs before anything else."""
+    return APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(get_superadmin)])
+
+
 async def get_visible_store(store_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Store:
+    """The store if the caller may see it (a superadmin sees every one), else 404."""
     store = await stores.get_visible(session=session, user=user, store_id=store_id)
     if store is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "store not found")
@@ -109,6 +116,21 @@ async def get_visible_store(store_id: uuid.UUID, user: CurrentUser, session: Ses
 
 
 VisibleStore = Annotated[Store, Depends(get_visible_store)]
+
+
+async def get_visible_camera(
+    camera_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> Camera:
+    """The camera if the caller may see its store (see `get_visible_store`), else 404."""
+    camera = await session.get(Camera, camera_id)
+    if camera is None or (
+        await stores.get_visible(session=session, user=user, store_id=camera.store_id) is None
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "camera not found")
+    return camera
+
+
+VisibleCamera = Annotated[Camera, Depends(get_visible_camera)]
 
 
 async def get_worker_camera(

@@ -63,9 +63,16 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def synthetic_day(
-    rng: random.Random, day: date, tz: ZoneInfo, camera_id: str, line_id: str
+    rng: random.Random,
+    day: date,
+    tz: ZoneInfo,
+    camera_id: str,
+    line_id: str,
+    *,
+    until: datetime,
 ) -> list[LineCrossed]:
-    """IN/OUT crossings of one open day (09:00-20:00 local, closed on Sunday)."""
+    """IN/OUT crossings of one open day (09:00-20:00 local, closed on Sunday), none after
+    `until` (a demo never holds visits from the future)."""
     if day.weekday() == 6:
         return []
     events: list[LineCrossed] = []
@@ -88,7 +95,7 @@ def synthetic_day(
                         track_id=track,
                     )
                 )
-    return [e for e in events if e.occurred_at <= datetime.now(UTC)]
+    return [e for e in events if e.occurred_at <= until]
 
 
 async def seed_demo(
@@ -100,8 +107,11 @@ async def seed_demo(
     password: str = DEMO_PASSWORD,
     days: int = 28,
     seed: int = 7,
+    now: datetime | None = None,
 ) -> DemoSeed:
-    """Create (or reuse) the demo users and add a fresh demo store with `days` of history."""
+    """Create (or reuse) the demo users and add a fresh demo store with `days` of history
+    up to `now` (default: the wall clock; tests pin it)."""
+    now = now or datetime.now(UTC)
     admin = await auth.by_email(session=session, email=admin_email) or await auth.create_user(
         session=session, email=admin_email, role="superadmin", password=password, hasher=hasher
     )
@@ -122,15 +132,14 @@ async def seed_demo(
     tz = ZoneInfo(DEMO_TZ)
     worker = WorkerCamera(camera.id, store.id, tz, frozenset({"door"}))
     rng = random.Random(seed)
-    today = datetime.now(tz).date()
+    today = now.astimezone(tz).date()
     total = 0
     for offset in range(days, -1, -1):
-        events = synthetic_day(rng, today - timedelta(days=offset), tz, str(camera.id), "door")
+        day = today - timedelta(days=offset)
+        events = synthetic_day(rng, day, tz, str(camera.id), "door", until=now)
         for i in range(0, len(events), 1000):
             batch = EventBatch(events=events[i : i + 1000])
-            result = await store_batch(
-                session=session, camera=worker, batch=batch, now=datetime.now(UTC)
-            )
+            result = await store_batch(session=session, camera=worker, batch=batch, now=now)
             total += result.accepted
     await session.commit()
     return DemoSeed(admin_email, owner_email, password, store.id, camera.id, key, total)

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from metrica.domain.limits import SNAPSHOT_MAX_BYTES
+
 DEFAULT_SECRET = "insecure-development-secret-change-me"
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./var/metrica.db"
 
@@ -63,7 +65,7 @@ class Settings(BaseSettings):
 
     worker_key_cache_s: float = Field(default=5.0, ge=0, description="Key lookup cache TTL.")
     max_future_skew_s: float = Field(default=300.0, ge=0)
-    snapshot_max_bytes: int = Field(default=2 * 1024 * 1024, gt=0)
+    snapshot_max_bytes: int = Field(default=SNAPSHOT_MAX_BYTES, gt=0)
     live_after_s: float = 120.0
     stale_after_s: float = 900.0
 
@@ -96,10 +98,6 @@ class Settings(BaseSettings):
         ):
             raise ValueError("METRICA_SECRET_KEY must be set outside development")
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def web_app_url(self) -> str:

@@ -10,7 +10,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction
 from starlette.requests import HTTPConnection
 
 from metrica.server.auth.mailer import Mailer
@@ -35,9 +37,14 @@ class WorkerCamera:
     line_ids: frozenset[str]
 
 
+WORKER_KEY_CACHE = "metrica.worker_key_cache"  # the app's sessions carry its cache in `info`
+_CLEAR_PENDING = "metrica.worker_key_cache.clear_pending"
+
+
 @dataclass
 class WorkerKeyCache:
-    """key hash -> camera, for `ttl_s`; cleared on key or line changes in this process."""
+    """key hash -> camera, for `ttl_s`; cleared when this process changes keys, lines,
+    cameras or stores (see `cameras.service.invalidate_worker_keys`)."""
 
     ttl_s: float
     _entries: dict[str, tuple[float, WorkerCamera | None]] = field(default_factory=dict)
@@ -55,6 +62,17 @@ class WorkerKeyCache:
 
     def clear(self) -> None:
         self._entries.clear()
+
+    def clear_after(self, session: Session) -> None:
+        """Clear when the session's transaction ends, committed or not; clearing earlier
+        would let a concurrent request cache the old answer again for `ttl_s`."""
+        session.info[_CLEAR_PENDING] = True
+        if not event.contains(session, "after_transaction_end", self._transaction_ended):
+            event.listen(session, "after_transaction_end", self._transaction_ended)
+
+    def _transaction_ended(self, session: Session, transaction: SessionTransaction) -> None:
+        if transaction.parent is None and session.info.pop(_CLEAR_PENDING, False):
+            self.clear()
 
 
 @dataclass
@@ -83,17 +101,18 @@ class AppState:
             if settings.jwks_url
             else LocalJwksSource(signer.jwks)
         )
+        worker_keys = WorkerKeyCache(ttl_s=settings.worker_key_cache_s)
         return cls(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=session_factory(engine, info={WORKER_KEY_CACHE: worker_keys}),
             signer=signer,
             verifier=JwtVerifier(
                 source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
             ),
             mailer=Mailer(settings),
             passwords=PasswordHasher(),
-            worker_keys=WorkerKeyCache(ttl_s=settings.worker_key_cache_s),
+            worker_keys=worker_keys,
         )
 
 

@@ -11,8 +11,8 @@ import {
 import { fetchMe, meKey } from "@/lib/auth";
 import { AdminLayout, AuthedLayout } from "@/components/layout";
 import { NotFound } from "@/components/not-found";
-import { LoginPage } from "@/pages/login";
-import { StoresPage } from "@/pages/stores";
+import { LoginPage } from "@/features/auth/login";
+import { StoresPage } from "@/features/store/stores";
 import { type Period, PERIODS } from "@/lib/format";
 
 interface RouterContext {
@@ -39,7 +39,7 @@ export const inviteRoute = createRoute({
   validateSearch: (search: Record<string, unknown>): { token?: string } => ({
     token: typeof search.token === "string" && search.token ? search.token : undefined,
   }),
-  component: lazyRouteComponent(() => import("@/pages/invite"), "InvitePage"),
+  component: lazyRouteComponent(() => import("@/features/auth/invite"), "InvitePage"),
 });
 
 const authedRoute = createRoute({
@@ -74,7 +74,7 @@ export const storeRoute = createRoute({
         ? search.date
         : undefined,
   }),
-  component: lazyRouteComponent(() => import("@/pages/store"), "StorePage"),
+  component: lazyRouteComponent(() => import("@/features/store/store"), "StorePage"),
 });
 
 const adminRoute = createRoute({
@@ -92,25 +92,25 @@ const adminIndexRoute = createRoute({
 export const adminStoresRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/stores",
-  component: lazyRouteComponent(() => import("@/pages/admin-stores"), "AdminStoresPage"),
+  component: lazyRouteComponent(() => import("@/features/admin/admin-stores"), "AdminStoresPage"),
 });
 
 export const adminStoreRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/stores/$storeId",
-  component: lazyRouteComponent(() => import("@/pages/admin-store"), "AdminStorePage"),
+  component: lazyRouteComponent(() => import("@/features/admin/admin-store"), "AdminStorePage"),
 });
 
 export const adminCamerasRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/cameras",
-  component: lazyRouteComponent(() => import("@/pages/admin-cameras"), "AdminCamerasPage"),
+  component: lazyRouteComponent(() => import("@/features/admin/admin-cameras"), "AdminCamerasPage"),
 });
 
 export const adminCameraRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/cameras/$cameraId",
-  component: lazyRouteComponent(() => import("@/pages/admin-camera"), "AdminCameraPage"),
+  component: lazyRouteComponent(() => import("@/features/admin/admin-camera"), "AdminCameraPage"),
 });
 
 const routeTree = rootRoute.addChildren([

@@ -1,4 +1,4 @@
-"""Auth schemas: Login, CodeRequest, CodeVerify, InvitationAccept, UserPublic, Session."""
+"""Auth schemas: Login, CodeRequest, CodeVerify, InvitationAccept, UserPublic(s), Session."""
 
 from __future__ import annotations
 
@@ -37,6 +37,11 @@ class UserPublic(BaseModel):
     id: uuid.UUID
     email: str
     role: Role
+
+
+class UsersPublic(BaseModel):
+    data: list[UserPublic]
+    count: int
 
 
 class Session(BaseModel):

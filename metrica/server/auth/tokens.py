@@ -11,7 +11,7 @@ import base64
 import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
@@ -162,6 +162,3 @@ class JwtVerifier:
         except jwt.PyJWTError as exc:
             raise TokenError(f"invalid token: {type(exc).__name__}") from exc
         return claims
-
-
-VerifyFn = Callable[[str], Awaitable[dict[str, Any]]]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
@@ -21,7 +20,6 @@ from metrica.server.deps import SESSION_COOKIE, CurrentUser, SessionDep, State
 from metrica.server.state import AppState
 
 router = APIRouter(tags=["auth"])
-log = logging.getLogger("metrica.auth")
 
 
 def _start_session(state: AppState, user: User, response: Response) -> Session:

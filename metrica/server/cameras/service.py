@@ -1,14 +1,14 @@
-"""Cameras: CRUD, counting lines, worker keys, heartbeats, snapshots and health."""
+"""Cameras: CRUD, counting lines, worker keys, heartbeats and snapshots."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import uuid
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy import delete as delete_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.domain.events import Heartbeat
@@ -18,29 +18,23 @@ from metrica.server.cameras.models import (
     CameraSnapshot,
     CountingLineRow,
 )
-from metrica.server.cameras.schemas import CameraPublic, HealthStatus, LineSpec
+from metrica.server.cameras.schemas import CameraCreate, CameraUpdate, LineSpec
 from metrica.server.db import dialect_insert, dialect_of, utcnow
-from metrica.server.state import WorkerCamera
+from metrica.server.events import service as events
+from metrica.server.state import WORKER_KEY_CACHE, WorkerCamera, WorkerKeyCache
 from metrica.server.stores.models import Store
 
 
-def health(
-    *,
-    now: datetime,
-    heartbeat_at: datetime | None,
-    event_at: datetime | None,
-    live_after_s: float,
-    stale_after_s: float,
-) -> HealthStatus:
-    """live if heard from (heartbeat or event) within `live_after_s`, stale within
-    `stale_after_s`, else offline."""
-    seen = max((t for t in (heartbeat_at, event_at) if t is not None), default=None)
-    if seen is None:
-        return "offline"
-    age_s = (now - seen).total_seconds()
-    if age_s < live_after_s:
-        return "live"
-    return "stale" if age_s < stale_after_s else "offline"
+def invalidate_worker_keys(session: AsyncSession) -> None:
+    """Forget this process's cached worker keys once the session's transaction ends.
+
+    Every service that changes what a key may do (the key itself, the camera's lines or
+    status, the store's timezone, deleting either) calls this, so no handler can forget.
+    Sessions made outside the app carry no cache and skip it.
+    """
+    cache = session.info.get(WORKER_KEY_CACHE)
+    if isinstance(cache, WorkerKeyCache):
+        cache.clear_after(session.sync_session)
 
 
 async def worker_camera_for_key(*, session: AsyncSession, key_hash: str) -> WorkerCamera | None:
@@ -71,46 +65,28 @@ async def _worker_camera(session: AsyncSession, where: ColumnElement[bool]) -> W
     return WorkerCamera(row.id, row.store_id, ZoneInfo(row.timezone), frozenset(line_ids))
 
 
-async def list_with_health(
-    *,
-    session: AsyncSession,
-    store_id: uuid.UUID | None,
-    live_after_s: float,
-    stale_after_s: float,
-) -> list[CameraPublic]:
-    query = (
-        select(Camera, CameraHeartbeat.received_at, CameraHeartbeat.fps, CameraSnapshot.taken_at)
-        .outerjoin(CameraHeartbeat, CameraHeartbeat.camera_id == Camera.id)
-        .outerjoin(CameraSnapshot, CameraSnapshot.camera_id == Camera.id)
-        .order_by(Camera.name, Camera.id)
-    )
-    if store_id is not None:
-        query = query.where(Camera.store_id == store_id)
-    now = utcnow()
-    result = []
-    for camera, heartbeat_at, fps, snapshot_at in (await session.execute(query)).all():
-        result.append(
-            CameraPublic(
-                id=camera.id,
-                store_id=camera.store_id,
-                name=camera.name,
-                is_counting_line=camera.is_counting_line,
-                status=health(
-                    now=now,
-                    heartbeat_at=heartbeat_at,
-                    event_at=camera.last_event_at,
-                    live_after_s=live_after_s,
-                    stale_after_s=stale_after_s,
-                ),
-                enabled=camera.status == "active",
-                last_heartbeat_at=heartbeat_at,
-                last_event_at=camera.last_event_at,
-                fps=fps,
-                last_snapshot_at=snapshot_at,
-                has_key=camera.key_hash is not None,
-            )
-        )
-    return result
+async def create(*, session: AsyncSession, data: CameraCreate) -> Camera:
+    """A new camera, without lines or key (so no worker can use it yet)."""
+    camera = Camera(store_id=data.store_id, name=data.name, is_counting_line=data.is_counting_line)
+    session.add(camera)
+    await session.flush()
+    return camera
+
+
+async def update(*, session: AsyncSession, camera: Camera, data: CameraUpdate) -> None:
+    """Apply a patch; disabling a camera shuts its key out at once."""
+    for name, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(camera, name, value)
+    await session.flush()
+    invalidate_worker_keys(session)
+
+
+async def delete(*, session: AsyncSession, camera: Camera) -> None:
+    """Delete the camera with its events (rollup, lines, heartbeat, snapshot cascade)."""
+    await events.delete_events(session=session, store_id=camera.store_id, camera_id=camera.id)
+    await session.delete(camera)
+    await session.flush()
+    invalidate_worker_keys(session)
 
 
 async def lines(*, session: AsyncSession, camera_id: uuid.UUID) -> list[LineSpec]:
@@ -125,10 +101,13 @@ async def lines(*, session: AsyncSession, camera_id: uuid.UUID) -> list[LineSpec
 
 
 async def replace_lines(*, session: AsyncSession, camera: Camera, specs: list[LineSpec]) -> None:
-    await session.execute(delete(CountingLineRow).where(CountingLineRow.camera_id == camera.id))
+    await session.execute(
+        delete_rows(CountingLineRow).where(CountingLineRow.camera_id == camera.id)
+    )
     session.add_all(CountingLineRow(camera_id=camera.id, **spec.model_dump()) for spec in specs)
     camera.lines_updated_at = utcnow()
     await session.flush()
+    invalidate_worker_keys(session)
 
 
 def new_key() -> tuple[str, str]:
@@ -142,7 +121,15 @@ async def issue_key(*, session: AsyncSession, camera: Camera) -> str:
     key, key_hash = new_key()
     camera.key_hash, camera.key_issued_at = key_hash, utcnow()
     await session.flush()
+    invalidate_worker_keys(session)
     return key
+
+
+async def revoke_key(*, session: AsyncSession, camera: Camera) -> None:
+    """The camera's key stops working at once; a new one can be issued later."""
+    camera.key_hash = None
+    await session.flush()
+    invalidate_worker_keys(session)
 
 
 async def record_heartbeat(*, session: AsyncSession, camera_id: uuid.UUID, beat: Heartbeat) -> None:
@@ -154,6 +141,10 @@ async def record_heartbeat(*, session: AsyncSession, camera_id: uuid.UUID, beat:
         set_={k: stmt.excluded[k] for k in values if k != "camera_id"},
     )
     await session.execute(stmt)
+
+
+async def snapshot(*, session: AsyncSession, camera_id: uuid.UUID) -> CameraSnapshot | None:
+    return await session.get(CameraSnapshot, camera_id)
 
 
 async def store_snapshot(

@@ -16,7 +16,8 @@ class EventRow(Base):
     """Common columns + `type` + a JSON payload, so plate reads or zone dwell can join later.
 
     `line_id`/`direction` are filled for `line_crossed` (the hot KPI path) and null otherwise.
-    No foreign keys: the ingest path is the hot path and deletes cascade via retention jobs.
+    No foreign keys: the ingest path is the hot path; `events.service.delete_events` removes
+    a deleted camera's or store's events.
     """
 
     __tablename__ = "events"

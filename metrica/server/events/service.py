@@ -2,7 +2,7 @@
 
 One multi-row `INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING` tells exactly which
 events are new; only those are added to the hourly rollup (one upsert per batch), so a batch
-posted twice, even concurrently, counts once.
+posted twice, even concurrently, counts once. Deleting events happens here too, and only here.
 """
 
 from __future__ import annotations
@@ -257,3 +257,17 @@ async def rebuild_rollup(*, session: AsyncSession, store_id: uuid.UUID, tz: Zone
         for camera_id, inserted in by_camera.items():
             camera = WorkerCamera(camera_id, store_id, tz, frozenset())
             await roll_up(session=session, camera=camera, inserted=inserted)
+
+
+async def delete_events(
+    *, session: AsyncSession, store_id: uuid.UUID, camera_id: uuid.UUID | None = None
+) -> None:
+    """Delete a store's raw events, or only one camera's; the caller commits.
+
+    Events carry no foreign keys (ingest is the hot path), so nothing cascades to them:
+    deleting a camera or a store must come through here. The rollup cascades by itself.
+    """
+    query = delete(EventRow).where(EventRow.store_id == store_id)
+    if camera_id is not None:
+        query = query.where(EventRow.camera_id == camera_id)
+    await session.execute(query)

@@ -32,7 +32,7 @@ async def ingest_events(
         fresh = await cameras.worker_camera_for_key_id(session=session, camera_id=camera.camera_id)
         if fresh is not None and fresh.line_ids != camera.line_ids:
             camera = fresh
-            state.worker_keys.clear()
+            cameras.invalidate_worker_keys(session)  # another process changed the lines
             problems = service.check_batch(batch, camera=camera, now=now, max_future_s=skew)
     if problems.foreign_camera:
         EVENTS_REJECTED.labels(reason="foreign_camera").inc(len(batch.events))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.domain import kpis
-from metrica.server.cameras import service as cameras
+from metrica.server.cameras.health import list_with_health
 from metrica.server.cameras.models import Camera
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.kpis.schemas import (
@@ -159,7 +159,7 @@ async def live(
         )
     )
     in_today = sum(1 for d in directions if d == "in")
-    cams = await cameras.list_with_health(
+    cams = await list_with_health(
         session=session, store_id=store.id, live_after_s=live_after_s, stale_after_s=stale_after_s
     )
     return LivePublic(

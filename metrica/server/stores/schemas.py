@@ -1,4 +1,4 @@
-"""Store schemas: StoreCreate, StoreUpdate, StorePublic, StoresPublic."""
+"""Store schemas: StoreCreate, StoreUpdate, StorePublic, StoresPublic, OwnerAdd."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from metrica.domain.kpis import WEEKDAYS, validate_opening_hours
+from metrica.server.auth.schemas import EmailStr
 
 OpeningHoursIn = dict[str, list[str] | None]
 
@@ -58,3 +59,7 @@ class StorePublic(BaseModel):
 class StoresPublic(BaseModel):
     data: list[StorePublic]
     count: int
+
+
+class OwnerAdd(BaseModel):
+    email: EmailStr

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.server.auth.models import User
+from metrica.server.cameras.service import invalidate_worker_keys
+from metrica.server.events import service as events
 from metrica.server.stores.models import Store, StoreOwner
 from metrica.server.stores.schemas import StoreCreate, StoreUpdate
 
@@ -52,13 +55,27 @@ async def create(*, session: AsyncSession, data: StoreCreate) -> Store:
 
 
 async def update(*, session: AsyncSession, store: Store, data: StoreUpdate) -> bool:
-    """Apply a patch; returns whether the timezone changed (the rollup must be rebuilt)."""
+    """Apply a patch; returns whether the timezone changed (the rollup must be rebuilt).
+
+    Ingest buckets events in the store's timezone, read along with the worker key.
+    """
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     tz_changed = "timezone" in changes and changes["timezone"] != store.timezone
     for name, value in changes.items():
         setattr(store, name, value)
     await session.flush()
+    if tz_changed:
+        invalidate_worker_keys(session)
     return tz_changed
+
+
+async def delete(*, session: AsyncSession, store: Store) -> None:
+    """Delete the store with its events; cameras, rollup and ownerships cascade, the
+    owners' accounts stay."""
+    await events.delete_events(session=session, store_id=store.id)
+    await session.delete(store)
+    await session.flush()
+    invalidate_worker_keys(session)
 
 
 async def add_owner(*, session: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -69,7 +86,9 @@ async def add_owner(*, session: AsyncSession, store_id: uuid.UUID, user_id: uuid
 
 async def remove_owner(*, session: AsyncSession, store_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     result = await session.execute(
-        delete(StoreOwner).where(StoreOwner.store_id == store_id, StoreOwner.user_id == user_id)
+        delete_rows(StoreOwner).where(
+            StoreOwner.store_id == store_id, StoreOwner.user_id == user_id
+        )
     )
     return bool(getattr(result, "rowcount", 0))
 

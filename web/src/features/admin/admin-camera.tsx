@@ -12,10 +12,10 @@ import {
   adminRevokeKey,
 } from "@/client/sdk.gen";
 import type { LineSpec, WorkerKey } from "@/client/types.gen";
-import { StatusBadge } from "@/components/camera-status";
+import { StatusBadge } from "@/features/admin/camera-status";
 import { ConfirmDialog } from "@/components/confirm-dialog";
-import { KeyDialog } from "@/components/key-dialog";
-import { LineEditor } from "@/components/line-editor";
+import { KeyDialog } from "@/features/admin/key-dialog";
+import { LineEditor } from "@/features/admin/line-editor";
 import { NotFound } from "@/components/not-found";
 import { ErrorNote, Spinner } from "@/components/states";
 import { Button } from "@/components/ui/button";

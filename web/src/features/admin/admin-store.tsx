@@ -12,18 +12,18 @@ import {
   adminRemoveOwner,
   adminUpdateStore,
 } from "@/client/sdk.gen";
-import { StatusBadge } from "@/components/camera-status";
+import { StatusBadge } from "@/features/admin/camera-status";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { NotFound } from "@/components/not-found";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
-import { StoreForm } from "@/components/store-form";
+import { StoreForm } from "@/features/admin/store-form";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { isNotFound, unwrap } from "@/lib/api";
 import { dateTimeInZone, tzLabel } from "@/lib/format";
-import { adminStoresKey } from "@/pages/admin-stores";
+import { adminStoresKey } from "@/features/admin/admin-stores";
 
 export function AdminStorePage() {
   const { storeId } = useParams({ from: "/authed/admin/stores/$storeId" });

@@ -1,7 +1,7 @@
 import { render, screen, within } from "@testing-library/react";
-import { describe, expect, it } from "vitest";
-import type { DashboardPublic } from "@/client/types.gen";
-import { PeriodBody } from "@/pages/store";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { DashboardPublic, LivePublic } from "@/client/types.gen";
+import { LIVE_REFRESH_MS, LiveSection, PeriodBody } from "@/features/store/store";
 
 function dashboard(over: Partial<DashboardPublic> = {}): DashboardPublic {
   const heatmap = Array.from({ length: 7 }, () => Array.from({ length: 24 }, () => 0));
@@ -85,5 +85,39 @@ describe("PeriodBody", () => {
     expect(screen.getByTestId("no-data")).toHaveTextContent("Nobody has been counted in this week");
     expect(screen.getByText("No data for the week before")).toBeInTheDocument();
     expect(screen.getByTestId("dwell")).toHaveTextContent("—");
+  });
+});
+
+describe("LiveSection", () => {
+  afterEach(() => vi.useRealTimers());
+
+  const live: LivePublic = {
+    store_id: "s1",
+    timezone: "Europe/Berlin",
+    as_of: "2024-05-14T22:30:00Z",
+    occupancy: 7,
+    in_today: 1234,
+    out_today: 1227,
+    cameras: [
+      { id: "c1", name: "Entrance", status: "live", last_heartbeat_at: "2024-05-14T22:29:55Z", last_event_at: null, fps: 10 },
+      // 23:50 the evening before in Berlin, while it is already past midnight there.
+      { id: "c2", name: "Back door", status: "stale", last_heartbeat_at: "2024-05-14T21:50:00Z", last_event_at: null, fps: null },
+    ],
+  };
+
+  it("says when it was updated, how often it refreshes (the refetch interval) and how fresh each camera is", () => {
+    // 00:30 on 15 May in Berlin, still 14 May in UTC.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2024-05-14T22:30:00Z"));
+    render(<LiveSection live={live} error={null} timezone="Europe/Berlin" />);
+    expect(screen.getByText(/^Updated /)).toHaveTextContent(
+      `Updated 00:30, refreshes every ${LIVE_REFRESH_MS / 1000} s`,
+    );
+    expect(screen.getByTestId("occupancy")).toHaveTextContent("7");
+    expect(screen.getByTestId("in-today")).toHaveTextContent("1,234");
+    const cameras = screen.getByTestId("camera-freshness");
+    expect(within(cameras).getByText("counting")).toBeInTheDocument();
+    // The store's day decides whether a date is shown, not the UTC day.
+    expect(within(cameras).getByText("stale since 14 May, 23:50")).toBeInTheDocument();
   });
 });

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
-import { LineEditor } from "@/components/line-editor";
+import { LineEditor } from "@/features/admin/line-editor";
 
 const door = { line_id: "door", name: "Front door", x1: 0.1, y1: 0.5, x2: 0.9, y2: 0.5 };
 

@@ -3,8 +3,8 @@ import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
 import { CalendarDays, Camera, ChevronLeft, ChevronRight, Download, Users } from "lucide-react";
 import { getDashboard, getLive } from "@/client/sdk.gen";
 import type { DashboardPublic, LivePublic, StorePublic } from "@/client/types.gen";
-import { FootfallChart } from "@/components/footfall-chart";
-import { Heatmap } from "@/components/heatmap";
+import { FootfallChart } from "@/features/store/footfall-chart";
+import { Heatmap } from "@/features/store/heatmap";
 import { NotFound } from "@/components/not-found";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
@@ -33,8 +33,9 @@ import {
   tzLabel,
 } from "@/lib/format";
 import { cn } from "@/lib/utils";
-import { useStores } from "@/pages/stores";
+import { useStores } from "@/features/store/stores";
 
+/** How often live occupancy is fetched again; the page says so in seconds. */
 export const LIVE_REFRESH_MS = 5_000;
 
 export function StorePage() {
@@ -74,7 +75,7 @@ export function StorePage() {
   );
 }
 
-function LiveSection({ live, error, timezone }: { live?: LivePublic; error: unknown; timezone: string }) {
+export function LiveSection({ live, error, timezone }: { live?: LivePublic; error: unknown; timezone: string }) {
   return (
     <section aria-labelledby="live-title" className="grid gap-3 sm:grid-cols-3">
       <h2 id="live-title" className="sr-only">Live</h2>
@@ -88,7 +89,7 @@ function LiveSection({ live, error, timezone }: { live?: LivePublic; error: unkn
             In the store now
           </CardTitle>
           <CardDescription>
-            {live ? <>Updated {timeInZone(live.as_of, timezone)}, refreshes every 5 s</> : "Live occupancy"}
+            {live ? <>Updated {timeInZone(live.as_of, timezone)}, refreshes every {LIVE_REFRESH_MS / 1000} s</> : "Live occupancy"}
           </CardDescription>
         </CardHeader>
         <CardContent>

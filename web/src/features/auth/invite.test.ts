@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { passwordProblem } from "@/pages/invite";
+import { passwordProblem } from "@/features/auth/invite";
 
 describe("passwordProblem", () => {
   it.each([

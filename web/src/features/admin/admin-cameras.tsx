@@ -2,11 +2,11 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { Camera } from "lucide-react";
 import { adminListCameras } from "@/client/sdk.gen";
-import { StatusBadge } from "@/components/camera-status";
+import { StatusBadge } from "@/features/admin/camera-status";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
 import { unwrap } from "@/lib/api";
 import { dateTimeInZone } from "@/lib/format";
-import { useAdminStores } from "@/pages/admin-stores";
+import { useAdminStores } from "@/features/admin/admin-stores";
 
 export function AdminCamerasPage() {
   const cameras = useQuery({

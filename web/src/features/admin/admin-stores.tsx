@@ -4,7 +4,7 @@ import { Plus, Store } from "lucide-react";
 import { useState } from "react";
 import { adminCreateStore, adminListStores } from "@/client/sdk.gen";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
-import { StoreForm, type StoreFormValue } from "@/components/store-form";
+import { StoreForm, type StoreFormValue } from "@/features/admin/store-form";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { unwrap } from "@/lib/api";

@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { KeyDialog, workerCommand } from "@/components/key-dialog";
+import { KeyDialog, workerCommand } from "@/features/admin/key-dialog";
 
 describe("KeyDialog", () => {
   it("shows the key once with a copyable command line", () => {

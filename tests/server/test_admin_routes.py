@@ -1,0 +1,47 @@
+"""Every `/admin` route, wherever its feature defines it: superadmin only, and a path id
+that names nothing is a 404 (the same resource dependencies as the owner routes)."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from fastapi import FastAPI
+
+from metrica.server.state import AppState
+from tests.server.factories import bearer, make_user
+
+
+def _admin_calls(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every documented admin operation, with made-up ids."""
+    ids = {"store_id": uuid.uuid4(), "camera_id": uuid.uuid4(), "user_id": uuid.uuid4()}
+    return [
+        (method.upper(), path.format(**ids))
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith("/admin")
+        for method in operations
+    ]
+
+
+async def test_every_admin_route_refuses_everyone_but_the_superadmin(
+    app: FastAPI, client: httpx.AsyncClient, state: AppState
+) -> None:
+    owner = bearer(state, await make_user(state, "o@example.com"))
+    calls = _admin_calls(app)
+    assert len(calls) == 18
+    for method, path in calls:
+        assert (await client.request(method, path)).status_code == 401, (method, path)
+        r = await client.request(method, path, headers=owner)
+        assert r.status_code == 403, (method, path)
+
+
+async def test_an_unknown_store_or_camera_id_is_404_for_the_superadmin(
+    app: FastAPI, client: httpx.AsyncClient, state: AppState
+) -> None:
+    admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
+    calls = [(m, p) for m, p in _admin_calls(app) if p.count("/") > 2]
+    assert len(calls) == 14
+    for method, path in calls:
+        r = await client.request(method, path, headers=admin)
+        assert r.status_code == 404, (method, path)
+        assert r.json()["detail"] in ("store not found", "camera not found"), (method, path)
