@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type APIRequestContext, test as base, expect } from "@playwright/test";
+import { type APIRequestContext, test as base, expect, type Page } from "@playwright/test";
 import { type E2EEnv, e2eEnv } from "./env";
 
 export const test = base.extend<{ e2e: E2EEnv }>({
@@ -14,6 +14,49 @@ export async function getJson<T>(request: APIRequestContext, path: string): Prom
   const res = await request.get(path);
   expect(res.status(), `GET ${path}`).toBe(200);
   return (await res.json()) as T;
+}
+
+/** The demo store's zone (`metrica demo`): its calendar, not this machine's, decides "today". */
+export const DEMO_TZ = "Europe/Berlin";
+
+const dayInDemoZone = new Intl.DateTimeFormat("en-CA", {
+  timeZone: DEMO_TZ,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+/** YYYY-MM-DD `days` calendar days after `date` (negative: before). */
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The demo store's calendar date (YYYY-MM-DD) at `at`. */
+export function storeDate(at: Date = new Date()): string {
+  return dayInDemoZone.format(at);
+}
+
+export interface Live {
+  occupancy: number;
+  in_today: number;
+  out_today: number;
+}
+
+export const fmt = new Intl.NumberFormat("en-GB");
+
+/**
+ * The page shows the live figures the API gives. The API is read again on every try: both
+ * count from the store's midnight, so across it they reset, each at its own moment.
+ */
+export async function expectLiveAsApi(page: Page, request: APIRequestContext, liveUrl: string): Promise<void> {
+  await expect(async () => {
+    const live = await getJson<Live>(request, liveUrl);
+    await expect(page.getByTestId("in-today")).toHaveText(fmt.format(live.in_today), { timeout: 2_000 });
+    await expect(page.getByTestId("out-today")).toHaveText(fmt.format(live.out_today), { timeout: 2_000 });
+    await expect(page.getByTestId("occupancy")).toHaveText(fmt.format(live.occupancy), { timeout: 2_000 });
+  }).toPass({ timeout: 15_000 });
 }
 
 /** What a worker would send: line crossings on the demo camera's "door" line, now. */

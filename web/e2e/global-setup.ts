@@ -47,7 +47,8 @@ export default async function globalSetup(config: FullConfig) {
   const dbUrl = `sqlite+aiosqlite:///${join(dir, "metrica.db")}`;
   const env = { ...process.env, METRICA_ENVIRONMENT: "development" };
 
-  // A fresh database with two weeks of demo history.
+  // A fresh database with two weeks of demo history (owner.spec.ts looks at the last
+  // complete week, which starts at most 13 days back).
   const demo = execFileSync("uv", ["run", "--extra", "server", "metrica", "demo", "--db-url", dbUrl, "--days", "14"], {
     cwd: REPO,
     env,

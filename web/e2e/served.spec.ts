@@ -1,4 +1,4 @@
-import { expect, test } from "./fixtures";
+import { expect, expectLiveAsApi, test } from "./fixtures";
 
 test("the backend serves the built app under /app/ and redirects / there", async ({ request, e2e }) => {
   const app = await request.get(`${e2e.apiURL}/app/`);
@@ -35,8 +35,7 @@ test("the app hosted apart from the API (VITE_API_URL + CORS) signs in and shows
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("link", { name: /Demo Store Berlin/ }).click();
   await expect(page.getByTestId("store-name")).toHaveText("Demo Store Berlin");
-  const live = (await (await context.request.get(`${e2e.apiURL}/live/${e2e.storeId}`)).json()) as { in_today: number };
-  await expect(page.getByTestId("in-today")).toHaveText(new Intl.NumberFormat("en-GB").format(live.in_today));
+  await expectLiveAsApi(page, context.request, `${e2e.apiURL}/live/${e2e.storeId}`);
 
   // The session (the API's cookie, sent with credentials) survives a reload.
   await page.reload();

@@ -9,13 +9,3 @@ export function StatusBadge({ status }: { status: CameraPublic["status"] }) {
     </Badge>
   );
 }
-
-/** An instant in the viewer's own clock, with the date when not today. */
-export function localStamp(iso: string | null | undefined): string {
-  if (!iso) return "never";
-  const d = new Date(iso);
-  const sameDay = d.toDateString() === new Date().toDateString();
-  return sameDay
-    ? d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })
-    : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
-}
