@@ -28,7 +28,9 @@ import numpy as np
 import numpy.typing as npt
 
 from metrica.domain.backoff import backoff_delay_s
+from metrica.vision import video_logs
 
+video_logs.quiet()  # before any capture is opened: see metrica.vision.video_logs
 log = logging.getLogger(__name__)
 
 LIVE_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")

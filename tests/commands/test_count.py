@@ -110,3 +110,16 @@ def test_annotated_video_has_every_frame(tmp_path: Path) -> None:
     frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     capture.release()
     assert frames == 41
+
+
+@pytest.mark.parametrize("keep", [4000, None])
+def test_a_corrupt_video_is_exactly_one_line_on_stderr(tmp_path: Path, keep: int | None) -> None:
+    """No FFmpeg or OpenCV lines around our own error (truncated, or not a video at all)."""
+    corrupt = tmp_path / "corrupt.mp4"
+    head = video("town_centre_short.mp4").read_bytes()[:4000]
+    corrupt.write_bytes(head[:keep] if keep else bytes(range(256)) * 256)
+    done = metrica("count", str(corrupt), "--model", str(YOLOX_NANO), "--line", "L1=0,0.5,1,0.5")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"metrica count: error: cannot decode video: {corrupt}" + (" (no frames)" if keep else "")
+    ]
