@@ -27,7 +27,7 @@ from metrica.edge.outbox import Outbox
 from metrica.edge.settings import WorkerSettings
 from metrica.edge.shipper import Shipper
 from metrica.edge.uplink import Uplink
-from metrica.vision.counting_run import run_counting
+from metrica.vision.counting_run import run_counting, tracking_fps, wait_for_stream
 from metrica.vision.detections import Detections
 from metrica.vision.detector import Detector
 from metrica.vision.pipeline import CountingPipeline, FrameResult
@@ -43,7 +43,6 @@ from metrica.vision.sources import (
 
 log = logging.getLogger(__name__)
 
-FALLBACK_FPS = 25.0
 LINES_RETRY_S = 5.0
 
 
@@ -228,11 +227,10 @@ class Worker:
             log.info("outbox flushed: every counted event is on the backend")
 
     def _new_pipeline(self, source: FrameSource) -> CountingPipeline:
-        fps = source.fps if source.fps > 0 else FALLBACK_FPS
         pipeline = CountingPipeline(
             self.state.lines,
             frame_size=(source.width, source.height),
-            fps=fps,
+            fps=tracking_fps(source),
             detector=self.detector,
             config=self.settings.pipeline,
         )
@@ -288,26 +286,15 @@ class Worker:
         self.state.frames_dropped = lambda: source.frames_dropped
         self._maker = EventMaker(s.camera_id, source_key=None, started_at=datetime.now(UTC))
         with source:
-            log.info("waiting for the camera stream")
-            while not source.wait_status(lambda st: st.stream_up, 1.0):
-                if self.stop.is_set():
-                    return
-            if source.fps <= 0:
-                log.warning("stream reports no frame rate: tracking assumes %.0f fps", FALLBACK_FPS)
+            if not wait_for_stream(source, self.stop):
+                return
             self._pipeline = pipeline = self._new_pipeline(source)
-            seen = [source.reconnects, source.frames_dropped]
+            seen_dropped = [source.frames_dropped]
 
             def on_frame(frame: Frame) -> None:
-                if source.reconnects != seen[0]:
-                    seen[0] = source.reconnects
-                    fps = source.fps if source.fps > 0 else FALLBACK_FPS
-                    size = (source.width, source.height)
-                    pipeline.reset_tracks(fps, size)
-                    pipeline.set_lines(self.state.lines, size)
-                    log.info("stream reconnected: tracks reset, totals kept")
                 dropped = source.frames_dropped
-                self.metrics.frames_dropped(dropped - seen[1])
-                seen[1] = dropped
+                self.metrics.frames_dropped(dropped - seen_dropped[0])
+                seen_dropped[0] = dropped
 
             run_counting(
                 _Feed(source, on_frame), pipeline, sinks=[self._sink], stride=s.stride,

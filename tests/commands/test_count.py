@@ -1,4 +1,5 @@
-"""`metrica count` end to end, as a user runs it, on a real clip with ground truth."""
+"""`metrica count` end to end, as a user runs it, on a real clip with ground truth and on
+a real RTSP camera."""
 
 import json
 import subprocess
@@ -9,6 +10,8 @@ import pytest
 
 from metrica.evaluation.scoring import FrameCrossing, score_line
 from tests.support.data import PLAZA, YOLOX_NANO, video
+from tests.support.rtsp import RtspCamera
+from tests.support.worker import line_args
 
 
 def metrica(*args: str) -> subprocess.CompletedProcess[str]:
@@ -110,6 +113,25 @@ def test_annotated_video_has_every_frame(tmp_path: Path) -> None:
     frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     capture.release()
     assert frames == 41
+
+
+def test_count_on_a_live_rtsp_camera_counts_and_stops_after_max_frames(tmp_path: Path) -> None:
+    # A live source knows its frame rate only once connected; counting used to build the
+    # tracker before that (fps 0) and crash.
+    events_path = tmp_path / "events.jsonl"
+    with RtspCamera(PLAZA.clip) as camera:
+        done = metrica(
+            "count", camera.url, "--model", str(YOLOX_NANO), *line_args(PLAZA.lines),
+            "--max-frames", "25", "--events", str(events_path), "--json",
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "waiting for the camera stream" in done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["frames"] == 25
+    counted = sum(c["in"] + c["out"] for c in summary["counts"].values())
+    assert counted > 0, summary
+    assert len(events_path.read_text().splitlines()) == counted
 
 
 @pytest.mark.parametrize("keep", [4000, None])
