@@ -56,7 +56,8 @@ worker without a restart.
 EPILOG = """\
 environment (flags win):
   METRICA_API_URL, METRICA_CAMERA_ID, METRICA_WORKER_KEY (or METRICA_WORKER_KEY_FILE),
-  METRICA_SOURCE, METRICA_MODEL; METRICA_MODEL_DIR is where model names are looked up.
+  METRICA_SOURCE, METRICA_MODEL. A model name is looked up in METRICA_MODEL_DIR, the
+  user cache, then METRICA_DATA_DIR/models (default ../shared/data/models).
 
 sources:
   a video file is counted once, the outbox flushed (--flush-deadline-s), then the worker

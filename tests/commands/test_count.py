@@ -2,6 +2,7 @@
 a real RTSP camera."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,16 +89,34 @@ def test_missing_video_corrupt_video_and_bad_model_are_one_line_errors(tmp_path:
         assert len(done.stderr.strip().splitlines()[-1]) < 300
 
 
-def test_missing_named_model_says_how_to_get_one(tmp_path: Path) -> None:
-    env_home = {"XDG_CACHE_HOME": str(tmp_path), "METRICA_MODEL_DIR": str(tmp_path)}
-    done = subprocess.run(
+def count_without_model(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`metrica count` on a short clip with no --model, as the README's first try."""
+    return subprocess.run(
         [sys.executable, "-m", "metrica.cli", "count", str(video("town_centre_short.mp4")),
-         "--line", "L1=0,0.5,1,0.5"],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**__import__("os").environ, **env_home},
+         "--line", "L1=0,0.5,1,0.5", "--json", "--quiet"],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
     )  # fmt: skip
+
+
+def test_missing_named_model_says_how_to_get_one(tmp_path: Path) -> None:
+    env_home = {
+        "XDG_CACHE_HOME": str(tmp_path),
+        "METRICA_MODEL_DIR": str(tmp_path),
+        "METRICA_DATA_DIR": str(tmp_path / "data"),
+    }
+    done = count_without_model({**os.environ, **env_home})
     assert done.returncode == 2
     assert "metrica models pull yolox-nano" in done.stderr
+    assert str(tmp_path / "data" / "models") in done.stderr  # where it looked, said
+
+
+def test_without_model_the_readmes_data_folder_is_enough(tmp_path: Path) -> None:
+    # A new user: nothing pulled, no METRICA_MODEL_DIR; the data folder beside the repo
+    # (or METRICA_DATA_DIR) holds yolox_nano.onnx, as the README says.
+    env = {k: v for k, v in os.environ.items() if k != "METRICA_MODEL_DIR"}
+    done = count_without_model({**env, "XDG_CACHE_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["frames"] == 41
 
 
 def test_annotated_video_has_every_frame(tmp_path: Path) -> None:
