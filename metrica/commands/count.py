@@ -94,7 +94,10 @@ def _count(args: argparse.Namespace) -> int:
             detector, _ = build_detector(args)
             # A live source knows its frame rate and size only once it delivered a frame.
             streaming = wait_for_stream(source, stop)
-            stats = _run(args, source, lines, detector, stop) if streaming else RunStats()
+            if streaming:
+                stats = _run(args, source, lines, detector, stop)
+            else:  # stopped before the camera ever answered
+                stats = RunStats(counts={line.line_id: (0, 0) for line in lines})
     finally:
         signal.signal(signal.SIGINT, previous)
     if not args.quiet:
