@@ -126,6 +126,7 @@ def test_a_refused_key_is_said_once_retried_and_reported(
         tmp_path, sqlite_backend.url, wrong,
         "--key", wrong.key,  # on the command line, as a user might: it is warned about
         "--metrics-port", str(metrics_port), "--flush-deadline-s", "1", "--status-s", "1",
+        "--config-poll-s", "1",  # the retries' cap: four refusals come quickly
         lines=PLAZA.lines if local_lines else (),
     )  # fmt: skip
     try:
@@ -134,7 +135,7 @@ def test_a_refused_key_is_said_once_retried_and_reported(
             timeout_s=60,
             what="metrica_worker_auth_rejected 1",
         )
-        poll(  # it keeps asking (with backoff; the config poll is 2 s here), and says so once
+        poll(  # it keeps asking (with backoff, capped by the config poll) and says so once
             lambda: refused_config_reads(sqlite_backend.url) >= refused_before + 4,
             timeout_s=60,
             what="the worker to be refused four times",
