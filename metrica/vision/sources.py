@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 LIVE_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
 MAX_SANE_FPS = 1000.0
 STOP_POLL_S = 0.2  # how soon an external stop event is noticed while waiting
+CLOSE_WAIT_S = 1.0  # how long close() waits for a reader stuck opening a silent camera
 
 
 class SourceError(ValueError):
@@ -319,12 +320,16 @@ class LiveSource(Closing):
                 yield frame
 
     def close(self) -> None:
-        """Stop the reader thread and release the stream (does not set the caller's stop)."""
+        """Stop the reader thread and release the stream (does not set the caller's stop).
+
+        A reader inside FFmpeg's open of a camera that accepted the connection and went
+        silent cannot be interrupted; it is not waited for beyond `CLOSE_WAIT_S` (it ends
+        at its open timeout, releasing what it opened; a daemon, it never holds up exit)."""
         self._closed.set()
         with self._cond:
             self._cond.notify_all()
         if self._thread is not threading.current_thread():
-            self._thread.join()
+            self._thread.join(CLOSE_WAIT_S)
 
     def _stopping(self) -> bool:
         return self._closed.is_set() or (self._stop is not None and self._stop.is_set())
@@ -352,7 +357,8 @@ class LiveSource(Closing):
             first = False
             cap = self._opener(self._target, *self._timeouts_s)
             if cap is None:
-                log.warning("source %s: cannot connect", self._name)
+                if not self._stopping():
+                    log.warning("source %s: cannot connect", self._name)
             else:
                 if self._pump(cap):
                     attempt = 0

@@ -5,10 +5,12 @@ scripts/ensure-gstreamer.sh installs what it needs."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.support.processes import free_port, poll
@@ -83,3 +85,13 @@ def describe(url: str, timeout_s: float = 5.0) -> str:
     except OSError:
         return ""
     return answer.decode(errors="replace")
+
+
+@contextlib.contextmanager
+def silent_camera() -> Iterator[str]:
+    """An RTSP URL whose port accepts connections and never says a word (a hung camera or
+    NVR): a client's open waits out its own timeout."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)  # the kernel completes the handshakes; nobody ever answers
+        yield f"rtsp://127.0.0.1:{listener.getsockname()[1]}/stream"
