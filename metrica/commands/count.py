@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -19,9 +20,16 @@ from metrica.commands.common import (
 from metrica.commands.detector_options import add_detector_options, build_detector
 from metrica.domain.geometry import CountingLine
 from metrica.vision.annotate import AnnotateError, VideoAnnotator
-from metrica.vision.counting_run import FrameSink, RunStats, run_counting
+from metrica.vision.counting_run import (
+    FrameSink,
+    RunStats,
+    run_counting,
+    tracking_fps,
+    wait_for_stream,
+)
+from metrica.vision.detector import Detector
 from metrica.vision.pipeline import CountingPipeline, FrameResult, PipelineConfig
-from metrica.vision.sources import Frame, SourceError, open_source
+from metrica.vision.sources import Frame, FrameSource, SourceError, open_source, redact_uri
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -48,6 +56,12 @@ def add_parser(subparsers: Subparsers) -> None:
         help="the point of a person that crosses: box bottom-centre (feet) or centre",
     )
     parser.add_argument("--stride", type=int, default=1, help="detect every n-th frame")
+    parser.add_argument(
+        "--max-frames",
+        type=int,
+        metavar="N",
+        help="stop after N frames (a live stream otherwise runs until Ctrl-C)",
+    )
     parser.add_argument("--events", type=Path, help="write crossings as JSON lines here")
     parser.add_argument("--annotate", type=Path, help="write an annotated video here (.mp4)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -66,53 +80,30 @@ def _count(args: argparse.Namespace) -> int:
     lines = parse_lines(args.line)
     if args.stride < 1:
         raise CliError(f"--stride {args.stride}: must be at least 1")
-    detector, _ = build_detector(args)
+    if args.max_frames is not None and args.max_frames < 1:
+        raise CliError(f"--max-frames {args.max_frames}: must be at least 1")
+    _setup_logging(quiet=args.quiet)
     stop = threading.Event()
-    try:
+    try:  # before the detector: a wrong path is reported at once, not after loading it
         source = open_source(args.source, stop=stop)
     except SourceError as exc:
         raise CliError(str(exc)) from None
-    config = PipelineConfig(anchor=args.anchor)
-    size = (source.width, source.height)
-    pipeline = CountingPipeline(
-        lines, frame_size=size, fps=source.fps, detector=detector, config=config
-    )
-    sinks: list[FrameSink] = []
-    events_file: TextIO | None = None
-    annotator: VideoAnnotator | None = None
-    if args.events:
-        try:
-            events_file = args.events.open("w", encoding="utf-8")
-        except OSError as exc:
-            raise CliError(f"cannot write events file {args.events}: {exc.strerror}") from None
-        sinks.append(_events_sink(events_file))
-    if args.annotate:
-        try:
-            annotator = VideoAnnotator(args.annotate, fps=source.fps, width=size[0], height=size[1])
-        except AnnotateError as exc:
-            raise CliError(str(exc)) from None
-        sinks.append(_annotate_sink(annotator, lines, pipeline))
-
-    def report(stats: RunStats) -> None:
-        if not args.quiet:
-            print(f"\r{_progress_line(stats)}", end="", file=sys.stderr, flush=True)
-
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         with source:
-            stats = run_counting(
-                source, pipeline, sinks=sinks, stride=args.stride, stop=stop, progress=report
-            )
+            detector, _ = build_detector(args)
+            # A live source knows its frame rate and size only once it delivered a frame.
+            streaming = wait_for_stream(source, stop)
+            if streaming:
+                stats = _run(args, source, lines, detector, stop)
+            else:  # stopped before the camera ever answered
+                stats = RunStats(counts={line.line_id: (0, 0) for line in lines})
     finally:
         signal.signal(signal.SIGINT, previous)
-        if events_file is not None:
-            events_file.close()
-        if annotator is not None:
-            annotator.close()
     if not args.quiet:
         print(f"\r{_progress_line(stats)}", file=sys.stderr)
     summary = {
-        "source": args.source,
+        "source": redact_uri(args.source),
         "frames": stats.frames,
         "seconds": round(stats.media_s, 3),
         "wall_s": round(stats.wall_s, 3),
@@ -126,6 +117,60 @@ def _count(args: argparse.Namespace) -> int:
         for line_id, (n_in, n_out) in stats.counts.items():
             print(f"  {line_id}: in {n_in}, out {n_out}")
     return 0
+
+
+def _run(
+    args: argparse.Namespace,
+    source: FrameSource,
+    lines: list[CountingLine],
+    detector: Detector,
+    stop: threading.Event,
+) -> RunStats:
+    """Count on a source that is ready, writing the events file and annotated video."""
+    config = PipelineConfig(anchor=args.anchor)
+    size = (source.width, source.height)
+    fps = tracking_fps(source)
+    pipeline = CountingPipeline(lines, frame_size=size, fps=fps, detector=detector, config=config)
+    sinks: list[FrameSink] = []
+    events_file: TextIO | None = None
+    annotator: VideoAnnotator | None = None
+
+    def report(stats: RunStats) -> None:
+        if not args.quiet:
+            print(f"\r{_progress_line(stats)}", end="", file=sys.stderr, flush=True)
+
+    try:
+        if args.events:
+            try:
+                events_file = args.events.open("w", encoding="utf-8")
+            except OSError as exc:
+                raise CliError(f"cannot write events file {args.events}: {exc.strerror}") from None
+            sinks.append(_events_sink(events_file))
+        if args.annotate:
+            try:
+                annotator = VideoAnnotator(args.annotate, fps=fps, width=size[0], height=size[1])
+            except AnnotateError as exc:
+                raise CliError(str(exc)) from None
+            sinks.append(_annotate_sink(annotator, lines, pipeline))
+        return run_counting(
+            source, pipeline, sinks=sinks, stride=args.stride, stop=stop,
+            max_frames=args.max_frames, progress=report,
+        )  # fmt: skip
+    finally:
+        if events_file is not None:
+            events_file.close()
+        if annotator is not None:
+            annotator.close()
+
+
+def _setup_logging(*, quiet: bool) -> None:
+    """What the source says about a live stream (waiting, reconnected) goes to stderr;
+    with --quiet only warnings."""
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="metrica count: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 def _progress_line(stats: RunStats) -> str:

@@ -16,8 +16,9 @@ def add_detector_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         default=DEFAULT_MODEL,
-        help="ONNX model: a file path, or a name looked up in $METRICA_MODEL_DIR and the "
-        f"user cache (default: {DEFAULT_MODEL}; get it with `metrica models pull`)",
+        help="ONNX model: a file path, or a name looked up in $METRICA_MODEL_DIR, the user "
+        "cache, then the shared data folder's models/ ($METRICA_DATA_DIR or ../shared/data) "
+        f"(default: {DEFAULT_MODEL}; get it with `metrica models pull`)",
     )
     parser.add_argument(
         "--score",

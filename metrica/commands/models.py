@@ -15,7 +15,8 @@ def add_parser(subparsers: Subparsers) -> None:
     parser = subparsers.add_parser(
         "models",
         description="Models are looked up by --model PATH, then $METRICA_MODEL_DIR, then the "
-        "user cache (~/.cache/metrica/models).",
+        "user cache (~/.cache/metrica/models), then the shared data folder's models/ "
+        "($METRICA_DATA_DIR or ../shared/data beside the repository).",
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     pull = actions.add_parser("pull", help="download a model and verify its sha256")

@@ -31,6 +31,7 @@ import httpx
 from metrica.commands.common import CliError, Subparsers, fail
 from metrica.domain.geometry import LineSpecError, parse_line
 from metrica.vision.models import DEFAULT_MODEL
+from metrica.vision.sources import is_live_source
 
 if TYPE_CHECKING:  # the app and database stack load only when `metrica up` runs, so
     # every other `metrica` command (an edge worker's start) does not pay for them
@@ -122,8 +123,9 @@ def _up(args: argparse.Namespace) -> int:
                 str(site.live.camera_id),
                 "--model",
                 args.model,
-                "--loop",
-                "--realtime",
+                # A file is replayed forever at its own speed, like a camera; a live
+                # stream is one already (the worker refuses these flags for it).
+                *(() if is_live_source(args.source) else ("--loop", "--realtime")),
                 args.source,
             ]
             # The key travels in the environment: a command line is readable by any user.

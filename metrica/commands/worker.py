@@ -56,7 +56,8 @@ worker without a restart.
 EPILOG = """\
 environment (flags win):
   METRICA_API_URL, METRICA_CAMERA_ID, METRICA_WORKER_KEY (or METRICA_WORKER_KEY_FILE),
-  METRICA_SOURCE, METRICA_MODEL; METRICA_MODEL_DIR is where model names are looked up.
+  METRICA_SOURCE, METRICA_MODEL. A model name is looked up in METRICA_MODEL_DIR, the
+  user cache, then METRICA_DATA_DIR/models (default ../shared/data/models).
 
 sources:
   a video file is counted once, the outbox flushed (--flush-deadline-s), then the worker
@@ -98,7 +99,9 @@ def add_parser(subparsers: Subparsers) -> None:
     backend.add_argument("--api-url", help="backend base URL, http(s)://host[:port]")
     backend.add_argument("--camera-id", help="the camera's id (UUID) from the admin app")
     backend.add_argument(
-        "--key", help="the camera's worker key (prefer --key-file or the environment)"
+        "--key",
+        help="the camera's worker key; visible to every user in `ps`, so prefer --key-file "
+        "(mode 0600) or METRICA_WORKER_KEY",
     )
     backend.add_argument(
         "--key-file", type=Path, help="file holding the worker key (re-read when it changes)"
@@ -339,6 +342,11 @@ def _run(args: argparse.Namespace) -> int:
     args.model = _env_or(args.model, "METRICA_MODEL") or DEFAULT_MODEL
     detector, model_path = build_detector(args)
     setup_logging(args.log_level, settings.camera_id)
+    if args.key:
+        log.warning(
+            "--key puts the worker key on the command line, where any user of this machine "
+            "can read it (ps); use --key-file (mode 0600) or METRICA_WORKER_KEY instead"
+        )
     stop, hurry = threading.Event(), threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -376,6 +384,8 @@ def _run(args: argparse.Namespace) -> int:
         summary.quarantined,
         summary.outbox_left,
     )
+    if summary.key_refused:
+        log.error("the backend still refuses the worker key: issue a new one in the admin app")
     if args.json:
         print(json.dumps(summary.__dict__), flush=True)
     return 0

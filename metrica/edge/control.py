@@ -25,7 +25,7 @@ from metrica.domain.limits import SNAPSHOT_MAX_BYTES
 from metrica.edge.metrics import WorkerMetrics
 from metrica.edge.outbox import Outbox
 from metrica.edge.shipper import Shipper
-from metrica.edge.uplink import ControlResult, Uplink
+from metrica.edge.uplink import Uplink
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,6 @@ class ControlLoop:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="control", daemon=True)
         self._fps_mark = (time.monotonic(), 0)
-        self._config_failing = False
 
     def start(self) -> None:
         self._thread.start()
@@ -109,8 +108,7 @@ class ControlLoop:
 
     def refresh_lines(self) -> bool:
         """Ask the backend for lines now; True if it answered."""
-        result, backend = self._uplink.get_lines()
-        self._report_config(result)
+        result, backend = self._uplink.get_lines()  # a refused key is said by KeyStatus
         wanted = effective_lines(backend, self._state.local_lines)
         if wanted is not None and wanted != self._state.lines:
             source = "backend" if backend else "local --line defaults"
@@ -148,9 +146,14 @@ class ControlLoop:
             f"{s.frames} frames ({s.fps:.1f} fps) | counted {s.counted} | "
             f"sent {self._shipper.stats.sent} | outbox {self._outbox.depth} | "
             f"quarantined {self._shipper.stats.quarantined} | "
-            f"backend {'up' if self._shipper.backend_up else 'down'} | "
+            f"backend {self._backend_state()} | "
             f"stream {'up' if s.stream_up() else 'down'}"
         )
+
+    def _backend_state(self) -> str:
+        if self._uplink.key_status.refused:
+            return "refuses the worker key"
+        return "up" if self._shipper.backend_up else "down"
 
     def _update_gauges(self, now_s: float) -> None:
         mark_s, mark_frames = self._fps_mark
@@ -189,18 +192,3 @@ class ControlLoop:
         else:
             log.debug("snapshot not delivered: %s %s", result.status, result.detail)
         return result.ok
-
-    def _report_config(self, result: ControlResult) -> None:
-        if result.ok:
-            if self._config_failing:
-                log.info("line config readable again")
-            self._config_failing = False
-            return
-        if result.status in (401, 403) and not self._config_failing:
-            log.error(
-                "worker key rejected reading the line config (HTTP %d: %s): rotate it in "
-                "the admin app and give the worker the new key",
-                result.status,
-                result.detail,
-            )
-        self._config_failing = True

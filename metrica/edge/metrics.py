@@ -12,7 +12,7 @@ from wsgiref.simple_server import WSGIServer
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
 from metrica.edge.shipper import ShipperHooks
-from metrica.edge.uplink import FAILURE_REASONS
+from metrica.edge.uplink import FAILURE_REASONS, KeyStatus
 
 INFERENCE_BUCKETS_S = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5)
 SEND_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -88,6 +88,12 @@ class WorkerMetrics(ShipperHooks):
         self.backend_up = Gauge(
             "metrica_worker_backend_up", "1 while the backend accepts events.", cam, registry=r
         ).labels(camera_id)
+        self.auth_rejected = Gauge(
+            "metrica_worker_auth_rejected",
+            "1 while the backend refuses this worker's key (HTTP 401/403 at its latest answer).",
+            cam,
+            registry=r,
+        ).labels(camera_id)
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -95,6 +101,10 @@ class WorkerMetrics(ShipperHooks):
         """Start the /metrics endpoint; returns the bound port (0 asks the OS for one)."""
         self._server, self._thread = start_http_server(port, addr=addr, registry=self.registry)
         return int(self._server.server_address[1])
+
+    def watch_key(self, key_status: KeyStatus) -> None:
+        """`metrica_worker_auth_rejected` reads the key status at every scrape."""
+        self.auth_rejected.set_function(lambda: 1.0 if key_status.refused else 0.0)
 
     def close(self) -> None:
         if self._server is not None:

@@ -24,7 +24,6 @@ from metrica.edge.uplink import Acked, AuthRejected, Rejected, Retry, SendOutcom
 
 log = logging.getLogger(__name__)
 
-AUTH_LOG_EVERY_S = 300.0
 IDLE_POLL_S = 5.0
 
 
@@ -135,7 +134,6 @@ class Shipper:
         self._flushing = False
         self._stopping = False
         self._backend_down = False
-        self._auth_logged_at_s: float | None = None
         self._thread = threading.Thread(target=self._run, name="shipper", daemon=True)
 
     @property
@@ -281,25 +279,14 @@ class Shipper:
         if self._backend_down or was_open:
             log.info("backend up: sending %d queued event(s)", self._outbox.depth)
         self._backend_down = False
-        self._auth_logged_at_s = None
 
     def _failed(self, outcome: Retry | AuthRejected) -> None:
         now_s = time.monotonic()
         reason = "auth" if isinstance(outcome, AuthRejected) else outcome.reason
         self.stats.failures += 1
         self._hooks.failed(reason)
-        if isinstance(outcome, AuthRejected):
-            last = self._auth_logged_at_s
-            if last is None or now_s - last >= AUTH_LOG_EVERY_S:
-                log.error(
-                    "worker key rejected (HTTP %d: %s): rotate it in the admin app and give "
-                    "the worker the new key; events stay in the outbox (%d queued)",
-                    outcome.status,
-                    outcome.detail,
-                    self._outbox.depth,
-                )
-                self._auth_logged_at_s = now_s
-        elif not self._backend_down:
+        # A refused key is said once by the uplink's KeyStatus (and in every status line).
+        if not isinstance(outcome, AuthRejected) and not self._backend_down:
             log.warning(
                 "backend down (%s): keeping events in the outbox (%d queued)",
                 outcome.detail,

@@ -8,6 +8,8 @@ refused, batch too large) and the sender decides. `classify` is pure and table-t
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +19,8 @@ import httpx
 from metrica import __version__
 from metrica.domain.events import Heartbeat
 from metrica.domain.geometry import CountingLine, LineSpecError
+
+log = logging.getLogger(__name__)
 
 USER_AGENT = f"metrica-worker/{__version__}"
 
@@ -136,6 +140,32 @@ def _transport_reason(exc: httpx.TransportError) -> str:
     return "network"
 
 
+class KeyStatus:
+    """Whether the backend refused this worker's key at its latest answer (HTTP 401/403),
+    shared by the worker's uplinks: the log (once per change), the metrics, the status
+    line, the summary and the wait for lines all say the same thing. A 2xx answer clears
+    it (a key file rotated)."""
+
+    def __init__(self) -> None:
+        self.refused = False
+        self.detail = ""
+        self._lock = threading.Lock()
+
+    def note(self, status: int, detail: str) -> None:
+        with self._lock:
+            if status in (401, 403) and not self.refused:
+                self.refused, self.detail = True, f"HTTP {status}: {detail}"
+                log.error(
+                    "worker key refused by the backend (%s): issue a new key in the admin "
+                    "app and give it to the worker; asking again with backoff, counted "
+                    "events stay in the outbox",
+                    self.detail,
+                )
+            elif 200 <= status < 300 and self.refused:
+                self.refused, self.detail = False, ""
+                log.info("worker key accepted again")
+
+
 @dataclass(frozen=True, slots=True)
 class ControlResult:
     """Outcome of a heartbeat, snapshot or config call: ok, or why not."""
@@ -155,9 +185,11 @@ class Uplink:
         key: Callable[[], str],
         *,
         timeout_s: float = 10.0,
+        key_status: KeyStatus | None = None,
     ) -> None:
         self.camera_id = camera_id
         self._key = key
+        self.key_status = key_status or KeyStatus()
         self._client = httpx.Client(
             base_url=api_url.rstrip("/"),
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
@@ -177,7 +209,9 @@ class Uplink:
             )
         except httpx.TransportError as exc:
             return Retry(_transport_reason(exc), f"{type(exc).__name__}: {exc}")
-        return classify(response.status_code, _json_or_text(response))
+        body = _json_or_text(response)
+        self.key_status.note(response.status_code, _detail_text(body))
+        return classify(response.status_code, body)
 
     def post_heartbeat(self, beat: Heartbeat) -> ControlResult:
         return self._control(
@@ -198,8 +232,9 @@ class Uplink:
             )
         except httpx.TransportError as exc:
             return ControlResult(False, None, f"{type(exc).__name__}: {exc}"), None
+        detail = "" if response.status_code == 200 else _detail_text(_json_or_text(response))
+        self.key_status.note(response.status_code, detail)
         if response.status_code != 200:
-            detail = _detail_text(_json_or_text(response))
             return ControlResult(False, response.status_code, detail), None
         try:
             lines = [
@@ -219,6 +254,7 @@ class Uplink:
             return ControlResult(False, None, f"{type(exc).__name__}: {exc}")
         ok = 200 <= response.status_code < 300
         detail = "" if ok else _detail_text(_json_or_text(response))
+        self.key_status.note(response.status_code, detail)
         return ControlResult(ok, response.status_code, detail)
 
     def _headers(self, content_type: str | None) -> dict[str, str]:

@@ -10,6 +10,7 @@ disk for the next start.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,14 +21,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from metrica.domain.backoff import backoff_delay_s
 from metrica.edge.control import ControlLoop, WorkerState
 from metrica.edge.event_ids import EventMaker, file_identity
 from metrica.edge.metrics import WorkerMetrics
 from metrica.edge.outbox import Outbox
 from metrica.edge.settings import WorkerSettings
 from metrica.edge.shipper import Shipper
-from metrica.edge.uplink import Uplink
-from metrica.vision.counting_run import run_counting
+from metrica.edge.uplink import KeyStatus, Uplink
+from metrica.vision.counting_run import run_counting, tracking_fps, wait_for_stream
 from metrica.vision.detections import Detections
 from metrica.vision.detector import Detector
 from metrica.vision.pipeline import CountingPipeline, FrameResult
@@ -43,8 +45,7 @@ from metrica.vision.sources import (
 
 log = logging.getLogger(__name__)
 
-FALLBACK_FPS = 25.0
-LINES_RETRY_S = 5.0
+LINES_RETRY_S = 5.0  # while the backend has no lines for the camera yet
 
 
 @dataclass
@@ -59,6 +60,7 @@ class WorkerSummary:
     outbox_dropped: int = 0
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     stopped: str = "end"
+    key_refused: bool = False  # the backend's latest answer refused the worker key
 
 
 class TimedDetector:
@@ -121,11 +123,21 @@ class Worker:
         self.stop = stop
         self.hurry = hurry or threading.Event()
         self.metrics = WorkerMetrics(s.camera_id)
+        self.key_status = KeyStatus()
+        self.metrics.watch_key(self.key_status)
         self.detector = TimedDetector(detector, self.metrics.inference.observe)
         self.outbox = Outbox(s.outbox_path, max_events=s.outbox_max_events)
         self.state = WorkerState(local_lines=s.lines)
-        self._event_uplink = Uplink(s.api_url, s.camera_id, s.key, timeout_s=s.http_timeout_s)
-        self._control_uplink = Uplink(s.api_url, s.camera_id, s.key, timeout_s=s.http_timeout_s)
+        self._event_uplink, self._control_uplink = (
+            Uplink(
+                s.api_url,
+                s.camera_id,
+                s.key,
+                timeout_s=s.http_timeout_s,
+                key_status=self.key_status,
+            )
+            for _ in range(2)  # one per thread: an httpx client is not shared
+        )
         self.shipper = Shipper(
             self.outbox,
             self._event_uplink.post_events,
@@ -180,11 +192,17 @@ class Worker:
             self.metrics.close()
             self.summary.outbox_left = self.outbox.depth
             self.summary.outbox_dropped = self.outbox.dropped_total
+            self.summary.key_refused = self.key_status.refused
             self.outbox.close()
         return self.summary
 
     def _initial_lines(self) -> None:
-        """Lines before the first frame: the backend's, else local; wait if there are none."""
+        """Lines before the first frame: the backend's, else local; wait if there are none.
+
+        While waiting, each situation is logged once, as it is: no lines drawn yet (asked
+        again every few seconds), the key refused or the backend unreachable (asked again
+        with backoff)."""
+        failures, said = 0, ""
         while not self.stop.is_set():
             answered = self.control.refresh_lines()
             if not answered and not self.state.lines:
@@ -193,16 +211,34 @@ class Worker:
                 log.info(
                     "counting with lines %s%s",
                     ", ".join(line.line_id for line in self.state.lines),
-                    "" if answered else " (local defaults: backend not reachable yet)",
+                    "" if answered else f" (local defaults: {self._why_no_config()})",
                 )
                 self.state.pending_lines = None
                 return
-            log.warning(
-                "no counting lines yet: draw them in the admin app or pass --line "
-                "(asking again in %.0f s)",
-                LINES_RETRY_S,
-            )
-            self.stop.wait(LINES_RETRY_S)
+            poll_s = min(LINES_RETRY_S, self.settings.config_poll_s)
+            if answered:
+                failures, wait_s = 0, poll_s
+                situation = (
+                    "no counting lines yet: draw them in the admin app or pass --line "
+                    f"(asking again every {poll_s:g} s)"
+                )
+            else:
+                cap_s = max(poll_s, self.settings.config_poll_s)
+                wait_s = backoff_delay_s(failures, u=random.random(), base_s=1.0, cap_s=cap_s)
+                failures += 1
+                situation = (
+                    f"no counting lines: {self._why_no_config()}, and no --line to count "
+                    f"with; asking again with backoff (pauses growing to {cap_s:g} s)"
+                )
+            if situation != said:
+                log.warning("%s", situation)
+                said = situation
+            self.stop.wait(wait_s)
+
+    def _why_no_config(self) -> str:
+        if self.key_status.refused:
+            return f"the backend refused the worker key ({self.key_status.detail})"
+        return "backend not reachable yet"
 
     def _finish(self) -> None:
         """Flush within the deadline (a second signal cuts it short); report what is left."""
@@ -228,11 +264,10 @@ class Worker:
             log.info("outbox flushed: every counted event is on the backend")
 
     def _new_pipeline(self, source: FrameSource) -> CountingPipeline:
-        fps = source.fps if source.fps > 0 else FALLBACK_FPS
         pipeline = CountingPipeline(
             self.state.lines,
             frame_size=(source.width, source.height),
-            fps=fps,
+            fps=tracking_fps(source),
             detector=self.detector,
             config=self.settings.pipeline,
         )
@@ -288,26 +323,15 @@ class Worker:
         self.state.frames_dropped = lambda: source.frames_dropped
         self._maker = EventMaker(s.camera_id, source_key=None, started_at=datetime.now(UTC))
         with source:
-            log.info("waiting for the camera stream")
-            while not source.wait_status(lambda st: st.stream_up, 1.0):
-                if self.stop.is_set():
-                    return
-            if source.fps <= 0:
-                log.warning("stream reports no frame rate: tracking assumes %.0f fps", FALLBACK_FPS)
+            if not wait_for_stream(source, self.stop):
+                return
             self._pipeline = pipeline = self._new_pipeline(source)
-            seen = [source.reconnects, source.frames_dropped]
+            seen_dropped = [source.frames_dropped]
 
             def on_frame(frame: Frame) -> None:
-                if source.reconnects != seen[0]:
-                    seen[0] = source.reconnects
-                    fps = source.fps if source.fps > 0 else FALLBACK_FPS
-                    size = (source.width, source.height)
-                    pipeline.reset_tracks(fps, size)
-                    pipeline.set_lines(self.state.lines, size)
-                    log.info("stream reconnected: tracks reset, totals kept")
                 dropped = source.frames_dropped
-                self.metrics.frames_dropped(dropped - seen[1])
-                seen[1] = dropped
+                self.metrics.frames_dropped(dropped - seen_dropped[0])
+                seen_dropped[0] = dropped
 
             run_counting(
                 _Feed(source, on_frame), pipeline, sinks=[self._sink], stride=s.stride,

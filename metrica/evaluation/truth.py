@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from metrica.domain.geometry import CountingLine
 from metrica.evaluation.scoring import FrameCrossing
+from metrica.vision.shared_data import data_dir
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
-def data_dir() -> Path:
-    """The shared data folder: `METRICA_DATA_DIR`, else `../shared/data` beside the repo."""
-    return Path(os.environ.get("METRICA_DATA_DIR", DEFAULT_DATA_DIR))
+__all__ = ["TruthFile", "data_dir", "load_truth", "truth_files"]
 
 
 @dataclass(frozen=True)

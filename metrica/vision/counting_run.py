@@ -2,19 +2,49 @@
 
 It knows nothing about where crossings go: sinks get each `FrameResult` (and the frame,
 for annotation). Progress is reported through a callback at most once a second.
+
+A live source knows its frame rate and size only once connected, and a stream that
+dropped and came back must not have its tracks matched across the gap. Both commands go
+through the same three steps for that: `wait_for_stream`, then a pipeline built with
+`tracking_fps`, then `run_counting`, which resets the tracks when a frame comes from a
+new connection.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from metrica.vision.pipeline import CountingPipeline, FrameResult
-from metrica.vision.sources import Frame, FrameSource
+from metrica.vision.sources import Frame, FrameSource, LiveSource
+
+log = logging.getLogger(__name__)
 
 FrameSink = Callable[[Frame, FrameResult], None]
+FALLBACK_FPS = 25.0  # for a stream that reports no frame rate (common with webcams)
+WAIT_POLL_S = 1.0
+
+
+def tracking_fps(source: FrameSource) -> float:
+    """The frame rate to track at: the source's own, else `FALLBACK_FPS`."""
+    return source.fps if source.fps > 0 else FALLBACK_FPS
+
+
+def wait_for_stream(source: FrameSource, stop: threading.Event) -> bool:
+    """Block until a live source delivered its first frame (True) or `stop` is set
+    (False); a file is ready at once. Only then are its fps and size known."""
+    if not isinstance(source, LiveSource):
+        return True
+    log.info("waiting for the camera stream")
+    while not source.wait_status(lambda status: status.stream_up, WAIT_POLL_S):
+        if stop.is_set():
+            return False
+    if source.fps <= 0:
+        log.warning("stream reports no frame rate: tracking assumes %.0f fps", FALLBACK_FPS)
+    return True
 
 
 @dataclass
@@ -40,31 +70,41 @@ def run_counting(
     sinks: Sequence[FrameSink] = (),
     stride: int = 1,
     stop: threading.Event | None = None,
+    max_frames: int | None = None,
     progress: Callable[[RunStats], None] | None = None,
     progress_interval_s: float = 1.0,
 ) -> RunStats:
-    """Count until the source ends or `stop` is set; returns the run's statistics.
+    """Count until the source ends, `stop` is set or `max_frames` were read; returns the
+    run's statistics.
 
     With `stride` > 1 only every n-th frame is detected; the tracker gets real media
-    times, so its motion model stays right.
+    times, so its motion model stays right. A frame from a new connection of a live
+    source starts the tracks afresh (totals kept).
     """
     stats = RunStats(counts=pipeline.totals())
     started = last_report = time.perf_counter()
+    connection: int | None = None
     for frame in source.frames():
         if stop is not None and stop.is_set():
             break
+        if connection is not None and frame.connection != connection:
+            height, width = frame.image.shape[:2]
+            pipeline.reset_tracks(tracking_fps(source), (width, height))
+            log.info("stream reconnected: tracks reset, totals kept")
+        connection = frame.connection
         stats.frames += 1
         stats.media_s = frame.t_s
-        if frame.index % stride:
-            continue
-        result = pipeline.process(frame.index, frame.t_s, frame.image)
-        stats.processed += 1
-        for sink in sinks:
-            sink(frame, result)
-        now = time.perf_counter()
-        if progress is not None and now - last_report >= progress_interval_s:
-            stats.wall_s, stats.counts = now - started, pipeline.totals()
-            progress(stats)
-            last_report = now
+        if frame.index % stride == 0:
+            result = pipeline.process(frame.index, frame.t_s, frame.image)
+            stats.processed += 1
+            for sink in sinks:
+                sink(frame, result)
+            now = time.perf_counter()
+            if progress is not None and now - last_report >= progress_interval_s:
+                stats.wall_s, stats.counts = now - started, pipeline.totals()
+                progress(stats)
+                last_report = now
+        if max_frames is not None and stats.frames >= max_frames:
+            break
     stats.wall_s, stats.counts = time.perf_counter() - started, pipeline.totals()
     return stats

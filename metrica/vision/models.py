@@ -1,9 +1,10 @@
 """Which detector weights to load: the known models and where a name is looked up.
 
 Model files are too big for the repo and an edge box may be offline, so resolution is
-local only (`--model PATH`, then `METRICA_MODEL_DIR`, then the user cache) and a miss is
-an error that says how to get the file. Downloading is the edge's job
-(`metrica.edge.model_download`), never a side effect of loading.
+local only (`--model PATH`, then `METRICA_MODEL_DIR`, then the user cache, then the
+shared data folder's `models/`, where the README's checkout has them) and a miss is an
+error that names every folder it looked in and says how to get the file. Downloading is
+the edge's job (`metrica.edge.model_download`), never a side effect of loading.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from metrica.vision.shared_data import data_dir
 
 DEFAULT_MODEL = "yolox-nano"
 ONNX_FIRST_BYTE = 0x08  # ModelProto field 1 (ir_version, varint): every exporter writes it first
@@ -51,9 +54,11 @@ def cache_dir() -> Path:
 
 
 def search_dirs() -> list[Path]:
-    """Directories searched for a model named without a path, in order."""
+    """Directories searched for a model named without a path, in order: the operator's
+    (`METRICA_MODEL_DIR`), what `metrica models pull` fetched (the cache), then the shared
+    data folder's (`METRICA_DATA_DIR` or `../shared/data`, `models/`)."""
     dirs = [Path(d) for d in [os.environ.get("METRICA_MODEL_DIR", "")] if d]
-    return [*dirs, cache_dir()]
+    return [*dirs, cache_dir(), data_dir() / "models"]
 
 
 def file_name_for(name: str) -> str:

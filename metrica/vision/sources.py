@@ -28,12 +28,15 @@ import numpy as np
 import numpy.typing as npt
 
 from metrica.domain.backoff import backoff_delay_s
+from metrica.vision import video_logs
 
+video_logs.quiet()  # before any capture is opened: see metrica.vision.video_logs
 log = logging.getLogger(__name__)
 
 LIVE_SCHEMES = ("rtsp://", "rtsps://", "http://", "https://")
 MAX_SANE_FPS = 1000.0
 STOP_POLL_S = 0.2  # how soon an external stop event is noticed while waiting
+CLOSE_WAIT_S = 1.0  # how long close() waits for a reader stuck opening a silent camera
 
 
 class SourceError(ValueError):
@@ -47,13 +50,16 @@ class Frame:
     `index` is the 0-based decode index since the source opened (it keeps counting
     across reconnects); `t_s` is media time in seconds for files and monotonic seconds
     since opening for live sources; `image` is BGR, shape `(h, w, 3)`, uint8;
-    `captured_at` is the UTC wall clock when the frame was read.
+    `captured_at` is the UTC wall clock when the frame was read; `connection` numbers the
+    live source's connections from 1 (always 0 for a file): when it changes, the stream
+    had a gap, and motion seen before it says nothing about motion after it.
     """
 
     index: int
     t_s: float
     image: npt.NDArray[np.uint8]
     captured_at: datetime
+    connection: int = 0
 
 
 class FrameSource(Protocol):
@@ -232,8 +238,9 @@ class LiveStatus:
 class LiveSource(Closing):
     """Newest-frame-only reader for a webcam or network stream, reconnecting forever.
 
-    fps, width and height are those of the last connection (0 before the first one);
-    call `wait_status(lambda s: s.stream_up, timeout_s)` first if you need them.
+    fps, width and height are those of the last connection (0 before the first one, and
+    fps stays 0 for a stream that does not report one): count through
+    `metrica.vision.counting_run.wait_for_stream` and `tracking_fps`.
     """
 
     is_live = True
@@ -260,6 +267,7 @@ class LiveSource(Closing):
         self._latest: Frame | None = None
         self._status = LiveStatus(stream_up=False, reconnects=0, frames_read=0, frames_dropped=0)
         self._fps, self._width, self._height = 0.0, 0, 0
+        self._connection = 0  # connections that delivered a frame
         self._opened_at_s = time.monotonic()
         self._thread = threading.Thread(target=self._run, name=f"source:{self._name}", daemon=True)
         self._thread.start()
@@ -312,12 +320,16 @@ class LiveSource(Closing):
                 yield frame
 
     def close(self) -> None:
-        """Stop the reader thread and release the stream (does not set the caller's stop)."""
+        """Stop the reader thread and release the stream (does not set the caller's stop).
+
+        A reader inside FFmpeg's open of a camera that accepted the connection and went
+        silent cannot be interrupted; it is not waited for beyond `CLOSE_WAIT_S` (it ends
+        at its open timeout, releasing what it opened; a daemon, it never holds up exit)."""
         self._closed.set()
         with self._cond:
             self._cond.notify_all()
         if self._thread is not threading.current_thread():
-            self._thread.join()
+            self._thread.join(CLOSE_WAIT_S)
 
     def _stopping(self) -> bool:
         return self._closed.is_set() or (self._stop is not None and self._stop.is_set())
@@ -345,12 +357,13 @@ class LiveSource(Closing):
             first = False
             cap = self._opener(self._target, *self._timeouts_s)
             if cap is None:
-                log.warning("source %s: cannot connect", self._name)
+                if not self._stopping():
+                    log.warning("source %s: cannot connect", self._name)
             else:
                 if self._pump(cap):
                     attempt = 0
                 cap.release()
-                if self._status.stream_up:
+                if self._status.stream_up and not self._stopping():
                     log.warning("source %s: stream lost", self._name)
                 self._update(stream_up=False)
             base_s, cap_s = self._backoff
@@ -370,9 +383,11 @@ class LiveSource(Closing):
                 time.monotonic() - self._opened_at_s,
                 _bgr(image),
                 datetime.now(UTC),
+                self._connection + (not got_any),
             )
             with self._cond:
                 if not got_any:
+                    self._connection += 1
                     self._fps = fps if _sane_fps(fps) else 0.0
                     self._height, self._width = image.shape[:2]
                     log.info("source %s: stream up", self._name)

@@ -1,6 +1,8 @@
-"""`metrica count` end to end, as a user runs it, on a real clip with ground truth."""
+"""`metrica count` end to end, as a user runs it, on a real clip with ground truth and on
+a real RTSP camera."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,8 @@ import pytest
 
 from metrica.evaluation.scoring import FrameCrossing, score_line
 from tests.support.data import PLAZA, YOLOX_NANO, video
+from tests.support.rtsp import RtspCamera
+from tests.support.worker import line_args
 
 
 def metrica(*args: str) -> subprocess.CompletedProcess[str]:
@@ -85,16 +89,34 @@ def test_missing_video_corrupt_video_and_bad_model_are_one_line_errors(tmp_path:
         assert len(done.stderr.strip().splitlines()[-1]) < 300
 
 
-def test_missing_named_model_says_how_to_get_one(tmp_path: Path) -> None:
-    env_home = {"XDG_CACHE_HOME": str(tmp_path), "METRICA_MODEL_DIR": str(tmp_path)}
-    done = subprocess.run(
+def count_without_model(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`metrica count` on a short clip with no --model, as the README's first try."""
+    return subprocess.run(
         [sys.executable, "-m", "metrica.cli", "count", str(video("town_centre_short.mp4")),
-         "--line", "L1=0,0.5,1,0.5"],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**__import__("os").environ, **env_home},
+         "--line", "L1=0,0.5,1,0.5", "--json", "--quiet"],
+        capture_output=True, text=True, timeout=120, check=False, env=env,
     )  # fmt: skip
+
+
+def test_missing_named_model_says_how_to_get_one(tmp_path: Path) -> None:
+    env_home = {
+        "XDG_CACHE_HOME": str(tmp_path),
+        "METRICA_MODEL_DIR": str(tmp_path),
+        "METRICA_DATA_DIR": str(tmp_path / "data"),
+    }
+    done = count_without_model({**os.environ, **env_home})
     assert done.returncode == 2
     assert "metrica models pull yolox-nano" in done.stderr
+    assert str(tmp_path / "data" / "models") in done.stderr  # where it looked, said
+
+
+def test_without_model_the_readmes_data_folder_is_enough(tmp_path: Path) -> None:
+    # A new user: nothing pulled, no METRICA_MODEL_DIR; the data folder beside the repo
+    # (or METRICA_DATA_DIR) holds yolox_nano.onnx, as the README says.
+    env = {k: v for k, v in os.environ.items() if k != "METRICA_MODEL_DIR"}
+    done = count_without_model({**env, "XDG_CACHE_HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["frames"] == 41
 
 
 def test_annotated_video_has_every_frame(tmp_path: Path) -> None:
@@ -110,3 +132,35 @@ def test_annotated_video_has_every_frame(tmp_path: Path) -> None:
     frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
     capture.release()
     assert frames == 41
+
+
+def test_count_on_a_live_rtsp_camera_counts_and_stops_after_max_frames(tmp_path: Path) -> None:
+    # A live source knows its frame rate only once connected; counting used to build the
+    # tracker before that (fps 0) and crash.
+    events_path = tmp_path / "events.jsonl"
+    with RtspCamera(PLAZA.clip) as camera:
+        done = metrica(
+            "count", camera.url, "--model", str(YOLOX_NANO), *line_args(PLAZA.lines),
+            "--max-frames", "25", "--events", str(events_path), "--json",
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert "waiting for the camera stream" in done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["frames"] == 25
+    counted = sum(c["in"] + c["out"] for c in summary["counts"].values())
+    assert counted > 0, summary
+    assert len(events_path.read_text().splitlines()) == counted
+
+
+@pytest.mark.parametrize("keep", [4000, None])
+def test_a_corrupt_video_is_exactly_one_line_on_stderr(tmp_path: Path, keep: int | None) -> None:
+    """No FFmpeg or OpenCV lines around our own error (truncated, or not a video at all)."""
+    corrupt = tmp_path / "corrupt.mp4"
+    head = video("town_centre_short.mp4").read_bytes()[:4000]
+    corrupt.write_bytes(head[:keep] if keep else bytes(range(256)) * 256)
+    done = metrica("count", str(corrupt), "--model", str(YOLOX_NANO), "--line", "L1=0,0.5,1,0.5")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"metrica count: error: cannot decode video: {corrupt}" + (" (no frames)" if keep else "")
+    ]

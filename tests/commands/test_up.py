@@ -13,13 +13,16 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from metrica.commands.up import web_build_is_stale
-from tests.support.data import YOLOX_NANO, video
+from tests.support.data import PLAZA, YOLOX_NANO, video
 from tests.support.processes import free_port, is_ready, poll
+from tests.support.rtsp import RtspCamera
 
 
 def start_up(tmp_path: Path, port: int, *extra: str) -> subprocess.Popen[str]:
@@ -94,6 +97,53 @@ def test_up_runs_backend_and_live_worker_and_ctrl_c_stops_both(tmp_path: Path) -
         out = stop(again)
     assert again.returncode == 0, out
     assert "seeded before, reused" in out
+
+
+def owner_client(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=10)
+    login = client.post(
+        "/auth/login", json={"email": "owner@metrica.local", "password": "metrica-demo"}
+    )
+    assert login.status_code == 200
+    return client
+
+
+def test_up_counts_a_live_rtsp_camera_and_no_command_line_holds_the_key(tmp_path: Path) -> None:
+    # The README's form for a real camera; `up` used to start the worker with --loop
+    # --realtime, which it refuses for a live stream, so nothing was ever counted.
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with RtspCamera(PLAZA.clip) as camera:
+        proc = start_up(tmp_path, port, camera.url, "--model", str(YOLOX_NANO))
+        try:
+            poll(lambda: ready(base, proc), timeout_s=120, what="the backend to be ready")
+            client = owner_client(base)
+            [store] = client.get("/stores").json()["data"]
+
+            def live_camera() -> dict[str, Any]:
+                live = client.get(f"/live/{store['id']}").json()
+                [cam] = [c for c in live["cameras"] if c["name"] == "Live camera"]
+                return cam
+
+            cam = poll(  # the database is new: any event is this worker's
+                lambda: live_camera()["last_event_at"] and live_camera(),
+                timeout_s=120,
+                what="crossings on the RTSP camera to reach the API",
+            )
+            assert cam["status"] == "live"
+            children = psutil.Process(proc.pid).children(recursive=True)
+            [worker] = [c for c in children if "worker" in c.cmdline()]
+            assert camera.url in worker.cmdline()
+            assert "--loop" not in worker.cmdline()
+            key = worker.environ()["METRICA_WORKER_KEY"]  # as /proc/<pid>/environ holds it
+            assert key.startswith("mk_")
+            for child in children:  # /proc/<pid>/cmdline: readable by every user
+                assert not any(key in arg or "mk_" in arg for arg in child.cmdline())
+        finally:
+            out = stop(proc)
+    assert proc.returncode == 0, out
+    assert "for video files, not live streams" not in out
+    assert "outbox flushed" in out
 
 
 def test_a_bad_line_is_a_one_line_error(tmp_path: Path) -> None:

@@ -1,11 +1,22 @@
 """What each backend answer means for a batch, table-driven: acknowledged, refused for
-good (auth), too large, retried, or rejected with the events at fault named."""
+good (auth), too large, retried, or rejected with the events at fault named; and what it
+means for the worker's key."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from metrica.edge.uplink import Acked, AuthRejected, Rejected, Retry, TooLarge, classify
+from metrica.edge.uplink import (
+    Acked,
+    AuthRejected,
+    KeyStatus,
+    Rejected,
+    Retry,
+    TooLarge,
+    classify,
+)
 
 VALIDATION_422 = {
     "detail": [
@@ -50,3 +61,19 @@ def test_classify_answers(status: int, body: object, outcome: object) -> None:
         assert (got.status, got.problems) == (outcome.status, outcome.problems)
     else:
         assert got == outcome
+
+
+def test_key_status_changes_on_401_403_and_2xx_only_and_is_said_once_per_change(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    status = KeyStatus()
+    with caplog.at_level(logging.INFO, logger="metrica.edge.uplink"):
+        for code in (200, 500, 401, 401, 403, 503, 404):
+            status.note(code, "unknown or revoked worker key")
+        assert (status.refused, status.detail) == (True, "HTTP 401: unknown or revoked worker key")
+        status.note(204, "")
+        assert (status.refused, status.detail) == (False, "")
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 2
+    assert said[0].startswith("worker key refused by the backend (HTTP 401: unknown or revoked")
+    assert said[1] == "worker key accepted again"

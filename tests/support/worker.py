@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from metrica.domain.geometry import CountingLine
 from tests.support.backend import CameraKey
@@ -78,11 +81,12 @@ def start_worker(
     lines: Sequence[CountingLine] = PLAZA.lines,
     outbox: Path | None = None,
     name: str = "worker",
+    source: str = str(PLAZA.clip),
 ) -> WorkerRun:
-    """`metrica worker` on the plaza clip with these lines (none: the backend's), the key in
-    the environment as `metrica up` passes it, QUICK timers, then `args`."""
+    """`metrica worker` on `source` (the plaza clip) with these lines (none: the backend's),
+    the key in the environment as `metrica up` passes it, QUICK timers, then `args`."""
     argv = [
-        sys.executable, "-m", "metrica.cli", "worker", str(PLAZA.clip),
+        sys.executable, "-m", "metrica.cli", "worker", source,
         "--model", str(YOLOX_NANO), *line_args(lines),
         "--api-url", api_url, "--camera-id", camera.camera_id,
         "--outbox", str(outbox or tmp / "outbox.db"), "--json", *QUICK, *args,
@@ -106,3 +110,13 @@ def outbox_rows(path: Path, table: str = "outbox") -> list[tuple[Any, ...]]:
         return []  # not created yet
     finally:
         db.close()
+
+
+def metric(port: int, name: str) -> float | None:
+    """The value of one series of the worker's /metrics (None while it does not answer)."""
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    except httpx.TransportError:
+        return None
+    found = re.search(rf"^{re.escape(name)}{{[^}}]*}} (\S+)$", text, re.MULTILINE)
+    return float(found.group(1)) if found else None

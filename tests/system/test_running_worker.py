@@ -1,7 +1,8 @@
 """A running worker as operations sees it, against a real backend: heartbeats and a
-calibration snapshot arrive, Prometheus metrics are served, and SIGTERM stops it with
-every counted event on the backend, once. (Exact counts under faults and kill -9:
-test_worker_backend.py; line changes from the admin app: test_remote_lines.py.)"""
+calibration snapshot arrive, Prometheus metrics are served, SIGTERM stops it with
+every counted event on the backend, once, and a refused key is said as it is. (Exact
+counts under faults and kill -9: test_worker_backend.py; line changes from the admin
+app: test_remote_lines.py; a live RTSP camera: test_live_camera.py.)"""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import signal
 from pathlib import Path
 
 import httpx
+import pytest
 
 import metrica
-from tests.support.backend import Backend, health, provision, stored
+from tests.support.backend import Backend, CameraKey, health, provision, stored
+from tests.support.data import PLAZA
 from tests.support.processes import free_port, poll
-from tests.support.worker import outbox_rows, start_worker
+from tests.support.worker import metric, outbox_rows, start_worker
 
 METRIC_NAMES = (
     "metrica_worker_frames_total",
@@ -28,6 +31,7 @@ METRIC_NAMES = (
     "metrica_worker_send_failures_total",
     "metrica_worker_stream_up",
     "metrica_worker_backend_up",
+    "metrica_worker_auth_rejected",
 )
 
 
@@ -95,3 +99,63 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
     assert "outbox flushed" in log
     assert "calibration snapshot sent" in log
     assert "Traceback" not in log
+
+
+def refused_config_reads(backend_url: str) -> int:
+    """How many `GET /cameras/{id}/config` the backend answered 401, from its /metrics."""
+    text = httpx.get(f"{backend_url}/metrics", timeout=5).text
+    series = [
+        line
+        for line in text.splitlines()
+        if line.startswith("metrica_http_requests_total{")
+        and 'route="/cameras/{camera_id}/config"' in line
+        and 'status="401"' in line
+    ]
+    return sum(int(float(line.split()[-1])) for line in series)
+
+
+@pytest.mark.parametrize("local_lines", [False, True], ids=["no-line", "with-line"])
+def test_a_refused_key_is_said_once_retried_and_reported(
+    sqlite_backend: Backend, tmp_path: Path, local_lines: bool
+) -> None:
+    camera = provision(sqlite_backend.db_url)
+    wrong = CameraKey(camera.camera_id, "mk_not-this-cameras-key")
+    metrics_port = free_port()
+    refused_before = refused_config_reads(sqlite_backend.url)
+    run = start_worker(
+        tmp_path, sqlite_backend.url, wrong,
+        "--key", wrong.key,  # on the command line, as a user might: it is warned about
+        "--metrics-port", str(metrics_port), "--flush-deadline-s", "1", "--status-s", "1",
+        "--config-poll-s", "1",  # the retries' cap: four refusals come quickly
+        lines=PLAZA.lines if local_lines else (),
+    )  # fmt: skip
+    try:
+        poll(
+            lambda: metric(metrics_port, "metrica_worker_auth_rejected") == 1,
+            timeout_s=60,
+            what="metrica_worker_auth_rejected 1",
+        )
+        poll(  # it keeps asking (with backoff, capped by the config poll) and says so once
+            lambda: refused_config_reads(sqlite_backend.url) >= refused_before + 4,
+            timeout_s=60,
+            what="the worker to be refused four times",
+        )
+        if local_lines:
+            poll(lambda: "status:" in run.log(), timeout_s=60, what="a status line")
+        run.kill(signal.SIGTERM)
+        assert run.wait(60) == 0, run.tail()
+    finally:
+        if run.proc.poll() is None:
+            run.proc.kill()
+    assert run.summary()["key_refused"] is True
+    log = run.log()
+    assert "--key puts the worker key on the command line" in log
+    assert log.count("worker key refused by the backend (HTTP 401") == 1, log
+    assert "the backend still refuses the worker key" in log  # the last word at exit
+    assert "not reachable" not in log
+    assert "no counting lines yet" not in log
+    if local_lines:
+        assert "(local defaults: the backend refused the worker key (HTTP 401" in log
+        assert "backend refuses the worker key | stream up" in log  # the status line
+    else:
+        assert log.count("the backend refused the worker key (HTTP 401") == 1

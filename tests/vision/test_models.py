@@ -1,6 +1,6 @@
-"""Model lookup against real files: an explicit path, METRICA_MODEL_DIR, the cache, and a
-clear way forward when nothing is found; ONNX files are checked before they are used.
-(Downloads: tests/edge/test_model_download.py.)"""
+"""Model lookup against real files: an explicit path, METRICA_MODEL_DIR, the cache, the
+shared data folder, and a clear way forward when nothing is found; ONNX files are checked
+before they are used. (Downloads: tests/edge/test_model_download.py.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from metrica.vision.models import MODELS, ModelError, cache_dir, check_model_file, resolve_model
+from metrica.vision.models import (
+    MODELS,
+    ModelError,
+    cache_dir,
+    check_model_file,
+    resolve_model,
+    search_dirs,
+)
 from tests.support.data import MODELS_DIR, YOLOX_NANO
 
 pytestmark = pytest.mark.usefixtures("no_model_env")
@@ -45,6 +52,26 @@ def test_model_dir_comes_before_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert resolve_model("yolox-nano") == cache_dir() / "yolox_nano.onnx"
 
 
+def test_the_shared_data_folder_comes_last(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The README's checkout holds yolox_nano.onnx in ../shared/data/models (or
+    # $METRICA_DATA_DIR/models): a name finds it when nothing earlier has one.
+    data_models = tmp_path / "data" / "models"
+    data_models.mkdir(parents=True)
+    (data_models / "yolox_nano.onnx").write_bytes(b"\x08")
+    assert resolve_model("yolox-nano") == data_models / "yolox_nano.onnx"
+    cache_dir().mkdir(parents=True)
+    (cache_dir() / "yolox_nano.onnx").write_bytes(b"\x08")
+    assert resolve_model("yolox-nano") == cache_dir() / "yolox_nano.onnx"
+
+
+def test_without_the_variable_the_data_folder_is_beside_the_repo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("METRICA_DATA_DIR")
+    repo = Path(__file__).resolve().parents[2]
+    assert search_dirs()[-1] == repo.parent / "shared" / "data" / "models"
+
+
 def test_cache_falls_back_to_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -58,7 +85,8 @@ def test_missing_model_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch, tmp_
     message = str(info.value)
     assert message.startswith("no model found")
     assert "run `metrica models pull yolox-nano` or pass --model PATH" in message
-    assert str(tmp_path / "empty") in message
+    for looked_in in (tmp_path / "empty", cache_dir(), tmp_path / "data" / "models"):
+        assert str(looked_in) in message  # every folder it looked in, named
 
 
 def test_check_model_file_accepts_onnx() -> None:

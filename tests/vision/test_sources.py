@@ -16,9 +16,10 @@ from metrica.vision.sources import (
     open_source,
     redact_uri,
 )
-from tests.support.data import VIDEOS_DIR, video
+from tests.support.data import PLAZA, VIDEOS_DIR, video
 from tests.support.local_http import QuietHandler, serve
 from tests.support.processes import free_port
+from tests.support.rtsp import RtspCamera
 
 CLIP = video("town_centre_short.mp4")  # 690x388, 10 fps, 41 frames
 WAIT_S = 20.0
@@ -129,6 +130,28 @@ def test_live_stream_connects_once_a_refusing_port_starts_serving() -> None:
         for _ in serve(VIDEOS_DIR, port=port):
             assert source.wait_status(lambda s: s.stream_up and s.frames_read > 0, WAIT_S)
             assert next(source.frames()).image.shape == (388, 690, 3)
+
+
+def test_rtsp_camera_that_drops_and_returns_delivers_frames_of_a_new_connection() -> None:
+    with (
+        RtspCamera(PLAZA.clip) as camera,
+        open_source(camera.url, backoff_base_s=0.05, backoff_cap_s=0.5) as source,
+    ):
+        assert isinstance(source, LiveSource)
+        frames = source.frames()
+        first = next(frames)
+        assert first.connection == 1
+        assert (source.fps, source.width, source.height) == (25.0, 1280, 720)
+        camera.stop()
+        assert source.wait_status(lambda s: not s.stream_up, WAIT_S)
+        camera.start()
+        assert source.wait_status(lambda s: s.stream_up, WAIT_S)
+        # At most one frame from before the drop can still be waiting to be taken.
+        later = next(frames)
+        later = later if later.connection != 1 else next(frames)
+        assert later.connection == 2
+        assert later.index > first.index
+        assert source.reconnects >= 1
 
 
 def test_stop_event_ends_frames_and_reader(http_base: str) -> None:
