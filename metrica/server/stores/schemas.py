@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from metrica.domain.fields import SafeStr
 from metrica.domain.kpis import WEEKDAYS, validate_opening_hours
 from metrica.server.auth.schemas import EmailStr
 
@@ -26,7 +27,7 @@ def _hours(value: OpeningHoursIn) -> OpeningHoursIn:
     return validate_opening_hours(value)
 
 
-Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
+Timezone = Annotated[SafeStr, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
 OpeningHours = Annotated[OpeningHoursIn, AfterValidator(_hours)]
 DEFAULT_HOURS: OpeningHoursIn = {d: ["09:00", "20:00"] for d in WEEKDAYS[:6]} | {"sun": None}
 
@@ -34,7 +35,7 @@ DEFAULT_HOURS: OpeningHoursIn = {d: ["09:00", "20:00"] for d in WEEKDAYS[:6]} | 
 class StoreCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeStr = Field(min_length=1, max_length=200)
     timezone: Timezone
     opening_hours: OpeningHours = Field(default_factory=lambda: dict(DEFAULT_HOURS))
 
@@ -42,7 +43,7 @@ class StoreCreate(BaseModel):
 class StoreUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: SafeStr | None = Field(default=None, min_length=1, max_length=200)
     timezone: Timezone | None = None
     opening_hours: OpeningHours | None = None
 
