@@ -4,9 +4,13 @@ date arithmetic it cannot survive (pure: no I/O).
 - `SafeStr`: text without control characters (NUL breaks PostgreSQL, the others make no
   sense in a name, an email or a version), lone surrogates (not encodable as UTF-8) or
   bidirectional overrides (they make a name read differently from what it is). Give it a
-  `max_length` where it is used: `name: SafeStr = Field(max_length=200)`.
+  `max_length` where it is used: `name: SafeStr = Field(max_length=200)`. An alias with
+  its own constraints puts them first and the check last,
+  `Annotated[str, Field(pattern=...), NoControlChars]`: a pattern after the check would
+  still be enforced but would vanish from the JSON schema.
 - `FiniteFloat`: no NaN, no infinity.
-- `Int32` / `Int64`: non-negative integers that a PostgreSQL `integer` / `bigint` holds.
+- `Int32` / `Int64`: non-negative integers that a PostgreSQL `integer` / `bigint` holds
+  (`Int64` up to `MAX_JSON_INT`, which any JSON reader holds exactly).
 - `UtcDatetime`: an aware instant within `EARLIEST_INSTANT`..`LATEST_INSTANT`, in UTC.
 - `BoundedDate`: a calendar date within `EARLIEST_DATE`..`LATEST_DATE`.
 """
@@ -25,7 +29,7 @@ from metrica.domain.limits import (
     LATEST_DATE,
     LATEST_INSTANT,
     MAX_INT32,
-    MAX_INT64,
+    MAX_JSON_INT,
 )
 
 # Unicode's control characters (category Cc: C0, DEL, C1), lone surrogates (Cs) and the
@@ -43,10 +47,11 @@ def check_text(value: str) -> str:
     return value
 
 
-SafeStr = Annotated[str, AfterValidator(check_text)]
+NoControlChars = AfterValidator(check_text)
+SafeStr = Annotated[str, NoControlChars]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 Int32 = Annotated[int, Field(ge=0, le=MAX_INT32)]
-Int64 = Annotated[int, Field(ge=0, le=MAX_INT64)]
+Int64 = Annotated[int, Field(ge=0, le=MAX_JSON_INT)]
 
 
 def check_instant(value: datetime) -> datetime:

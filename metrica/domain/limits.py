@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 SNAPSHOT_MAX_BYTES = 2 * 1024 * 1024  # one calibration JPEG
 
 MAX_BATCH_EVENTS = 1000  # events in one `POST /events`
-# The largest event the schema accepts (64-character ids, a 20-digit track id, an ISO
+# The largest event the schema accepts (64-character ids, a 16-digit track id, an ISO
 # timestamp with microseconds and offset), as JSON, is about 330 bytes; pretty-printed with
 # a 2-space indent about 380. 512 per event leaves room for spacing without inviting abuse.
 EVENT_MAX_JSON_BYTES = 512
@@ -21,6 +21,10 @@ EVENTS_MAX_BODY_BYTES = MAX_BATCH_EVENTS * EVENT_MAX_JSON_BYTES + 1024
 
 MAX_INT32 = 2**31 - 1  # PostgreSQL `integer`
 MAX_INT64 = 2**63 - 1  # PostgreSQL `bigint`, SQLite's integer
+# The largest integer that every JSON parser (JavaScript's included) and a float-valued JSON
+# Schema `maximum` hold exactly: the bound of the 64-bit columns (a frame counter at 30 fps
+# reaches it after 9 million years).
+MAX_JSON_INT = 2**53 - 1
 
 # Instants and dates anyone may send. Nothing Metrica counts happened before 2000 (a clock
 # that says so was never set), and no query needs to reach past 2099: far inside what

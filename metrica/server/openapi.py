@@ -13,7 +13,7 @@ may answer 404; a route with a body may answer 400, 413 and 422; a write may ans
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI
@@ -59,7 +59,10 @@ DESCRIPTIONS = {
 }
 # Answers only one route gives: operation id -> status codes.
 EXTRA: dict[str, tuple[int, ...]] = {
+    "login": (401,),
+    "verify_login_code": (401,),
     "accept_invitation": (400,),
+    "ingest_events": (403,),  # events of another camera than the key's
     "get_camera_config": (404,),
     "put_snapshot": (415,),
     "health_ready": (503,),
@@ -83,6 +86,16 @@ def _error_response(status: int) -> dict[str, Any]:
             "application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR_SCHEMA}"}}
         },
     }
+
+
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every APIRoute, also inside the routers that newer FastAPI keeps as included units."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _api_routes(inner.routes)
 
 
 def _describe(route: APIRoute, method: str, operation: dict[str, Any]) -> None:
@@ -129,14 +142,13 @@ def describe(document: dict[str, Any], routes: list[Any]) -> dict[str, Any]:
         "properties": {"detail": {"type": "string", "title": "Detail"}},
         "required": ["detail"],
     }
-    for route in routes:
-        if not isinstance(route, APIRoute) or not route.include_in_schema:
-            continue
-        path_item = document.get("paths", {}).get(route.path_format, {})
-        for method in route.methods or ():
-            operation = path_item.get(method.lower())
-            if operation is not None:
-                _describe(route, method, operation)
+    by_id = {r.operation_id or r.unique_id: r for r in _api_routes(routes)}
+    for path_item in document.get("paths", {}).values():
+        for method, operation in path_item.items():
+            route = by_id.get(operation.get("operationId", ""))
+            if route is None:
+                raise LookupError(f"no route for operation {operation.get('operationId')!r}")
+            _describe(route, method.upper(), operation)
     return document
 
 

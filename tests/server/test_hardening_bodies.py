@@ -132,7 +132,7 @@ async def test_the_events_cap_holds_a_full_batch_of_the_largest_events(
             "line_id": line,
             "direction": "out",
             "occurred_at": at,
-            "track_id": 2**63 - 1,
+            "track_id": 2**53 - 1,
         }
         for _ in range(MAX_BATCH_EVENTS)
     ]

@@ -7,11 +7,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from metrica.domain.fields import SafeStr
+from metrica.domain.fields import NoControlChars, SafeStr
 
 Role = Literal["superadmin", "owner"]
 # Deliberately loose (local domains like `metrica.local` are fine on a private install).
-EmailStr = Annotated[SafeStr, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+EmailStr = Annotated[
+    str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320), NoControlChars
+]
 
 
 class Login(BaseModel):

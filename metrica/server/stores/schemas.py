@@ -13,6 +13,13 @@ from metrica.domain.kpis import WEEKDAYS, validate_opening_hours
 from metrica.server.auth.schemas import EmailStr
 
 OpeningHoursIn = dict[str, list[str] | None]
+# What a client may send (bounded before `validate_opening_hours` checks the content).
+_Hhmm = Annotated[SafeStr, Field(max_length=5)]
+_Weekday = Annotated[SafeStr, Field(max_length=3)]
+_OpeningHoursInput = Annotated[
+    dict[_Weekday, Annotated[list[_Hhmm], Field(max_length=2)] | None],
+    Field(max_length=len(WEEKDAYS)),
+]
 
 
 def _timezone(value: str) -> str:
@@ -28,7 +35,7 @@ def _hours(value: OpeningHoursIn) -> OpeningHoursIn:
 
 
 Timezone = Annotated[SafeStr, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
-OpeningHours = Annotated[OpeningHoursIn, AfterValidator(_hours)]
+OpeningHours = Annotated[_OpeningHoursInput, AfterValidator(_hours)]
 DEFAULT_HOURS: OpeningHoursIn = {d: ["09:00", "20:00"] for d in WEEKDAYS[:6]} | {"sun": None}
 
 
