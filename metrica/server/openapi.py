@@ -62,6 +62,7 @@ EXTRA: dict[str, tuple[int, ...]] = {
     "login": (401,),
     "verify_login_code": (401,),
     "accept_invitation": (400,),
+    "admin_create_camera": (404,),  # the store named in the body
     "ingest_events": (403,),  # events of another camera than the key's
     "get_camera_config": (404,),
     "put_snapshot": (415,),

@@ -4,13 +4,19 @@ client that goes away mid-upload is an INFO line, not an ERROR traceback."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
 import select
+import signal
 import socket
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,10 +29,11 @@ from fastapi import FastAPI
 
 from metrica.domain.limits import EVENTS_MAX_BODY_BYTES, MAX_BATCH_EVENTS
 from metrica.server.state import AppState
+from tests.server.conftest import TEST_SECRET, make_settings
 from tests.server.factories import make_camera, make_store
 from tests.server.hostile import World, make_world
-from tests.support.backend import Backend, provision
 from tests.support.db import migrate, sqlite_url_in
+from tests.support.processes import free_port, is_ready, poll
 
 CHUNK = 64 * 1024
 FIFTY_MB = 50 * 1024 * 1024
@@ -272,19 +279,49 @@ def _stream(port: int, path: str, headers: dict[str, str], total: int) -> tuple[
     return status, sent
 
 
+async def _worker_key(url: str) -> str:
+    state = AppState.build(make_settings(url))
+    try:
+        _, key = await make_camera(state, await make_store(state))
+        return key
+    finally:
+        await state.engine.dispose()
+
+
+@contextmanager
+def _serve(url: str) -> Iterator[tuple[int, psutil.Process]]:
+    """`metrica serve` in its own process, as production runs it: (port, process)."""
+    port = free_port()
+    env = os.environ | {
+        "METRICA_ENVIRONMENT": "test",
+        "METRICA_SECRET_KEY": TEST_SECRET,
+        "METRICA_LOG_LEVEL": "WARNING",
+    }
+    argv = [sys.executable, "-m", "metrica.cli", "serve", "--port", str(port), "--db-url", url]
+    proc = subprocess.Popen(argv, env=env)
+    try:
+        poll(lambda: is_ready(f"http://127.0.0.1:{port}"), timeout_s=60, what="the backend")
+        yield port, psutil.Process(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def test_fifty_megabytes_leave_the_servers_memory_flat(tmp_path: Path) -> None:
     """Before the cap: RSS 256 -> 510 MB for one 50 MB POST /events; 17.6 s with a key."""
     url = sqlite_url_in(tmp_path)
     migrate(url)
-    camera = provision(url)
-    with Backend(url) as backend:
-        proc = psutil.Process(backend._proc.pid)  # type: ignore[union-attr]
-        port = backend.port
+    key = asyncio.run(_worker_key(url))
+    with _serve(url) as (port, proc):
         before = proc.memory_info().rss
         started = time.perf_counter()
         for path, headers in (
             ("/events", {}),
-            ("/events", {"X-Worker-Key": camera.key}),
+            ("/events", {"X-Worker-Key": key}),
             ("/events", {"Content-Length": str(FIFTY_MB)}),
             ("/auth/login", {}),
             ("/auth/login", {"Content-Length": str(FIFTY_MB)}),
