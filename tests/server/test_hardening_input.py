@@ -306,3 +306,20 @@ async def test_world_fixture_accepts_a_plain_event(
         headers=w.worker_headers,
     )
     assert r.status_code == 200, r.text
+
+
+async def test_the_migrations_give_exactly_the_models_schema(state: AppState) -> None:
+    """Column types included: the frame counters are bigint in the database, not only in
+    the models (migration 0002)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from metrica.server.models import Base
+
+    async with state.engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda c: compare_metadata(
+                MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+            )
+        )
+    assert diff == []
