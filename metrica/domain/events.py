@@ -6,23 +6,17 @@ retries are idempotent, and a UTC `occurred_at` stamped on the edge.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from metrica.domain.fields import FiniteFloat, Int32, Int64, SafeStr, UtcDatetime
+from metrica.domain.limits import MAX_BATCH_EVENTS
+
+__all__ = ["MAX_BATCH_EVENTS", "Event", "EventBatch", "Heartbeat", "LineCrossed", "UtcDatetime"]
 
 Direction = Literal["in", "out"]
-MAX_BATCH_EVENTS = 1000
-
-
-def _require_utc(value: datetime) -> datetime:
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("timestamp must carry a timezone (UTC)")
-    return value.astimezone(UTC)
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_require_utc)]
 
 
 class LineCrossed(BaseModel):
@@ -32,11 +26,13 @@ class LineCrossed(BaseModel):
 
     type: Literal["line_crossed"] = "line_crossed"
     event_id: UUID = Field(description="Client-made id; the server stores each id once.")
-    camera_id: str = Field(min_length=1, max_length=64)
-    line_id: str = Field(min_length=1, max_length=64)
+    camera_id: SafeStr = Field(min_length=1, max_length=64)
+    line_id: SafeStr = Field(min_length=1, max_length=64)
     direction: Direction
-    occurred_at: UtcDatetime = Field(description="When the crossing happened, UTC.")
-    track_id: int = Field(ge=0, description="Tracker id, unique per worker run; never an identity.")
+    occurred_at: UtcDatetime = Field(
+        description="When the crossing happened, UTC (2000-01-01 or later)."
+    )
+    track_id: Int64 = Field(description="Tracker id, unique per worker run; never an identity.")
 
 
 # The union grows as event types join (plate_read, zone_dwelled ...), discriminated by `type`.
@@ -56,10 +52,10 @@ class Heartbeat(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    fps: float = Field(ge=0)
-    frames_processed: int = Field(ge=0)
-    frames_dropped: int = Field(default=0, ge=0)
-    outbox_depth: int = Field(default=0, ge=0)
-    uptime_s: float = Field(ge=0)
+    fps: FiniteFloat = Field(ge=0)
+    frames_processed: Int64
+    frames_dropped: Int64 = 0
+    outbox_depth: Int32 = 0
+    uptime_s: FiniteFloat = Field(ge=0)
     stream_up: bool = True
-    version: str = Field(max_length=64)
+    version: SafeStr = Field(max_length=64)

@@ -7,13 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
+from metrica.server import docs, errors, openapi
 from metrica.server.auth.views import router as auth_router
 from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
@@ -21,7 +20,8 @@ from metrica.server.events.views import router as events_router
 from metrica.server.kpis.views import router as kpis_router
 from metrica.server.migrate import upgrade
 from metrica.server.ops import logging as ops_logging
-from metrica.server.ops.metrics import EVENTS_REJECTED
+from metrica.server.ops.body_limit import BodyLimitMiddleware
+from metrica.server.ops.headers import SecurityHeadersMiddleware
 from metrica.server.ops.middleware import RequestContextMiddleware
 from metrica.server.ops.views import router as ops_router
 from metrica.server.settings import Settings, get_settings
@@ -62,8 +62,16 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # served from the package by metrica.server.docs, not from a CDN
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.metrica = AppState.build(settings)
+    # Added innermost first: request id and access log see every answer, the 413s included.
+    app.add_middleware(
+        BodyLimitMiddleware, rules=settings.body_limits, default=settings.max_body_bytes
+    )
+    app.add_middleware(SecurityHeadersMiddleware, hsts_max_age_s=settings.hsts_max_age_s)
     app.add_middleware(RequestContextMiddleware)
     if settings.cors_origins:
         # Outermost, so that error answers carry the CORS headers too.
@@ -76,12 +84,7 @@ def create_app(
             max_age=600,
         )
 
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        if request.url.path == "/events":
-            EVENTS_REJECTED.labels(reason="invalid").inc()
-        return await request_validation_exception_handler(request, exc)
-
+    errors.install(app)
     for router in (
         ops_router,
         auth_router,
@@ -93,6 +96,8 @@ def create_app(
         cameras_admin_router,
     ):
         app.include_router(router)
+    docs.install(app, openapi_url=app.openapi_url or "/openapi.json")
+    openapi.install(app)
     if (web_dist / "index.html").is_file():
         app.mount("/app", SinglePageApp(directory=web_dist, html=True), name="web")
 

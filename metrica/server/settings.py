@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from metrica.domain.limits import SNAPSHOT_MAX_BYTES
+from metrica.domain.limits import EVENTS_MAX_BODY_BYTES, SNAPSHOT_MAX_BYTES
 
 DEFAULT_SECRET = "insecure-development-secret-change-me"
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./var/metrica.db"
@@ -66,6 +66,20 @@ class Settings(BaseSettings):
     worker_key_cache_s: float = Field(default=5.0, ge=0, description="Key lookup cache TTL.")
     max_future_skew_s: float = Field(default=300.0, ge=0)
     snapshot_max_bytes: int = Field(default=SNAPSHOT_MAX_BYTES, gt=0)
+    events_max_body_bytes: int = Field(
+        default=EVENTS_MAX_BODY_BYTES, gt=0, description="`POST /events` body cap (413 over)."
+    )
+    auth_max_body_bytes: int = Field(
+        default=8 * 1024, gt=0, description="Body cap of the /auth/ routes (413 over)."
+    )
+    max_body_bytes: int = Field(
+        default=64 * 1024, gt=0, description="Body cap of every other route (413 over)."
+    )
+    hsts_max_age_s: int = Field(
+        default=0,
+        ge=0,
+        description="> 0: answers over HTTPS carry Strict-Transport-Security with this max-age.",
+    )
     live_after_s: float = 120.0
     stale_after_s: float = 900.0
 
@@ -98,6 +112,15 @@ class Settings(BaseSettings):
         ):
             raise ValueError("METRICA_SECRET_KEY must be set outside development")
         return self
+
+    @property
+    def body_limits(self) -> list[tuple[str, int]]:
+        """(path pattern, body cap) per route family; `max_body_bytes` covers the rest."""
+        return [
+            (r"/events$", self.events_max_body_bytes),
+            (r"/auth/", self.auth_max_body_bytes),
+            (r"/cameras/[^/]+/snapshot$", self.snapshot_max_bytes),
+        ]
 
     @property
     def web_app_url(self) -> str:

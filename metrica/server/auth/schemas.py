@@ -7,14 +7,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from metrica.domain.fields import NoControlChars, SafeStr
+
 Role = Literal["superadmin", "owner"]
 # Deliberately loose (local domains like `metrica.local` are fine on a private install).
-EmailStr = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+EmailStr = Annotated[
+    str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320), NoControlChars
+]
 
 
 class Login(BaseModel):
     email: EmailStr
-    password: str = Field(min_length=1, max_length=1024)
+    password: SafeStr = Field(min_length=1, max_length=1024)
 
 
 class CodeRequest(BaseModel):
@@ -23,12 +27,12 @@ class CodeRequest(BaseModel):
 
 class CodeVerify(BaseModel):
     email: EmailStr
-    code: str = Field(pattern=r"^\d{6}$")
+    code: SafeStr = Field(pattern=r"^\d{6}$")
 
 
 class InvitationAccept(BaseModel):
-    token: str = Field(min_length=16, max_length=200)
-    password: str = Field(min_length=8, max_length=1024)
+    token: SafeStr = Field(min_length=16, max_length=200)
+    password: SafeStr = Field(min_length=8, max_length=1024)
 
 
 class UserPublic(BaseModel):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import HTTPException, Response, status
+from fastapi import Body, HTTPException, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrica.domain.limits import MAX_LINES_PER_CAMERA
 from metrica.server.cameras import service
 from metrica.server.cameras.health import list_with_health
 from metrica.server.cameras.models import Camera
@@ -94,12 +96,25 @@ async def list_lines(camera: VisibleCamera, session: SessionDep) -> list[LineSpe
 
 @router.put("/cameras/{camera_id}/lines", operation_id="admin_replace_lines")
 async def replace_lines(
-    camera: VisibleCamera, body: list[LineSpec], session: SessionDep
+    camera: VisibleCamera,
+    body: Annotated[list[LineSpec], Body(max_length=MAX_LINES_PER_CAMERA)],
+    session: SessionDep,
 ) -> list[LineSpec]:
     """Replace all counting lines of the camera (line ids must be unique)."""
-    ids = [spec.line_id for spec in body]
-    if len(set(ids)) != len(ids):
-        raise HTTPException(422, "line_id values must be unique")
+    seen: set[str] = set()
+    for i, spec in enumerate(body):
+        if spec.line_id in seen:
+            raise HTTPException(
+                422,
+                [
+                    {
+                        "loc": ["body", i, "line_id"],
+                        "msg": "line_id values must be unique",
+                        "type": "value_error.duplicate",
+                    }
+                ],
+            )
+        seen.add(spec.line_id)
     await service.replace_lines(session=session, camera=camera, specs=body)
     await session.commit()
     return await service.lines(session=session, camera_id=camera.id)

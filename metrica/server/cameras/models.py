@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -63,8 +64,8 @@ class CameraHeartbeat(Base):
     )
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     fps: Mapped[float] = mapped_column(Float)
-    frames_processed: Mapped[int] = mapped_column(Integer)
-    frames_dropped: Mapped[int] = mapped_column(Integer)
+    frames_processed: Mapped[int] = mapped_column(BigInteger)  # 2**31 frames: 828 days at 30 fps
+    frames_dropped: Mapped[int] = mapped_column(BigInteger)
     outbox_depth: Mapped[int] = mapped_column(Integer)
     uptime_s: Mapped[float] = mapped_column(Float)
     stream_up: Mapped[bool] = mapped_column(Boolean)

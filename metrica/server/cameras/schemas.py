@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from metrica.domain.fields import FiniteFloat, SafeStr
 from metrica.domain.geometry import CountingLine, LineSpecError
 
 HealthStatus = Literal["live", "stale", "offline"]
@@ -17,14 +18,14 @@ class CameraCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     store_id: uuid.UUID
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeStr = Field(min_length=1, max_length=200)
     is_counting_line: bool = True
 
 
 class CameraUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: SafeStr | None = Field(default=None, min_length=1, max_length=200)
     is_counting_line: bool | None = None
     status: Literal["active", "disabled"] | None = None
 
@@ -55,12 +56,12 @@ class LineSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    line_id: str = Field(min_length=1, max_length=64)
-    name: str = Field(default="", max_length=200)
-    x1: float
-    y1: float
-    x2: float
-    y2: float
+    line_id: SafeStr = Field(min_length=1, max_length=64)
+    name: SafeStr = Field(default="", max_length=200)
+    x1: FiniteFloat
+    y1: FiniteFloat
+    x2: FiniteFloat
+    y2: FiniteFloat
 
     @model_validator(mode="after")
     def _geometry(self) -> LineSpec:

@@ -9,6 +9,7 @@ from metrica.domain.events import EventBatch
 from metrica.server.cameras import service as cameras
 from metrica.server.db import utcnow
 from metrica.server.deps import CurrentWorkerCamera, SessionDep, State
+from metrica.server.errors import public_issues
 from metrica.server.events import service
 from metrica.server.ops.metrics import EVENTS_DUPLICATE, EVENTS_INGESTED, EVENTS_REJECTED
 
@@ -39,7 +40,7 @@ async def ingest_events(
         raise HTTPException(status.HTTP_403_FORBIDDEN, problems.foreign_camera)
     if problems.errors:
         EVENTS_REJECTED.labels(reason="invalid").inc(len(batch.events))
-        raise HTTPException(422, problems.errors)
+        raise HTTPException(422, public_issues(problems.errors))
     result = await service.store_batch(session=session, camera=camera, batch=batch, now=now)
     await session.commit()
     EVENTS_INGESTED.inc(result.accepted)

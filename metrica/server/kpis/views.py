@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 
+from metrica.domain.fields import BoundedDate
 from metrica.domain.kpis import Period
 from metrica.server.deps import SessionDep, State, VisibleStore
 from metrica.server.kpis import service
@@ -34,7 +34,7 @@ async def get_dashboard(
     session: SessionDep,
     state: State,
     period: Period = "day",
-    date: date | None = None,
+    date: BoundedDate | None = None,
 ) -> DashboardPublic:
     """Footfall, series, peak hour, heatmap and dwell of a day, week or month (store time)."""
     now = state.clock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 
@@ -13,6 +14,18 @@ from metrica.server.ops.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 log = logging.getLogger("metrica.http")
 
+# A caller's X-Request-Id is kept (and echoed) only when it is short and harmless in a
+# header, a log line or an HTML page; otherwise the request gets a fresh id.
+_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
+
+
+def request_id_for(headers: list[tuple[bytes, bytes]]) -> str:
+    """The caller's X-Request-Id if it is safe (see `_SAFE_REQUEST_ID`), else a new one."""
+    for name, value in headers:
+        if name == b"x-request-id" and _SAFE_REQUEST_ID.fullmatch(value):
+            return value.decode("ascii")
+    return uuid.uuid4().hex
+
 
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
@@ -22,8 +35,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if 0 < len(incoming) <= 64 and incoming.isprintable() else uuid.uuid4().hex
+        rid = request_id_for(scope["headers"])
         token = request_id.set(rid)
         started = time.perf_counter()
         status_code = 500

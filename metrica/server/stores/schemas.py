@@ -8,10 +8,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from metrica.domain.fields import SafeStr
 from metrica.domain.kpis import WEEKDAYS, validate_opening_hours
 from metrica.server.auth.schemas import EmailStr
 
 OpeningHoursIn = dict[str, list[str] | None]
+# What a client may send (bounded before `validate_opening_hours` checks the content).
+_Hhmm = Annotated[SafeStr, Field(max_length=5)]
+_Weekday = Annotated[SafeStr, Field(max_length=3)]
+_OpeningHoursInput = Annotated[
+    dict[_Weekday, Annotated[list[_Hhmm], Field(max_length=2)] | None],
+    Field(max_length=len(WEEKDAYS)),
+]
 
 
 def _timezone(value: str) -> str:
@@ -26,15 +34,15 @@ def _hours(value: OpeningHoursIn) -> OpeningHoursIn:
     return validate_opening_hours(value)
 
 
-Timezone = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
-OpeningHours = Annotated[OpeningHoursIn, AfterValidator(_hours)]
+Timezone = Annotated[SafeStr, Field(min_length=1, max_length=64), AfterValidator(_timezone)]
+OpeningHours = Annotated[_OpeningHoursInput, AfterValidator(_hours)]
 DEFAULT_HOURS: OpeningHoursIn = {d: ["09:00", "20:00"] for d in WEEKDAYS[:6]} | {"sun": None}
 
 
 class StoreCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: SafeStr = Field(min_length=1, max_length=200)
     timezone: Timezone
     opening_hours: OpeningHours = Field(default_factory=lambda: dict(DEFAULT_HOURS))
 
@@ -42,7 +50,7 @@ class StoreCreate(BaseModel):
 class StoreUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
+    name: SafeStr | None = Field(default=None, min_length=1, max_length=200)
     timezone: Timezone | None = None
     opening_hours: OpeningHours | None = None
 
