@@ -198,7 +198,8 @@ async def change_password(
     session: SessionDep,
     state: State,
 ) -> Session:
-    """Change the caller's password: every other session ends, this one gets a new token."""
+    """Change the caller's password: every session of the user ends (this token too), and
+    the caller gets a fresh one (401 elsewhere from now on)."""
     user = auth.user
     await throttle(state, request, Action.SIGN_IN, user.email)
     try:
