@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
@@ -85,16 +84,8 @@ def _unauthorized(detail: str = "not authenticated") -> HTTPException:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Authenticated:
-    """The caller's user with the token that proved it (signing out revokes the token)."""
-
-    user: User
-    token: str
-    claims: dict[str, Any]
-
-
-async def get_authenticated(request: Request, state: State, session: SessionDep) -> Authenticated:
+async def get_current_user(request: Request, state: State, session: SessionDep) -> User:
+    """The user the caller's token names (see `auth.identity`), else 401."""
     token = session_token(request, state.settings)
     if token is None:
         raise _unauthorized()
@@ -111,14 +102,7 @@ async def get_authenticated(request: Request, state: State, session: SessionDep)
     )
     if user is None:
         raise _unauthorized()
-    return Authenticated(user, token, claims)
-
-
-CurrentAuth = Annotated[Authenticated, Depends(get_authenticated)]
-
-
-async def get_current_user(auth: CurrentAuth) -> User:
-    return auth.user
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -27,7 +27,6 @@ from metrica.server.auth.schemas import (
 from metrica.server.auth.tokens import TokenError
 from metrica.server.deps import (
     SESSION_COOKIE,
-    CurrentAuth,
     CurrentUser,
     SessionDep,
     State,
@@ -194,13 +193,12 @@ async def change_password(
     body: PasswordChange,
     request: Request,
     response: Response,
-    auth: CurrentAuth,
+    user: CurrentUser,
     session: SessionDep,
     state: State,
 ) -> Session:
     """Change the caller's password: every session of the user ends (this token too), and
     the caller gets a fresh one (401 elsewhere from now on)."""
-    user = auth.user
     await throttle(state, request, Action.SIGN_IN, user.email)
     try:
         changed = await service.change_password(
