@@ -4,6 +4,7 @@ process and in a Redis that two app instances share), and hashing off the event 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -188,6 +189,17 @@ async def test_health_answers_while_password_checks_are_in_flight(
     assert hasher.peak == 2
 
 
+class Recorder(logging.Handler):
+    """Keeps the messages of a logger (the app's loggers do not propagate to caplog)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 @pytest.fixture
 async def redis_prefix() -> AsyncIterator[str]:
     """A key prefix of this test's own in the test Redis, deleted afterwards."""
@@ -240,18 +252,28 @@ async def test_two_app_instances_share_the_limits_in_redis(
 async def test_unreachable_redis_falls_back_to_in_process_limits(
     database_url: str, state: AppState
 ) -> None:
-    """Redis down: sign-in still answers (no 5xx) and is still limited, in process."""
-    settings = make_settings(database_url, rate_limit_redis_url="redis://127.0.0.1:1/0")
+    """Redis down: sign-in still answers (no 5xx) and is still limited, in process; one
+    warning names the error, never the URL with its password."""
+    url = "redis://:hunter2-secret@127.0.0.1:1/0"
+    settings = make_settings(database_url, rate_limit_redis_url=url)
     app = create_app(settings)
     await make_user(state, "solo@example.com", password=STRONG)
+    logged = Recorder()
+    logging.getLogger("metrica.rate_limits").addHandler(logged)
     try:
         codes = [
             (await login_from(app, f"10.6.0.{i}", "solo@example.com", "wrong")).status_code
             for i in range(11)
         ]
     finally:
+        logging.getLogger("metrica.rate_limits").removeHandler(logged)
         await app.state.metrica.close()
     assert codes == [401] * 10 + [429]
+    # One warning, then in process for 30 s rather than a connect timeout per attempt.
+    assert len(logged.lines) == 1
+    assert logged.lines[0].startswith("rate-limit store unreachable (")
+    assert "hunter2" not in logged.lines[0]
+    assert "hunter2" not in repr(settings)
 
 
 async def test_rate_limit_settings_are_checked() -> None:

@@ -4,7 +4,8 @@ client address.
 Counting is the `limits` library's moving window (at most N hits in any window of the
 given length). The counts live in this process by default; with a Redis URL they live in
 Redis, so several server processes share one budget. When Redis cannot be reached the
-process falls back to its own counts (logged), so sign-in stays both possible and limited.
+process falls back to its own counts (logged) for `REDIS_RETRY_S`, so sign-in stays both
+possible and limited.
 
 Keys are HMACs of the account's email or the client's address under the server secret:
 the store never holds emails or addresses in clear. IPv6 clients are counted per /64,
@@ -30,6 +31,7 @@ from redis.asyncio import ConnectionPool
 from redis.exceptions import RedisError
 
 log = logging.getLogger("metrica.rate_limits")
+REDIS_RETRY_S = 30  # after Redis fails, count in process this long before trying it again
 
 
 class Action(StrEnum):
@@ -86,6 +88,7 @@ class RateLimiter:
         self._local = MovingWindowRateLimiter(MemoryStorage())
         self._pool: ConnectionPool | None = None
         self._shared: MovingWindowRateLimiter | None = None
+        self._shared_down_until = 0.0
         if redis_url is not None:
             self._pool = ConnectionPool.from_url(
                 redis_url, socket_timeout=1.0, socket_connect_timeout=1.0
@@ -128,12 +131,16 @@ class RateLimiter:
     ) -> float | None:
         """Count a hit; None when within budget, else when the window frees a slot.
         Redis when configured and answering, else this process's counts."""
-        if self._shared is not None:
+        if self._shared is not None and time.monotonic() >= self._shared_down_until:
             try:
                 return await self._count(self._shared, item, identifiers)
             except (StorageError, RedisError, OSError) as exc:
+                # Not again for a while: each try could wait out the connect timeout.
+                self._shared_down_until = time.monotonic() + REDIS_RETRY_S
                 log.warning(
-                    "rate-limit store unreachable (%s); counting in process", type(exc).__name__
+                    "rate-limit store unreachable (%s); counting in process for %d s",
+                    type(exc).__name__,
+                    REDIS_RETRY_S,
                 )
         return await self._count(self._local, item, identifiers)
 
