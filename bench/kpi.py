@@ -82,12 +82,12 @@ async def provision(url: str, n_stores: int) -> tuple[list[tuple[uuid.UUID, uuid
     engine = create_engine(url)
     await upgrade(engine)
     result = []
-    from argon2 import PasswordHasher
+    from metrica.server.auth.passwords import Passwords
 
     async with session_factory(engine)() as session:
         admin = await auth.create_user(
             session=session, email="bench@metrica.local", role="superadmin",
-            hasher=PasswordHasher(),
+            hasher=Passwords(),
         )  # fmt: skip
         for i in range(n_stores):
             tz = ZONES[i % len(ZONES)]
@@ -102,7 +102,9 @@ async def provision(url: str, n_stores: int) -> tuple[list[tuple[uuid.UUID, uuid
             result.append((store.id, camera.id, tz))
         await session.commit()
         signer = TokenSigner(SECRET, issuer="metrica", audience="metrica", ttl_s=3600)
-        token = signer.issue(subject=str(admin.id), email=admin.email, role=admin.role)
+        token = signer.issue(
+            subject=str(admin.id), email=admin.email, role=admin.role, version=admin.token_version
+        )
     await engine.dispose()
     return result, token
 

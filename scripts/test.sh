@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, types, Python tests (SQLite and real PostgreSQL, a real RTSP
-# camera), web tests.
+# The whole test suite: lint, types, Python tests (SQLite and real PostgreSQL, real Redis,
+# a real RTSP camera), web tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v uv >/dev/null || python3 -m pip install -q uv
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-gstreamer.sh
+bash scripts/ensure-redis.sh
 uv sync --all-extras --locked -q
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .
 echo "== mypy"; uv run mypy

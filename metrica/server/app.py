@@ -55,7 +55,7 @@ def create_app(
         if migrate_on_start:
             await upgrade(app.state.metrica.engine)
         yield
-        await app.state.metrica.engine.dispose()
+        await app.state.metrica.close()
 
     app = FastAPI(
         title="Metrica",

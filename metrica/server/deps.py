@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrica.server.auth import identity
 from metrica.server.auth.models import User
 from metrica.server.auth.tokens import TokenError
 from metrica.server.cameras import service as cameras
@@ -66,27 +67,41 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-async def get_current_user(request: Request, state: State, session: SessionDep) -> User:
-    unauthorized = HTTPException(
-        status.HTTP_401_UNAUTHORIZED,
-        "not authenticated",
-        headers={"WWW-Authenticate": "Bearer"},
-    )
+def session_token(request: Request, settings: Settings) -> str | None:
+    """The caller's token: the Authorization header, else the session cookie (403 for a
+    cookie sent by a write from a foreign site, see `_trusted_origin`)."""
     token = _bearer(request)
     if token is None:
         token = request.cookies.get(SESSION_COOKIE)
-        if token is not None and not _trusted_origin(request, state.settings):
+        if token is not None and not _trusted_origin(request, settings):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-site request refused")
+    return token
+
+
+def _unauthorized(detail: str = "not authenticated") -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def get_current_user(request: Request, state: State, session: SessionDep) -> User:
+    """The user the caller's token names (see `auth.identity`), else 401."""
+    token = session_token(request, state.settings)
     if token is None:
-        raise unauthorized
+        raise _unauthorized()
     try:
         claims = await state.verifier.verify(token)
     except TokenError as exc:
-        unauthorized.detail = str(exc)
-        raise unauthorized from None
-    user = await stores.user_for_claims(session=session, claims=claims)
+        raise _unauthorized(str(exc)) from None
+    user = await identity.user_for_token(
+        session=session,
+        token=token,
+        claims=claims,
+        external_idp=state.settings.external_idp,
+        link_verified_email=state.settings.idp_link_verified_email,
+    )
     if user is None:
-        raise unauthorized
+        raise _unauthorized()
     return user
 
 

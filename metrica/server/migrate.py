@@ -24,13 +24,13 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def upgrade(engine: AsyncEngine) -> None:
-    """Bring the database to the latest revision."""
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the database to the latest revision (or to `revision`, for migration tests)."""
 
     def _upgrade(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
     async with engine.begin() as conn:
         await conn.run_sync(_upgrade)

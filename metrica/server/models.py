@@ -1,6 +1,12 @@
 """Every table, imported in one place for Alembic and tests."""
 
-from metrica.server.auth.models import Invitation, LoginCode, User
+from metrica.server.auth.models import (
+    ExternalIdentity,
+    Invitation,
+    LoginCode,
+    RevokedToken,
+    User,
+)
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
 from metrica.server.events.models import EventRow, HourlyCount
@@ -13,9 +19,11 @@ __all__ = [
     "CameraSnapshot",
     "CountingLineRow",
     "EventRow",
+    "ExternalIdentity",
     "HourlyCount",
     "Invitation",
     "LoginCode",
+    "RevokedToken",
     "Store",
     "StoreOwner",
     "User",

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrica.domain.events import EventBatch, LineCrossed
 from metrica.domain.kpis import local_midnight
 from metrica.server.auth import service as auth
+from metrica.server.auth.passwords import Passwords
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import LineSpec
@@ -101,7 +102,7 @@ def synthetic_day(
 async def seed_demo(
     session: AsyncSession,
     *,
-    hasher: PasswordHasher,
+    hasher: PasswordHasher | Passwords,
     admin_email: str = ADMIN_EMAIL,
     owner_email: str = OWNER_EMAIL,
     password: str = DEMO_PASSWORD,
@@ -110,13 +111,15 @@ async def seed_demo(
     now: datetime | None = None,
 ) -> DemoSeed:
     """Create (or reuse) the demo users and add a fresh demo store with `days` of history
-    up to `now` (default: the wall clock; tests pin it)."""
+    up to `now` (default: the wall clock; tests pin it). The demo password skips the
+    password policy: it is printed and documented, so it protects nothing anyway."""
     now = now or datetime.now(UTC)
+    passwords = hasher if isinstance(hasher, Passwords) else Passwords(hasher)
     admin = await auth.by_email(session=session, email=admin_email) or await auth.create_user(
-        session=session, email=admin_email, role="superadmin", password=password, hasher=hasher
+        session=session, email=admin_email, role="superadmin", password=password, hasher=passwords
     )
     owner = await auth.by_email(session=session, email=owner_email) or await auth.create_user(
-        session=session, email=owner_email, role="owner", password=password, hasher=hasher
+        session=session, email=owner_email, role="owner", password=password, hasher=passwords
     )
     del admin
     store = await stores.create(

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -45,6 +46,12 @@ class Settings(BaseSettings):
     jwt_audience: str = "metrica"
     jwks_cache_s: float = Field(default=300.0, gt=0)
     token_ttl_s: int = Field(default=12 * 3600, gt=0)
+    idp_link_verified_email: bool = Field(
+        default=True,
+        description="External IdP: the first sign-in of an IdP account whose token says "
+        "`email_verified: true` binds it to the Metrica user with that email, if that user "
+        "has no IdP account yet. Off: only accounts bound already sign in.",
+    )
     cookie_secure: bool = False
     cookie_samesite: Literal["lax", "strict", "none"] = Field(
         default="lax",
@@ -62,6 +69,22 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     mail_from: str = "metrica@localhost"
+
+    password_hash_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Password hashes computed at once (threads)."
+    )
+    rate_limit_redis_url: SecretStr | None = Field(
+        default=None,
+        description="redis://host:port/db shared by every server process for sign-in rate "
+        "limits; unset = each process counts on its own.",
+    )
+    rate_limit_key_prefix: str = Field(default="metrica", min_length=1, max_length=64)
+    rate_limit_sign_in_per_account: str = "10/minute;50/hour"
+    rate_limit_sign_in_per_address: str = "30/minute;300/hour"
+    rate_limit_code_request_per_account: str = "3/10 minutes;10/day"
+    rate_limit_code_request_per_address: str = "10/10 minutes;50/day"
+    rate_limit_code_verify_per_account: str = "10/hour;30/day"
+    rate_limit_code_verify_per_address: str = "30/hour;100/day"
 
     worker_key_cache_s: float = Field(default=5.0, ge=0, description="Key lookup cache TTL.")
     max_future_skew_s: float = Field(default=300.0, ge=0)
@@ -104,6 +127,23 @@ class Settings(BaseSettings):
             checked.append(f"{parts.scheme}://{parts.netloc}".lower())
         return checked
 
+    @field_validator(
+        "rate_limit_sign_in_per_account",
+        "rate_limit_sign_in_per_address",
+        "rate_limit_code_request_per_account",
+        "rate_limit_code_request_per_address",
+        "rate_limit_code_verify_per_account",
+        "rate_limit_code_verify_per_address",
+    )
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        """`limits` notation: `N/period` or `N per M periods`, several joined by `;`."""
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate limit like '10/minute;50/hour'") from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.environment != "development" and self.secret_key.get_secret_value() in (
@@ -126,6 +166,11 @@ class Settings(BaseSettings):
     def web_app_url(self) -> str:
         """Base URL of the web app, without a trailing slash (invitation links start here)."""
         return (self.web_url or f"{self.public_url.rstrip('/')}/app").rstrip("/")
+
+    @property
+    def external_idp(self) -> bool:
+        """Whether an external identity provider signs the tokens (no local sign-in)."""
+        return self.jwks_url is not None
 
     @property
     def session_cookie_secure(self) -> bool:

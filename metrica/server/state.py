@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -9,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from argon2 import PasswordHasher
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 from starlette.requests import HTTPConnection
 
 from metrica.server.auth.mailer import Mailer
+from metrica.server.auth.passwords import Passwords
+from metrica.server.auth.rate_limits import Action, Limits, RateLimiter
 from metrica.server.auth.tokens import (
     HttpJwksSource,
     JwksSource,
@@ -24,7 +26,10 @@ from metrica.server.auth.tokens import (
     TokenSigner,
 )
 from metrica.server.db import create_engine, session_factory, utcnow
+from metrica.server.jobs import BackgroundJobs
 from metrica.server.settings import Settings
+
+log = logging.getLogger("metrica.server")
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +88,9 @@ class AppState:
     signer: TokenSigner
     verifier: JwtVerifier
     mailer: Mailer
-    passwords: PasswordHasher
+    passwords: Passwords
+    rate_limits: RateLimiter
+    jobs: BackgroundJobs
     worker_keys: WorkerKeyCache
     clock: Callable[[], datetime] = utcnow  # "now" of the KPI views (tests pin it)
 
@@ -111,9 +118,42 @@ class AppState:
                 source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
             ),
             mailer=Mailer(settings),
-            passwords=PasswordHasher(),
+            passwords=Passwords(max_concurrent=settings.password_hash_concurrency),
+            rate_limits=rate_limiter(settings),
+            jobs=BackgroundJobs(),
             worker_keys=worker_keys,
         )
+
+    async def close(self) -> None:
+        """Let background jobs finish (mail in flight), then release connections."""
+        try:
+            await self.jobs.drain()
+        except TimeoutError:
+            log.warning("background jobs still running at shutdown were abandoned")
+        await self.rate_limits.close()
+        await self.engine.dispose()
+
+
+def rate_limiter(settings: Settings) -> RateLimiter:
+    """The sign-in rate limits of `settings`, counted in Redis when a URL is set."""
+    s = settings
+    redis_url = s.rate_limit_redis_url
+    return RateLimiter(
+        {
+            Action.SIGN_IN: Limits.parse(
+                s.rate_limit_sign_in_per_account, s.rate_limit_sign_in_per_address
+            ),
+            Action.CODE_REQUEST: Limits.parse(
+                s.rate_limit_code_request_per_account, s.rate_limit_code_request_per_address
+            ),
+            Action.CODE_VERIFY: Limits.parse(
+                s.rate_limit_code_verify_per_account, s.rate_limit_code_verify_per_address
+            ),
+        },
+        secret=s.secret_key.get_secret_value(),
+        redis_url=redis_url.get_secret_value() if redis_url else None,
+        key_prefix=s.rate_limit_key_prefix,
+    )
 
 
 def app_state(conn: HTTPConnection) -> AppState:

@@ -70,7 +70,9 @@ async def make_camera(
 
 
 def bearer(state: AppState, user: User) -> dict[str, str]:
-    token = state.signer.issue(subject=str(user.id), email=user.email, role=user.role)
+    token = state.signer.issue(
+        subject=str(user.id), email=user.email, role=user.role, version=user.token_version
+    )
     return {"Authorization": f"Bearer {token}"}
 
 

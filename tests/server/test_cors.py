@@ -124,7 +124,9 @@ async def test_cookie_writes_from_other_sites_are_refused(
 ) -> None:
     """SameSite=None sends the cookie on any site's requests: writes check the Origin."""
     admin = await make_user(state, "root@example.com", role="superadmin")
-    token = state.signer.issue(subject=str(admin.id), email=admin.email, role=admin.role)
+    token = state.signer.issue(
+        subject=str(admin.id), email=admin.email, role=admin.role, version=admin.token_version
+    )
     cookie = {"Cookie": f"{SESSION_COOKIE}={token}"}
     store = {"name": "Shop", "timezone": "Europe/Berlin"}
 

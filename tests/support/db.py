@@ -58,14 +58,15 @@ def _admin(sql: str) -> None:
 
 
 @contextlib.contextmanager
-def temporary_pg_database() -> Iterator[str]:
-    """A new, migrated PostgreSQL database on the test server; its URL; dropped after,
-    even while connections to it are still open."""
+def temporary_pg_database(*, migrated: bool = True) -> Iterator[str]:
+    """A new PostgreSQL database on the test server, migrated unless told not to (for
+    migration tests); its URL; dropped after, even while connections to it are still open."""
     name = f"metrica_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     _admin(f'CREATE DATABASE "{name}"')
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     try:
-        migrate(url)
+        if migrated:
+            migrate(url)
         yield url
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -32,6 +32,14 @@ test.describe("invitation", () => {
     await expect(invitee.getByRole("alert")).toHaveText("The two passwords do not match.");
     await expect(invitee.getByLabel("Confirm password")).toHaveAttribute("aria-invalid", "true");
 
+    // A password that is easy to guess: the server says so, and the link still works.
+    await invitee.getByLabel("New password").fill("password1");
+    await invitee.getByLabel("Confirm password").fill("password1");
+    await invitee.getByRole("button", { name: "Set password and sign in" }).click();
+    await expect(invitee.getByRole("alert")).toContainText("too easy to guess");
+    await expect(invitee.getByRole("heading", { name: "Welcome to Metrica" })).toBeVisible();
+
+    await invitee.getByLabel("New password").fill("correct horse 1");
     await invitee.getByLabel("Confirm password").fill("correct horse 1");
     await invitee.getByRole("button", { name: "Set password and sign in" }).click();
 

@@ -1,11 +1,12 @@
-"""People: users, one-time login codes and invitations."""
+"""People: users, their external identities, one-time login codes, invitations, and
+tokens revoked before they expire."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Uuid
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from metrica.server.db import Base, UtcDateTime, utcnow
@@ -19,6 +20,30 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="owner")  # superadmin | owner
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # In every token the server signs (`ver`); raising it ends every session of the user.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class ExternalIdentity(Base):
+    """An external identity provider's account (issuer, subject) bound to one user; a
+    user has at most one account per issuer."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (UniqueConstraint("user_id", "issuer"),)
+
+    issuer: Mapped[str] = mapped_column(String(255), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RevokedToken(Base):
+    """A token signed out before it expires (sha256 stored); kept until its expiry."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class LoginCode(Base):

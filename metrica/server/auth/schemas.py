@@ -1,4 +1,5 @@
-"""Auth schemas: Login, CodeRequest, CodeVerify, InvitationAccept, UserPublic(s), Session."""
+"""Auth schemas: Login, CodeRequest, CodeVerify, InvitationAccept, PasswordChange,
+UserPublic(s), Session."""
 
 from __future__ import annotations
 
@@ -53,3 +54,8 @@ class Session(BaseModel):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     user: UserPublic
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=8, max_length=1024)

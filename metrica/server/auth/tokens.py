@@ -54,10 +54,13 @@ class TokenSigner:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.jwk]}
 
-    def issue(self, *, subject: str, email: str, role: str) -> str:
+    def issue(self, *, subject: str, email: str, role: str, version: int) -> str:
+        """A token for user `subject` at token version `version` (`ver`): it names the
+        user it was issued to and dies with the user or when the version is raised."""
         now = int(time.time())
         claims = {
             "sub": subject,
+            "ver": version,
             "email": email,
             "role": role,
             "iss": self.issuer,

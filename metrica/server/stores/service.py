@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import select
@@ -14,18 +13,6 @@ from metrica.server.cameras.service import invalidate_worker_keys
 from metrica.server.events import service as events
 from metrica.server.stores.models import Store, StoreOwner
 from metrica.server.stores.schemas import StoreCreate, StoreUpdate
-
-
-async def user_for_claims(*, session: AsyncSession, claims: dict[str, Any]) -> User | None:
-    """The user a verified token names: by our id in `sub`, else by its `email` claim."""
-    try:
-        user = await session.get(User, uuid.UUID(str(claims["sub"])))
-    except ValueError:
-        user = None
-    if user is None and isinstance(claims.get("email"), str):
-        email = claims["email"].strip().lower()
-        user = await session.scalar(select(User).where(User.email == email))
-    return user
 
 
 async def list_visible(*, session: AsyncSession, user: User) -> list[Store]:

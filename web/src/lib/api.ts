@@ -19,10 +19,21 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The body fields a 422 names (`password`, `token`…), so a page can tell them apart. */
+    readonly fields: readonly string[] = [],
   ) {
     super(message);
     this.name = "ApiError";
   }
+}
+
+/** The fields named by FastAPI's 422 `{detail: [{loc: ["body", field, ...]}]}`. */
+export function detailFields(body: unknown): string[] {
+  const detail = (body as { detail?: unknown } | null | undefined)?.detail;
+  if (!Array.isArray(detail)) return [];
+  return detail
+    .map((d: { loc?: (string | number)[] }) => (d.loc ?? []).filter((p) => p !== "body").join("."))
+    .filter((field) => field !== "");
 }
 
 /** FastAPI's `{detail}` as one readable line (422s name the field). */
@@ -56,7 +67,7 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
   }
   const status = result.response?.status ?? 0;
   if (result.error !== undefined || !result.response?.ok) {
-    throw new ApiError(status, detailMessage(result.error, status));
+    throw new ApiError(status, detailMessage(result.error, status), detailFields(result.error));
   }
   return result.data as T;
 }

@@ -21,6 +21,16 @@ export function passwordProblem(password: string, confirm: string): string | nul
 }
 
 /**
+ * Whether an answer to accepting the invitation means the link itself is no good: 400 is
+ * an unknown, used or expired token, a 422 about the token one that is not even well
+ * formed. A 422 about the password (too easy to guess) leaves the link alive.
+ */
+export function linkIsDead(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return false;
+  return err.status === 400 || (err.status === 422 && !err.fields.includes("password"));
+}
+
+/**
  * /invite?token=…: the link an owner gets by email when an admin assigns them to a store.
  * Setting a password accepts the invitation and signs them in.
  */
@@ -48,8 +58,7 @@ export function InvitePage() {
       queryClient.setQueryData(meKey, session.user);
       await navigate({ to: "/", replace: true });
     } catch (err) {
-      // 400: unknown, used or expired token; 422: a token that is not even well formed.
-      if (err instanceof ApiError && (err.status === 400 || err.status === 422)) setDeadLink(true);
+      if (linkIsDead(err)) setDeadLink(true);
       else setError(err);
     } finally {
       setBusy(false);
@@ -97,7 +106,7 @@ export function InvitePage() {
                   aria-describedby="password-hint"
                 />
                 <p id="password-hint" className="text-xs text-muted-foreground">
-                  At least {MIN_PASSWORD} characters.
+                  At least {MIN_PASSWORD} characters, and hard to guess: a few uncommon words work well.
                 </p>
               </div>
               <div className="flex flex-col gap-1.5">
