@@ -50,7 +50,7 @@ test.describe("admin", () => {
     const key = await keyDialog.getByTestId("worker-key").inputValue();
     expect(key.length).toBeGreaterThan(20);
     await expect(keyDialog.getByTestId("worker-command")).toHaveValue(
-      new RegExp(`^metrica worker --api-url http://127\\.0\\.0\\.1:\\d+ --camera-id ${cameraId} --key ${key} SOURCE --model PATH$`),
+      new RegExp(`^METRICA_WORKER_KEY=${key} metrica worker --api-url http://127\\.0\\.0\\.1:\\d+ --camera-id ${cameraId} SOURCE --model PATH$`),
     );
     await keyDialog.getByRole("button", { name: "I have copied it" }).click();
     await expect(page.getByRole("button", { name: "Rotate key" })).toBeVisible();

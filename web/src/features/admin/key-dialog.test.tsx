@@ -8,14 +8,14 @@ describe("KeyDialog", () => {
     expect(screen.getByRole("dialog", { name: "Worker key issued" })).toBeInTheDocument();
     expect(screen.getByTestId("worker-key")).toHaveValue("mk_secret");
     expect(screen.getByTestId("worker-command")).toHaveValue(
-      `metrica worker --api-url ${window.location.origin} --camera-id cam-1 --key mk_secret SOURCE --model PATH`,
+      `METRICA_WORKER_KEY=mk_secret metrica worker --api-url ${window.location.origin} --camera-id cam-1 SOURCE --model PATH`,
     );
     expect(screen.getByRole("button", { name: "Copy key" })).toBeInTheDocument();
   });
 
   it("builds the worker command", () => {
     expect(workerCommand("https://m.example", "c", "k")).toBe(
-      "metrica worker --api-url https://m.example --camera-id c --key k SOURCE --model PATH",
+      "METRICA_WORKER_KEY=k metrica worker --api-url https://m.example --camera-id c SOURCE --model PATH",
     );
   });
 });

@@ -12,7 +12,7 @@ import {
 import { apiOrigin } from "@/lib/api";
 
 export function workerCommand(origin: string, cameraId: string, key: string): string {
-  return `metrica worker --api-url ${origin} --camera-id ${cameraId} --key ${key} SOURCE --model PATH`;
+  return `METRICA_WORKER_KEY=${key} metrica worker --api-url ${origin} --camera-id ${cameraId} SOURCE --model PATH`;
 }
 
 /** Shows a freshly issued worker key: the only time it is ever visible. */
