@@ -1,5 +1,5 @@
-"""Migrations upgrade databases that hold data: 0001 → head with users in it, on SQLite
-and PostgreSQL, and back down again."""
+"""Migrations upgrade databases that hold data: 0001 → head (0003, sessions and
+identities) with users in it, on SQLite and PostgreSQL, and back down again."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         yield url
 
 
-async def test_0002_upgrades_a_database_with_users(empty_database: str) -> None:
+async def test_0003_upgrades_a_database_with_users(empty_database: str) -> None:
     engine = create_engine(empty_database)
     try:
         await upgrade(engine, "0001")
@@ -54,7 +54,7 @@ async def test_0002_upgrades_a_database_with_users(empty_database: str) -> None:
                 )
             )
         await upgrade(engine)
-        assert await current_revision(engine) == head_revision() == "0002"
+        assert await current_revision(engine) == head_revision() == "0003"
         async with engine.connect() as conn:
             version = await conn.scalar(text("SELECT token_version FROM users"))
         assert version == 0
@@ -78,14 +78,14 @@ async def test_0002_upgrades_a_database_with_users(empty_database: str) -> None:
         await app.state.metrica.close()
 
 
-async def test_0002_downgrades_and_upgrades_again(empty_database: str) -> None:
+async def test_0003_downgrades_and_upgrades_again(empty_database: str) -> None:
     engine = create_engine(empty_database)
     try:
         await upgrade(engine)
         await downgrade(engine, "0001")
         assert await current_revision(engine) == "0001"
         await upgrade(engine)
-        assert await current_revision(engine) == "0002"
+        assert await current_revision(engine) == "0003"
     finally:
         await engine.dispose()
 
