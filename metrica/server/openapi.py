@@ -55,13 +55,18 @@ DESCRIPTIONS = {
     409: "Conflicts with a concurrent change; try again",
     413: "Request body too large",
     415: "Unsupported media type",
+    429: "Too many attempts; wait for the Retry-After seconds",
     503: "Not ready",
 }
 # Answers only one route gives: operation id -> status codes.
+# The local sign-in routes answer 404 when an external identity provider signs people in,
+# and the guessable ones 429 past their rate limits.
 EXTRA: dict[str, tuple[int, ...]] = {
-    "login": (401,),
-    "verify_login_code": (401,),
-    "accept_invitation": (400,),
+    "login": (401, 404, 429),
+    "request_login_code": (404, 429),
+    "verify_login_code": (401, 404, 429),
+    "accept_invitation": (400, 404),
+    "change_password": (404, 429),
     "admin_create_camera": (404,),  # the store named in the body
     "ingest_events": (403,),  # events of another camera than the key's
     "get_camera_config": (404,),

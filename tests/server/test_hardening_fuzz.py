@@ -67,6 +67,12 @@ def _bodies(w: World) -> dict[str, tuple[str, str, dict[str, str], Any]]:
             {},
             {"token": "t" * 40, "password": "a-new-password"},
         ),
+        "change_password": (
+            "POST",
+            "/auth/password",
+            w.owner_headers,
+            {"current_password": "not-the-password", "new_password": "violet harbour lamp"},
+        ),
         "admin_create_store": (
             "POST",
             "/admin/stores",

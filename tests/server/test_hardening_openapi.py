@@ -30,7 +30,9 @@ def _operations(doc: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def _kind(path: str) -> str:
-    if path in ("/auth/me",) or path.startswith(("/admin/", "/stores", "/live/", "/dashboard/")):
+    if path in ("/auth/me", "/auth/password") or path.startswith(
+        ("/admin/", "/stores", "/live/", "/dashboard/")
+    ):
         return "people"
     if path == "/events" or path.startswith("/cameras/"):
         return "worker"

@@ -57,5 +57,5 @@ class Session(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    current_password: str = Field(min_length=1, max_length=1024)
-    new_password: str = Field(min_length=8, max_length=1024)
+    current_password: SafeStr = Field(min_length=1, max_length=1024)
+    new_password: SafeStr = Field(min_length=8, max_length=1024)
