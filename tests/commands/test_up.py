@@ -62,16 +62,11 @@ def test_up_runs_backend_and_live_worker_and_ctrl_c_stops_both(tmp_path: Path) -
         client = owner_client(base)
         [store] = client.get("/stores").json()["data"]
 
-        def live_camera() -> dict[str, Any]:
-            live = client.get(f"/live/{store['id']}").json()
-            [cam] = [c for c in live["cameras"] if c["name"] == "Live camera"]
-            return cam
-
         # The seeded history is on the demo's other camera, so any event of the live
         # camera is this worker's (today's totals would reset at the store's midnight).
-        assert live_camera()["last_event_at"] is None
+        assert live_camera(client, store["id"])["last_event_at"] is None
         cam = poll(
-            lambda: live_camera()["last_event_at"] and live_camera(),
+            lambda: live_camera_once_counting(client, store["id"]),
             timeout_s=180,
             what="the worker's crossings to reach the dashboard",
         )
@@ -97,6 +92,19 @@ def test_up_runs_backend_and_live_worker_and_ctrl_c_stops_both(tmp_path: Path) -
     assert "seeded before, reused" in out
 
 
+def live_camera(client: httpx.Client, store_id: str) -> dict[str, Any]:
+    """The demo's live camera as the owner's /live shows it."""
+    live = client.get(f"/live/{store_id}").json()
+    [cam] = [c for c in live["cameras"] if c["name"] == "Live camera"]
+    return cam
+
+
+def live_camera_once_counting(client: httpx.Client, store_id: str) -> dict[str, Any] | None:
+    """The live camera once it has an event (the demo's history is on the other camera)."""
+    cam = live_camera(client, store_id)
+    return cam if cam["last_event_at"] else None
+
+
 def owner_client(base: str) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=10)
     login = client.post(
@@ -118,13 +126,8 @@ def test_up_counts_a_live_rtsp_camera_and_no_command_line_holds_the_key(tmp_path
             client = owner_client(base)
             [store] = client.get("/stores").json()["data"]
 
-            def live_camera() -> dict[str, Any]:
-                live = client.get(f"/live/{store['id']}").json()
-                [cam] = [c for c in live["cameras"] if c["name"] == "Live camera"]
-                return cam
-
             cam = poll(  # the database is new: any event is this worker's
-                lambda: live_camera()["last_event_at"] and live_camera(),
+                lambda: live_camera_once_counting(client, store["id"]),
                 timeout_s=120,
                 what="crossings on the RTSP camera to reach the API",
             )
