@@ -233,7 +233,9 @@ def test_network_timeouts_lose_and_duplicate_nothing(
     with FaultyNetwork(pg_backend.url, hold, hold_s=2.5) as network:
         run = start_worker(tmp_path, network.url, camera, *FAST, "--http-timeout-s", "1")
         summary = run.finish()
-    assert network.injected["hold"] >= 2
+    # How many batches a clip makes depends on the machine's speed; one held answer is
+    # enough to prove a timed-out, already stored batch is re-sent and stored once.
+    assert network.injected["hold"] >= 1
     assert_stored_exactly(pg_backend.db_url, camera.camera_id, expected_fast)
     assert summary["duplicates"] >= 1  # the timed-out batches were re-sent, stored once
     assert summary["outbox_left"] == 0
