@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from metrica.domain.geometry import CountingLine, LineSpecError, parse_line
+
+if TYPE_CHECKING:  # the server stack loads only for the commands that run it
+    from metrica.server.settings import Settings
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What `add_parser(subparsers)` of each command module receives."""
@@ -32,3 +35,10 @@ def parse_lines(specs: list[str]) -> list[CountingLine]:
     if len(set(ids)) != len(ids):
         raise CliError(f"--line ids must be unique, got {', '.join(ids)}")
     return lines
+
+
+def server_settings(db_url: str | None) -> Settings:
+    """The backend's settings, with `--db-url` winning over METRICA_DATABASE_URL."""
+    from metrica.server.settings import Settings
+
+    return Settings(database_url=db_url) if db_url else Settings()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from metrica.commands.common import Subparsers
+from metrica.commands.common import Subparsers, server_settings
 from metrica.server.settings import Settings
 
 
@@ -22,7 +22,7 @@ def add_parser(subparsers: Subparsers) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    settings = Settings(database_url=args.db_url) if args.db_url else Settings()
+    settings = server_settings(args.db_url)
     return asyncio.run(_demo(settings, args))
 
 

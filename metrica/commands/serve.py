@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from metrica.commands.common import Subparsers
-from metrica.server.settings import Settings
+from metrica.commands.common import Subparsers, server_settings
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -25,7 +24,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from metrica.server.app import create_app
 
-    settings = Settings(database_url=args.db_url) if args.db_url else Settings()
+    settings = server_settings(args.db_url)
     app = create_app(settings, migrate_on_start=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from metrica.commands.common import CliError, Subparsers, fail
+from metrica.commands.common import CliError, Subparsers, fail, server_settings
 from metrica.domain.geometry import LineSpecError, parse_line
 from metrica.vision.models import DEFAULT_MODEL
 from metrica.vision.sources import is_live_source
@@ -88,9 +88,8 @@ def run_up(args: argparse.Namespace) -> int:
 
 def _up(args: argparse.Namespace) -> int:
     from metrica.server.demo_site import prepare_demo_site
-    from metrica.server.settings import Settings
 
-    settings = Settings(database_url=args.db_url) if args.db_url else Settings()
+    settings = server_settings(args.db_url)
     lines = _line_specs(args.line or [DEFAULT_LINE]) if args.source else None
     _require_free_port(args.host, args.port)
     if not args.no_build:

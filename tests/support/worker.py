@@ -72,6 +72,11 @@ class WorkerRun:
     def kill(self, sig: int = signal.SIGKILL) -> None:
         self.proc.send_signal(sig)
 
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it; the worker must flush and exit 0."""
+        self.kill(signal.SIGTERM)
+        assert self.wait(60) == 0, self.tail()
+
 
 def start_worker(
     tmp: Path,

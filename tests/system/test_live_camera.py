@@ -73,8 +73,7 @@ def test_a_camera_that_drops_and_returns_is_counted_again_and_stored_once(
                 what="crossings counted after the camera came back",
             )
             assert metric(metrics_port, "metrica_worker_stream_up") == 1
-            run.kill(signal.SIGTERM)
-            assert run.wait(60) == 0, run.tail()
+            run.stop()
         finally:
             if run.proc.poll() is None:
                 run.proc.kill()

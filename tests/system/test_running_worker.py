@@ -6,7 +6,6 @@ app: test_remote_lines.py; a live RTSP camera: test_live_camera.py.)"""
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import httpx
@@ -81,8 +80,7 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
         assert f'camera_id="{camera.camera_id}"' in metrics
         poll(lambda: "status:" in run.log(), timeout_s=120, what="a status line")
         assert run.proc.poll() is None
-        run.kill(signal.SIGTERM)
-        assert run.wait(60) == 0, run.tail()
+        run.stop()
     finally:
         if run.proc.poll() is None:
             run.proc.kill()
@@ -142,8 +140,7 @@ def test_a_refused_key_is_said_once_retried_and_reported(
         )
         if local_lines:
             poll(lambda: "status:" in run.log(), timeout_s=60, what="a status line")
-        run.kill(signal.SIGTERM)
-        assert run.wait(60) == 0, run.tail()
+        run.stop()
     finally:
         if run.proc.poll() is None:
             run.proc.kill()
