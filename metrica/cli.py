@@ -42,6 +42,14 @@ COMMANDS: dict[str, Command] = {
     "demo": Command(
         "metrica.commands.demo", "server", "seed demo users, a store and weeks of history"
     ),
+    "retention": Command(
+        "metrica.commands.retention", "server", "remove data past its retention (chunked)"
+    ),
+    "backup": Command(
+        "metrica.commands.backup",
+        "server",
+        "back up, restore and verify the database (pg_dump / SQLite backup API)",
+    ),
     "up": Command(
         "metrica.commands.up",
         "server",

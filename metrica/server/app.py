@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 
 from metrica.server import docs, errors, openapi
 from metrica.server.auth.views import router as auth_router
+from metrica.server.backups.gauge import schedule_backup_gauge
 from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
 from metrica.server.events.views import router as events_router
@@ -24,6 +25,8 @@ from metrica.server.ops.body_limit import BodyLimitMiddleware
 from metrica.server.ops.headers import SecurityHeadersMiddleware
 from metrica.server.ops.middleware import RequestContextMiddleware
 from metrica.server.ops.views import router as ops_router
+from metrica.server.periodic import PeriodicTasks
+from metrica.server.retention.schedule import schedule_retention
 from metrica.server.settings import Settings, get_settings
 from metrica.server.state import AppState
 from metrica.server.stores.admin import router as stores_admin_router
@@ -42,8 +45,11 @@ def create_app(
     *,
     migrate_on_start: bool = False,
     web_dist: Path = WEB_DIST,
+    maintenance: bool = True,
 ) -> FastAPI:
-    """Build the app; the database engine lives as long as the app's lifespan."""
+    """Build the app; the database engine lives as long as the app's lifespan.
+
+    `maintenance` runs the periodic work (retention, the backup gauge) in the lifespan."""
     settings = settings or get_settings()
     ops_logging.configure(
         json_lines=settings.environment == "production",
@@ -54,7 +60,12 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
             await upgrade(app.state.metrica.engine)
+        periodic = PeriodicTasks()
+        if maintenance:
+            schedule_retention(periodic, app.state.metrica)
+            schedule_backup_gauge(periodic, app.state.metrica)
         yield
+        await periodic.stop()
         await app.state.metrica.close()
 
     app = FastAPI(

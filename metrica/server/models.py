@@ -7,12 +7,14 @@ from metrica.server.auth.models import (
     RevokedToken,
     User,
 )
+from metrica.server.backups.models import BackupRun
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.stores.models import Store, StoreOwner
 
 __all__ = [
+    "BackupRun",
     "Base",
     "Camera",
     "CameraHeartbeat",

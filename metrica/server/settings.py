@@ -12,6 +12,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from metrica.domain.limits import EVENTS_MAX_BODY_BYTES, SNAPSHOT_MAX_BYTES
 
+RAW_EVENTS_MIN_DAYS = 35
+"""Raw events younger than this are read by KPIs: the month view compares with the same
+moment of the previous month (<= 31 days back) to the second, and live occupancy reads
+today's. Older answers come from the hourly rollup alone."""
+
 DEFAULT_SECRET = "insecure-development-secret-change-me"
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./var/metrica.db"
 
@@ -106,6 +111,34 @@ class Settings(BaseSettings):
     live_after_s: float = 120.0
     stale_after_s: float = 900.0
 
+    # Data lifecycle (docs/backup-and-retention.md). 0 days = keep forever.
+    retention_enabled: bool = Field(
+        default=True, description="Run retention inside the server every `retention_interval_s`."
+    )
+    retention_interval_s: float = Field(default=6 * 3600.0, gt=0)
+    retention_batch_size: int = Field(
+        default=5000, ge=1, le=100_000, description="Rows per delete (one transaction each)."
+    )
+    retention_raw_events_days: int = Field(
+        default=90,
+        ge=0,
+        description="Raw events are kept this long; the hourly rollup keeps the history. "
+        f"At least {RAW_EVENTS_MIN_DAYS} (the month view's same-time comparison and live "
+        "occupancy read raw events), or 0.",
+    )
+    retention_heartbeats_days: int = Field(
+        default=90, ge=0, description="A camera's last heartbeat, once older than this."
+    )
+    retention_snapshots_days: int = Field(
+        default=30, ge=0, description="A camera's last snapshot (an image of people), once older."
+    )
+    retention_expired_auth_days: int = Field(
+        default=7,
+        ge=0,
+        description="Revoked tokens, login codes and invitations this long past their expiry.",
+    )
+    retention_backup_runs_days: int = Field(default=400, ge=0, description="The backup log.")
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -143,6 +176,16 @@ class Settings(BaseSettings):
         except ValueError:
             raise ValueError(f"{value!r} is not a rate limit like '10/minute;50/hour'") from None
         return value
+
+    @field_validator("retention_raw_events_days")
+    @classmethod
+    def _check_raw_events_days(cls, days: int) -> int:
+        if 0 < days < RAW_EVENTS_MIN_DAYS:
+            raise ValueError(
+                f"raw events must be kept at least {RAW_EVENTS_MIN_DAYS} days (0 = forever): "
+                "dashboards read them that far back"
+            )
+        return days
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.domain.events import EventBatch
@@ -240,8 +240,24 @@ async def roll_up(
 
 
 async def rebuild_rollup(*, session: AsyncSession, store_id: uuid.UUID, tz: ZoneInfo) -> None:
-    """Recompute a store's rollup from its raw events (after a timezone change)."""
-    await session.execute(delete(HourlyCount).where(HourlyCount.store_id == store_id))
+    """Recompute a store's rollup from its raw events (after a timezone change).
+
+    Retention removes raw events a whole rollup hour at a time (`events.retention`), so
+    the buckets that end at or before the oldest raw event still standing hold history
+    that exists nowhere else: they are kept as they are (in the old timezone's hours)."""
+    oldest = await session.scalar(
+        select(func.min(EventRow.occurred_at)).where(
+            EventRow.store_id == store_id, EventRow.type == "line_crossed"
+        )
+    )
+    if oldest is None:
+        return  # nothing to recompute from: the rollup is all there is
+    await session.execute(
+        delete(HourlyCount).where(
+            HourlyCount.store_id == store_id,
+            HourlyCount.bucket_start > oldest - timedelta(seconds=HOUR_S),
+        )
+    )
     query = (
         select(EventRow.camera_id, EventRow.line_id, EventRow.direction, EventRow.occurred_at)
         .where(EventRow.store_id == store_id, EventRow.type == "line_crossed")

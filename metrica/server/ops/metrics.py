@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HTTP_REQUESTS = Counter(
     "metrica_http_requests_total",
@@ -18,3 +18,11 @@ HTTP_LATENCY = Histogram(
 EVENTS_INGESTED = Counter("metrica_events_ingested_total", "Events stored (new).")
 EVENTS_DUPLICATE = Counter("metrica_events_duplicate_total", "Events already stored, dropped.")
 EVENTS_REJECTED = Counter("metrica_events_rejected_total", "Events in refused batches.", ["reason"])
+RETENTION_ROWS_DELETED = Counter(
+    "metrica_retention_rows_deleted_total", "Rows removed by retention.", ["table"]
+)
+BACKUP_LAST_SUCCESS = Gauge(
+    "metrica_backup_last_success_timestamp_seconds",
+    "Unix time of the newest successful backup create or verify recorded in the database "
+    "(0: none).",
+)

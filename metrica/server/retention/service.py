@@ -1,0 +1,185 @@
+"""Retention: what each kind of data is kept for, and the run that removes the rest.
+
+The dashboards read the hourly rollup (`hourly_counts`), which is kept forever; raw events
+are only read for today (live occupancy) and for the partial hour of the same-time
+comparison (<= 31 days back), so they may go once older than `RAW_EVENTS_MIN_DAYS`.
+Heartbeats and snapshots are one row per camera (the latest): old ones belong to cameras
+that went silent, and a snapshot is an image of people. Every delete is chunked (bounded
+transactions); PostgreSQL serialises runs of several server processes with an advisory
+lock, so each runs once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from metrica.server.auth.models import Invitation, LoginCode, RevokedToken
+from metrica.server.backups.models import BackupRun
+from metrica.server.cameras.models import CameraHeartbeat, CameraSnapshot
+from metrica.server.events.retention import Progress, delete_raw_events_before
+from metrica.server.ops.metrics import RETENTION_ROWS_DELETED
+from metrica.server.settings import Settings
+
+ADVISORY_LOCK_KEY = 0x6D657472_0001  # "metr" + 1: one retention run per database at a time
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Rows of `table` whose `column` is older than `days` go (0 days: kept forever)."""
+
+    table: str
+    days: int
+    describe: str
+
+
+def policies(settings: Settings) -> list[Policy]:
+    """The retention policies in force, in the order a run applies them."""
+    s = settings
+    return [
+        Policy("events", s.retention_raw_events_days, "raw events (the rollup keeps counts)"),
+        Policy("camera_heartbeats", s.retention_heartbeats_days, "last heartbeat of a camera"),
+        Policy("camera_snapshots", s.retention_snapshots_days, "last snapshot of a camera"),
+        Policy("revoked_tokens", s.retention_expired_auth_days, "past expiry"),
+        Policy("login_codes", s.retention_expired_auth_days, "past expiry"),
+        Policy("invitations", s.retention_expired_auth_days, "past expiry"),
+        Policy("backup_runs", s.retention_backup_runs_days, "backup log"),
+    ]
+
+
+# table -> (model, primary key column, the timestamp the age is measured on)
+_SIMPLE: dict[str, tuple[Any, Any, Any]] = {
+    "camera_heartbeats": (CameraHeartbeat, CameraHeartbeat.camera_id, CameraHeartbeat.received_at),
+    "camera_snapshots": (CameraSnapshot, CameraSnapshot.camera_id, CameraSnapshot.taken_at),
+    "revoked_tokens": (RevokedToken, RevokedToken.token_hash, RevokedToken.expires_at),
+    "login_codes": (LoginCode, LoginCode.user_id, LoginCode.expires_at),
+    "invitations": (Invitation, Invitation.token_hash, Invitation.expires_at),
+    "backup_runs": (BackupRun, BackupRun.id, BackupRun.finished_at),
+}
+
+
+@dataclass
+class TableOutcome:
+    table: str
+    cutoff: datetime | None
+    rows: int = 0
+    partitions_dropped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RetentionReport:
+    dry_run: bool
+    now: datetime
+    tables: list[TableOutcome]
+
+    @property
+    def total(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def lines(self) -> list[str]:
+        """One line per table: `events: 1234 rows removed (before ...)`."""
+        verb = "would remove" if self.dry_run else "removed"
+        out = []
+        for t in self.tables:
+            if t.cutoff is None:
+                out.append(f"{t.table}: kept forever")
+                continue
+            extra = (
+                f", partitions {', '.join(t.partitions_dropped)}" if t.partitions_dropped else ""
+            )
+            out.append(
+                f"{t.table}: {t.rows} rows {verb} (older than {t.cutoff.isoformat()}{extra})"
+            )
+        return out
+
+
+async def _chunked_delete(
+    engine: AsyncEngine,
+    table: str,
+    cutoff: datetime,
+    *,
+    batch_size: int,
+    dry_run: bool,
+    progress: Progress,
+) -> int:
+    model, key, at = _SIMPLE[table]
+    old: ColumnElement[bool] = at < cutoff
+    if dry_run:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(model).where(old)) or 0)
+    removed = 0
+    while True:
+        ids = select(key).where(old).limit(batch_size).scalar_subquery()
+        async with engine.begin() as conn:
+            count = (await conn.execute(delete(model).where(key.in_(ids), old))).rowcount
+        removed += count
+        if count:
+            progress(table, removed)
+        if count < batch_size:
+            return removed
+
+
+async def run_retention(
+    engine: AsyncEngine,
+    settings: Settings,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    batch_size: int | None = None,
+    progress: Progress | None = None,
+) -> RetentionReport | None:
+    """Apply every policy once; None when another process holds the run (PostgreSQL)."""
+    size = batch_size or settings.retention_batch_size
+    report_progress: Progress = progress or (lambda _what, _rows: None)
+    async with _run_lock(engine) as held:
+        if not held:
+            return None
+        outcomes = []
+        for policy in policies(settings):
+            if policy.days == 0:
+                outcomes.append(TableOutcome(policy.table, None))
+                continue
+            cutoff = now - timedelta(days=policy.days)
+            outcome = TableOutcome(policy.table, cutoff)
+            if policy.table == "events":
+                outcome.rows, outcome.partitions_dropped = await delete_raw_events_before(
+                    engine, cutoff, batch_size=size, dry_run=dry_run, progress=report_progress
+                )
+            else:
+                outcome.rows = await _chunked_delete(
+                    engine,
+                    policy.table,
+                    cutoff,
+                    batch_size=size,
+                    dry_run=dry_run,
+                    progress=report_progress,
+                )
+            if not dry_run and outcome.rows:
+                RETENTION_ROWS_DELETED.labels(table=policy.table).inc(outcome.rows)
+            outcomes.append(outcome)
+        return RetentionReport(dry_run=dry_run, now=now, tables=outcomes)
+
+
+@asynccontextmanager
+async def _run_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
+    """A session-level advisory lock on PostgreSQL, held on its own connection for the
+    run; SQLite has one writer at a time anyway."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    async with engine.connect() as conn:
+        lock = {"k": ADVISORY_LOCK_KEY}
+        held = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), lock))
+        await conn.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), lock)
+                await conn.commit()
