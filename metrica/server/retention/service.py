@@ -84,7 +84,7 @@ class RetentionReport:
 
     def lines(self) -> list[str]:
         """One line per table: `events: 1234 rows removed (before ...)`."""
-        verb = "would remove" if self.dry_run else "removed"
+        verb = "would be removed" if self.dry_run else "removed"
         out = []
         for t in self.tables:
             if t.cutoff is None:
