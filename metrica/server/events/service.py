@@ -2,7 +2,8 @@
 
 One multi-row `INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING` tells exactly which
 events are new; only those are added to the hourly rollup (one upsert per batch), so a batch
-posted twice, even concurrently, counts once. Deleting events happens here too, and only here.
+posted twice, even concurrently, counts once. Deleting a store's or camera's events happens
+here too; retention removes old ones (`events.retention`).
 """
 
 from __future__ import annotations
