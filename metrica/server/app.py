@@ -60,7 +60,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
             await upgrade(app.state.metrica.engine)
-        periodic = PeriodicTasks()
+        periodic = app.state.periodic = PeriodicTasks()
         if maintenance:
             schedule_retention(periodic, app.state.metrica)
             schedule_backup_gauge(periodic, app.state.metrica)

@@ -47,6 +47,11 @@ class PeriodicTasks:
             self.rounds[name] += 1
             await asyncio.sleep(max(0.0, interval_s - (loop.time() - started)))
 
+    @property
+    def running(self) -> int:
+        """How many periodic tasks are running."""
+        return sum(1 for t in self._tasks if not t.done())
+
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()

@@ -338,3 +338,20 @@ async def test_retention_runs_inside_the_server_and_the_switch_turns_it_off(
         finally:
             await tasks.stop()
             await state.engine.dispose()
+
+
+async def test_the_server_lifespan_schedules_retention_unless_switched_off(
+    database_url: str,
+) -> None:
+    for enabled in (True, False):
+        app = create_app(make_settings(database_url, retention_enabled=enabled))
+        async with app.router.lifespan_context(app):
+            periodic = app.state.periodic
+            assert ("retention" in periodic.rounds) is enabled
+            assert periodic.running == (2 if enabled else 1)
+            # The backup gauge's first refresh runs at once (retention waits a minute).
+            deadline = asyncio.get_running_loop().time() + 30
+            while periodic.rounds["backup_gauge"] < 1:
+                assert asyncio.get_running_loop().time() < deadline, "no gauge refresh"
+                await asyncio.sleep(0.05)
+        assert periodic.running == 0  # stopped with the app

@@ -149,8 +149,9 @@ async def delete_raw_events_before(
     dry_run: bool,
     progress: Progress,
 ) -> tuple[int, list[str]]:
-    """Remove raw events older than each store's local hour at `cutoff` (events of stores
-    that no longer exist: older than `cutoff`). Returns (rows, partitions dropped)."""
+    """Remove raw events older than each store's local hour at `cutoff`; returns (rows,
+    partitions dropped). Deleting a store deletes its events (`service.delete_events`), so
+    every event has a store; a pass for strays would scan the whole table each run."""
     async with engine.connect() as conn:
         stores = [
             (sid, ZoneInfo(tz))
@@ -186,10 +187,4 @@ async def delete_raw_events_before(
             progress=progress,
             done=rows,
         )
-    orphans = [EventRow.occurred_at < cutoff, EventRow.store_id.not_in(select(Store.id))]
-    if floor is not None:
-        orphans.append(EventRow.occurred_at >= floor)
-    rows += await _chunked(
-        engine, where=orphans, batch_size=batch_size, dry_run=dry_run, progress=progress, done=rows
-    )
     return rows, dropped
