@@ -115,7 +115,7 @@ class Settings(BaseSettings):
     retention_enabled: bool = Field(
         default=True, description="Run retention inside the server every `retention_interval_s`."
     )
-    retention_interval_s: float = Field(default=6 * 3600.0, gt=0)
+    retention_interval_s: float = Field(default=6 * 3600.0, ge=60)
     retention_batch_size: int = Field(
         default=5000, ge=1, le=100_000, description="Rows per delete (one transaction each)."
     )
