@@ -114,7 +114,8 @@ async def test_retention_removes_exactly_the_old_raw_events_and_no_answer_change
     assert f"events: {expected} rows removed" in report.lines()[0]
     assert deleted_metric("events") - metric_before == expected
     chunks = [rows for what, rows in progress if what == "events"]
-    assert len(chunks) == expected // 700 + 1  # chunked: one transaction per 700 rows
+    assert len(chunks) == -(-expected // 700)  # chunked: one transaction per 700 rows
+    assert all(b - a <= 700 for a, b in zip([0, *chunks], chunks, strict=False))
     assert chunks[-1] == expected
     async with state.sessions() as session:
         oldest = await session.scalar(select(func.min(EventRow.occurred_at)))
@@ -224,17 +225,20 @@ def test_raw_events_must_outlive_what_the_dashboards_read() -> None:
 
 # --- PostgreSQL with `events` partitioned by month ------------------------------------
 
-PARTITION_SQL = """
+MONTHS_SQL = """
+CREATE TABLE IF NOT EXISTS events_p202601 PARTITION OF events
+    FOR VALUES FROM ('2026-01-01 00:00+00') TO ('2026-02-01 00:00+00');
+CREATE TABLE IF NOT EXISTS events_p202602 PARTITION OF events
+    FOR VALUES FROM ('2026-02-01 00:00+00') TO ('2026-03-01 00:00+00');
+CREATE TABLE IF NOT EXISTS events_p202603 PARTITION OF events
+    FOR VALUES FROM ('2026-03-01 00:00+00') TO ('2026-04-01 00:00+00');
+"""
+PARTITION_SQL = f"""
 ALTER TABLE events RENAME TO events_plain;
 CREATE TABLE events (LIKE events_plain INCLUDING DEFAULTS)
     PARTITION BY RANGE (occurred_at);
 ALTER TABLE events ADD PRIMARY KEY (event_id, occurred_at);
-CREATE TABLE events_p202601 PARTITION OF events
-    FOR VALUES FROM ('2026-01-01 00:00+00') TO ('2026-02-01 00:00+00');
-CREATE TABLE events_p202602 PARTITION OF events
-    FOR VALUES FROM ('2026-02-01 00:00+00') TO ('2026-03-01 00:00+00');
-CREATE TABLE events_p202603 PARTITION OF events
-    FOR VALUES FROM ('2026-03-01 00:00+00') TO ('2026-04-01 00:00+00');
+{MONTHS_SQL}
 CREATE INDEX ON events (store_id, occurred_at);
 INSERT INTO events SELECT * FROM events_plain;
 DROP TABLE events_plain;
@@ -262,12 +266,22 @@ async def test_partitioned_events_lose_whole_months_by_drop_and_the_boundary_by_
     url = state.settings.database_url
     # 70 days: January's partition lies wholly before the cutoff, February straddles it.
     state.clock = lambda: NOW
+    # Where the schema partitions `events` already (the partitioning migration), the
+    # months of the pinned history get their partitions before the seed lands in them;
+    # otherwise the seeded table is turned into a partitioned one here.
+    partitioned_by_migration = await is_partitioned(state.engine)
+    if partitioned_by_migration:
+        async with state.engine.begin() as conn:
+            for statement in MONTHS_SQL.split(";"):
+                if statement.strip():
+                    await conn.execute(text(statement))
     async with state.sessions() as session:
         seeded = await seed_demo(session, hasher=state.passwords, days=70, now=NOW)
-    async with state.engine.begin() as conn:
-        for statement in PARTITION_SQL.split(";"):
-            if statement.strip():
-                await conn.execute(text(statement))
+    if not partitioned_by_migration:
+        async with state.engine.begin() as conn:
+            for statement in PARTITION_SQL.split(";"):
+                if statement.strip():
+                    await conn.execute(text(statement))
     assert await is_partitioned(state.engine)
     async with state.engine.connect() as conn:
         in_january = int(await conn.scalar(text("SELECT count(*) FROM events_p202601")) or 0)
@@ -309,7 +323,8 @@ async def test_partitioned_events_lose_whole_months_by_drop_and_the_boundary_by_
             .scalars()
             .all()
         )
-        assert left == ["events_p202602", "events_p202603"]
+        assert "events_p202601" not in left
+        assert {"events_p202602", "events_p202603"} <= set(left)
         assert await conn.scalar(text("SELECT to_regclass('events_p202601')")) is None
         remaining = int(await conn.scalar(text("SELECT count(*) FROM events")) or 0)
     assert remaining == total - events.rows

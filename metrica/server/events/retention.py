@@ -128,16 +128,25 @@ async def _chunked(
             )
         return n
     removed = 0
+    oldest_first = select(EventRow.occurred_at).where(*where).order_by(EventRow.occurred_at)
     while True:
-        ids = select(EventRow.event_id).where(*where).limit(batch_size)
-        # The outer filter repeats the bounds so PostgreSQL prunes partitions.
-        stmt = delete(EventRow).where(EventRow.event_id.in_(ids.scalar_subquery()), *where)
+        # A chunk is a time range: the rows before the (batch_size + 1)-th oldest. Both
+        # lookups and the delete are range scans of the (store, time) index, whatever the
+        # primary key; no `IN (...)` list of ids to match row by row.
         async with engine.begin() as conn:
-            count = (await conn.execute(stmt)).rowcount
+            edge = await conn.scalar(oldest_first.offset(batch_size).limit(1))
+            chunk = list(where)
+            if edge is not None:
+                first = await conn.scalar(oldest_first.limit(1))
+                # More than a chunk at one instant: take them all rather than none.
+                chunk.append(
+                    EventRow.occurred_at <= edge if edge == first else EventRow.occurred_at < edge
+                )
+            count = (await conn.execute(delete(EventRow).where(*chunk))).rowcount
         removed += count
         if count:
             progress("events", done + removed)
-        if count < batch_size:
+        if edge is None:
             return removed
 
 
