@@ -232,3 +232,27 @@ async def test_0004_creates_and_drops_the_backup_log(tmp_path: Path) -> None:
         assert names == 0
     finally:
         await engine.dispose()
+
+
+async def test_the_dump_tool_matches_the_server_and_gets_secrets_by_environment(
+    source_pg: str,
+) -> None:
+    from metrica.server.backups.archive import BackupError
+
+    engine = create_engine(source_pg)
+    try:
+        major, _ = await postgres.server_major(engine)
+    finally:
+        await engine.dispose()
+    assert postgres.find_tool("pg_dump", major).major == major
+    assert postgres.find_tool("pg_restore", major).major == major
+    with pytest.raises(BackupError, match=r"postgresql-client-99"):
+        postgres.find_tool("pg_dump", 99)
+    env = postgres.libpq_env("postgresql+asyncpg://u:s3cret@db.example:6543/metrica")
+    assert (env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"]) == (
+        "db.example",
+        "6543",
+        "u",
+        "metrica",
+    )
+    assert env["PGPASSWORD"] == "s3cret"
