@@ -31,6 +31,12 @@ RUN npx openapi-ts && npx vite build
 
 # 3. Runtime: the environment, the code, the built web app; runs as an unprivileged user.
 FROM python:3.12.8-slim-bookworm AS runtime
+# pg_dump/pg_restore for `metrica backup` (Debian's client is PostgreSQL 15's: it dumps
+# servers up to 15; the compose pilot runs 15). Versions follow the pinned base release.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 metrica \
     && useradd --system --uid 10001 --gid metrica --home-dir /app --shell /usr/sbin/nologin metrica
 WORKDIR /app
