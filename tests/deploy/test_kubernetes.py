@@ -12,7 +12,7 @@ import re
 import shlex
 from typing import Any
 
-import kubernetes_validate
+import kubernetes_validate  # type: ignore[import-untyped]  # no type hints shipped
 import pytest
 import yaml
 
