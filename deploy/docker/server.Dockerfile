@@ -44,6 +44,7 @@ COPY --from=python-build --chown=root:root /app /app
 COPY --from=web-build --chown=root:root /web/dist /app/web/dist
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     METRICA_ENVIRONMENT=production
 USER 10001:10001
 EXPOSE 8000

@@ -24,6 +24,7 @@ RUN groupadd --system --gid 10001 metrica \
 COPY --from=python-build --chown=root:root /app /app
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     METRICA_MODEL_DIR=/models
 WORKDIR /data
 VOLUME ["/data"]
