@@ -192,3 +192,37 @@ def test_docker_compose_config_accepts_it_where_compose_exists(tmp_path: Path) -
             yaml.safe_load(rendered)["services"]["worker"]["environment"]["METRICA_API_URL"]
             == "http://server:8000"
         )
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Host path or volume name -> path in the container."""
+    return {v.split(":")[0]: v.split(":")[1] for v in service.get("volumes", [])}
+
+
+def test_the_pilot_configs_point_at_its_services() -> None:
+    """Scrape targets, the Alertmanager address, Grafana's datasource and dashboard folder
+    name the compose services and the paths compose mounts."""
+    services = _compose()["services"]
+    prometheus = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    targets = {
+        job["job_name"]: [t for c in job["static_configs"] for t in c["targets"]]
+        for job in prometheus["scrape_configs"]
+    }
+    assert targets["metrica-server"] == ["server:8000"]
+    assert targets["metrica-worker"] == ["worker:9108"]
+    alertmanagers = prometheus["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert alertmanagers == ["alertmanager:9093"]
+    for target in [*targets["metrica-server"], *targets["metrica-worker"], *alertmanagers]:
+        assert target.split(":")[0] in services
+
+    mounts = _mounts(services["prometheus"])
+    assert mounts["./prometheus/rules.yml"].rpartition("/")[0] == "/etc/prometheus"
+    assert prometheus["rule_files"] == ["rules.yml"]
+
+    grafana = DEPLOY / "grafana" / "provisioning"
+    datasource = yaml.safe_load((grafana / "datasources" / "prometheus.yml").read_text())
+    assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
+    provider = yaml.safe_load((grafana / "dashboards" / "metrica.yml").read_text())
+    grafana_mounts = _mounts(services["grafana"])
+    assert grafana_mounts["./grafana/dashboards"] == provider["providers"][0]["options"]["path"]
+    assert grafana_mounts["./grafana/provisioning"] == "/etc/grafana/provisioning"
