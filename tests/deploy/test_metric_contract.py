@@ -8,12 +8,16 @@ that is exported and still listed fails too).
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from deploy.metric_names import CONTRACT, ours
 from tests.deploy.exported import server_series, worker_series
+from tests.deploy.paths import DEPLOY, RULES
+from tests.deploy.promql import grafana_to_promql, selected_names
 
 # Delete entries as the branches that export them merge; the list must end empty.
 NOT_EXPORTED_YET = frozenset(
@@ -61,6 +65,26 @@ def test_the_code_exports_every_contract_metric(
     assert missing - NOT_EXPORTED_YET == set(), "contract metrics the code does not export"
     listed_but_exported = NOT_EXPORTED_YET & exported[side].keys()
     assert listed_but_exported == set(), "exported now: delete them from NOT_EXPORTED_YET"
+
+
+def test_rules_and_dashboards_read_what_the_code_exports(
+    exported: dict[str, dict[str, frozenset[str]]],
+) -> None:
+    """Directly: every metric a rule or a panel selects is exported by our code (or pending),
+    or is one of the contract's external series (up, blackbox)."""
+    queries = [
+        rule["expr"]
+        for group in yaml.safe_load(RULES.read_text())["groups"]
+        for rule in group["rules"]
+    ]
+    for path in sorted((DEPLOY / "grafana" / "dashboards").glob("*.json")):
+        dashboard = json.loads(path.read_text())
+        queries += [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
+    selected = set().union(*(selected_names(grafana_to_promql(q)) for q in queries))
+    external = {name for m in CONTRACT if m.side == "external" for name in m.series_names()}
+    available = exported["worker"].keys() | exported["server"].keys() | NOT_EXPORTED_YET
+    assert selected - available - external == set()
+    assert len(selected) > 30
 
 
 def test_the_pending_list_names_only_contract_metrics() -> None:
