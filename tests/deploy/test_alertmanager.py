@@ -128,6 +128,8 @@ def test_a_real_alertmanager_pages_chats_and_inhibits(webhooks: _Webhooks, tmp_p
             _alert("MetricaDiskCritical", "critical", instance="server:8000", path="data"),
             _alert("MetricaDiskLow", "warning", instance="server:8000", path="data"),
             _alert("MetricaDiskLow", "warning", instance="server:8000", path="blobs"),
+            _alert("MetricaBackupStale", "critical"),
+            _alert("MetricaIngestRejected", "warning"),
         ]
         assert httpx.post(f"{base}/alerts", json=sent, timeout=5).status_code == 200
 
@@ -136,7 +138,7 @@ def test_a_real_alertmanager_pages_chats_and_inhibits(webhooks: _Webhooks, tmp_p
             if len(alerts) < len(sent):
                 return None
             return {
-                (a["labels"]["alertname"], a["labels"].get("camera") or a["labels"]["path"])
+                (a["labels"]["alertname"], a["labels"].get("camera") or a["labels"].get("path", ""))
                 for a in alerts
                 if a["status"]["inhibitedBy"]
             }
@@ -148,8 +150,16 @@ def test_a_real_alertmanager_pages_chats_and_inhibits(webhooks: _Webhooks, tmp_p
         }
         assert poll(inhibited, timeout_s=20, what="all alerts listed") == expected_inhibited
 
-        expected_pager = {("MetricaCameraDown", "c1"), ("MetricaDiskCritical", "data")}
-        expected_chat = {("MetricaFpsBelowTarget", "c2"), ("MetricaDiskLow", "blobs")}
+        expected_pager = {
+            ("MetricaCameraDown", "c1"),
+            ("MetricaDiskCritical", "data"),
+            ("MetricaBackupStale", ""),
+        }
+        expected_chat = {
+            ("MetricaFpsBelowTarget", "c2"),
+            ("MetricaDiskLow", "blobs"),
+            ("MetricaIngestRejected", ""),
+        }
 
         def delivered() -> bool:
             return (
