@@ -130,7 +130,7 @@ async def disk_free(directory: Path, *, min_free_percent: float) -> str:
         detail = f"{free_percent:.1f}% free ({usage.free // 2**20} MiB)"
         if free_percent < min_free_percent:
             raise CheckFailed(f"{detail}, below {min_free_percent:g}%")
-        path = directory / DISK_PROBE_FILE
+        path = directory / f"{DISK_PROBE_FILE}-{uuid.uuid4().hex}"
         try:
             with path.open("wb") as file:
                 file.write(b"ok")

@@ -3,16 +3,22 @@ Prometheus metrics."""
 
 from __future__ import annotations
 
+import logging
+import time
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from metrica.server.cameras.health import count_by_health
 from metrica.server.deps import State, require_ops
 from metrica.server.migrate import current_revision, head_revision
 from metrica.server.ops.health import deep_checks, run_checks
 from metrica.server.ops.schemas import CheckPublic, DeepHealthPublic
 
+log = logging.getLogger("metrica.server")
 router = APIRouter(tags=["ops"])
 
 
@@ -71,5 +77,27 @@ async def deep(state: State) -> JSONResponse:
 
 
 @router.get("/metrics", operation_id="metrics", include_in_schema=False)
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(state: State) -> Response:
+    """The process's counters, then this app's scrape-time gauges (see `ServerGauges`)."""
+    gauges, now = state.gauges, time.monotonic()
+    if gauges.cameras_due(now=now, every_s=state.settings.metrics_refresh_s):
+        try:
+            async with state.sessions() as session:
+                counts = await count_by_health(
+                    session=session,
+                    now=state.clock(),
+                    live_after_s=state.settings.live_after_s,
+                    stale_after_s=state.settings.stale_after_s,
+                )
+            gauges.set_cameras(counts, now=now)
+        except Exception as exc:  # a scrape still answers while the database is down
+            log.warning("metrics: cameras not counted (%s)", type(exc).__name__)
+    gauges.blob_root = blob_root(getattr(state, "blobs", None))
+    body = generate_latest() + generate_latest(gauges.registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def blob_root(blobs: object) -> Path | None:
+    """The local folder of a blob store that keeps its blobs on disk (`root`), else None."""
+    root = getattr(blobs, "root", None)
+    return root if isinstance(root, Path) else None
