@@ -137,8 +137,8 @@ class Settings(BaseSettings):
         ge=0,
         description="/metrics recounts camera states at most this often (a database query).",
     )
-    shutdown_timeout_s: float = Field(
-        default=30.0,
+    shutdown_timeout_s: int = Field(
+        default=30,
         gt=0,
         le=600,
         description="On SIGTERM, how long requests in flight may still run before the "

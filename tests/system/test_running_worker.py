@@ -110,6 +110,7 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
             return text if sent and float(sent[0].split()[-1]) > 0 else None
 
         metrics = poll(scrape, timeout_s=120, what="metrics with sent events")
+        assert metrics is not None
         for name in METRIC_NAMES:
             assert f"{name}{{" in metrics, name
         for name in WORKER_UNLABELLED:
@@ -125,6 +126,7 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
             timeout_s=120,
             what="the backend's metrics counting a live camera",
         )
+        assert server is not None
         for sample in SERVER_NAMES:
             assert sample in server, sample
         routes = label_values(server, "metrica_http_requests_total", "route")
