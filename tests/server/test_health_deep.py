@@ -4,6 +4,8 @@ store), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,8 +33,8 @@ NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 class DirectoryBlobs:
     """A blob store on a local directory: the minimal interface the blob check needs."""
 
-    def __init__(self, root: Path, *, corrupt: bool = False) -> None:
-        self.root, self.corrupt = root, corrupt
+    def __init__(self, root: Path, *, corrupt: bool = False, stuck: bool = False) -> None:
+        self.root, self.corrupt, self.stuck = root, corrupt, stuck
         self.puts = 0
 
     def _path(self, key: str) -> Path:
@@ -43,6 +45,8 @@ class DirectoryBlobs:
         self._path(key).write_bytes(data + (b"!" if self.corrupt else b""))
 
     async def get(self, key: str) -> bytes:
+        if self.stuck:  # a store that never answers
+            await asyncio.Event().wait()
         return self._path(key).read_bytes()
 
     async def delete(self, key: str) -> None:
@@ -208,3 +212,26 @@ async def test_a_database_behind_head_fails_migrations(tmp_path: Path) -> None:
         assert checks["database"] == checks["database"] | {"ok": False}
     finally:
         await app.state.metrica.close()
+
+
+async def test_a_check_past_its_limit_is_named_and_does_not_hold_the_answer(
+    database_url: str, tmp_path: Path
+) -> None:
+    async for app, c in _client_for(database_url, tmp_path, health_check_timeout_s=0.5):
+        blobs_dir = tmp_path / "blobs"
+        blobs_dir.mkdir()
+        app.state.metrica.blobs = DirectoryBlobs(blobs_dir, stuck=True)
+        started = time.monotonic()
+        r = await c.get("/health/deep", headers=OPS)
+        elapsed = time.monotonic() - started
+        assert r.status_code == 503
+        checks = r.json()["checks"]
+        assert {name for name, check in checks.items() if not check["ok"]} == {"blobs"}
+        assert checks["blobs"]["detail"] == "timed out after 0.5 s"
+        assert checks["blobs"]["ms"] >= 500
+        assert elapsed < 5  # the limit, not the stuck store, decides
+        for _ in range(100):  # the cancelled check still deletes its blob
+            if not list(blobs_dir.iterdir()):
+                break
+            await asyncio.sleep(0.01)
+        assert list(blobs_dir.iterdir()) == []
