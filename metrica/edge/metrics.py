@@ -202,7 +202,7 @@ class _Reconnects(Collector):
     def collect(self) -> Iterator[Metric]:
         family = CounterMetricFamily(
             "metrica_worker_stream_reconnects",
-            "Times the video stream was lost and opened again.",
+            "Attempts to open the video stream again after it failed or was lost.",
             labels=["camera"],
         )
         family.add_metric([self.camera_id], float(self.read()))
