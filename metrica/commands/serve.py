@@ -28,6 +28,10 @@ def add_parser(subparsers: Subparsers) -> None:
     serve.set_defaults(func=run_serve)
 
 
+def _exit_0(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -35,9 +39,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     settings = server_settings(args.db_url)
     app = create_app(settings, migrate_on_start=True)
-    # uvicorn stops gracefully on SIGTERM and then raises the signal again for the previous
-    # handler; with this one the process ends with 0, not killed by its own signal.
-    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    # uvicorn stops gracefully on SIGTERM and then raises the signal again for the handler
+    # it found; this one makes that (or a SIGTERM before uvicorn took over) an exit with 0,
+    # not a death by the signal.
+    signal.signal(signal.SIGTERM, _exit_0)
     uvicorn.run(
         app,
         host=args.host,
