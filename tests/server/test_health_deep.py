@@ -235,3 +235,26 @@ async def test_a_check_past_its_limit_is_named_and_does_not_hold_the_answer(
                 break
             await asyncio.sleep(0.01)
         assert list(blobs_dir.iterdir()) == []
+
+
+async def test_a_database_that_is_down_fails_its_checks_without_echoing_its_url(
+    tmp_path: Path,
+) -> None:
+    url = "postgresql+asyncpg://metrica:s3cret-pw@127.0.0.1:1/none"
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    app = create_app(make_settings(url, data_dir=data_dir, ops_token=OPS_TOKEN))
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.get("/health/deep", headers=OPS)  # the ops token needs no database
+        assert r.status_code == 503
+        checks = r.json()["checks"]
+        failing = {name for name, check in checks.items() if not check["ok"]}
+        assert failing == {"database", "migrations", "cameras"}
+        assert checks["disk"]["ok"] is True
+        assert checks["database"]["detail"].startswith("failed: ")
+        assert "s3cret" not in r.text
+        assert "127.0.0.1:1" not in r.text
+    finally:
+        await app.state.metrica.close()
