@@ -93,12 +93,14 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
             timeout_s=120,
             what="a heartbeat with frames",
         )
+        assert beat is not None
         assert beat["version"] == metrica.__version__
         assert beat["stream_up"] is True
         assert beat["uptime_s"] > 0
         snapshot_bytes = poll(
             lambda: health(db, camera.camera_id)[1], timeout_s=120, what="a snapshot"
         )
+        assert snapshot_bytes is not None
         assert snapshot_bytes > 1000
 
         def scrape() -> str | None:
