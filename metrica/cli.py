@@ -42,6 +42,11 @@ COMMANDS: dict[str, Command] = {
     "demo": Command(
         "metrica.commands.demo", "server", "seed demo users, a store and weeks of history"
     ),
+    "smoke": Command(
+        "metrica.commands.smoke",
+        "server",
+        "post-deploy smoke test of a running backend (sign-in, provision, events, live)",
+    ),
     "up": Command(
         "metrica.commands.up",
         "server",

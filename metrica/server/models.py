@@ -10,6 +10,7 @@ from metrica.server.auth.models import (
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
 from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.ops.models import OpsProbe
 from metrica.server.stores.models import Store, StoreOwner
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "HourlyCount",
     "Invitation",
     "LoginCode",
+    "OpsProbe",
     "RevokedToken",
     "Store",
     "StoreOwner",
