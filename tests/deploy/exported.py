@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from prometheus_client import REGISTRY
 from prometheus_client.metrics_core import Metric as Family
 
 _SUFFIXES = {
@@ -37,13 +36,20 @@ def worker_series() -> dict[str, frozenset[str]]:
 
 
 def server_series(directory: Path) -> dict[str, frozenset[str]]:
-    """What the backend exports once its app is built (the process-wide registry)."""
+    """What the backend's `/metrics` answers once its app runs: the process-wide counters
+    and the app's scrape-time gauges (pool, cameras, disks), read over the app's HTTP."""
+    from fastapi.testclient import TestClient
+    from prometheus_client.parser import text_string_to_metric_families
+
     from metrica.server.app import create_app
     from metrica.server.settings import Settings
 
-    create_app(Settings(database_url=f"sqlite+aiosqlite:///{directory / 'metrics.db'}"))
+    url = f"sqlite+aiosqlite:///{directory / 'metrics.db'}"
+    app = create_app(Settings(database_url=url, data_dir=directory), migrate_on_start=True)
+    with TestClient(app) as client:
+        text = client.get("/metrics").raise_for_status().text
     return {
         name: labels
-        for name, labels in series_names(REGISTRY.collect()).items()
+        for name, labels in series_names(text_string_to_metric_families(text)).items()
         if name.startswith("metrica_")
     }
