@@ -50,6 +50,11 @@ COMMANDS: dict[str, Command] = {
         "server",
         "back up, restore and verify the database (pg_dump / SQLite backup API)",
     ),
+    "smoke": Command(
+        "metrica.commands.smoke",
+        "server",
+        "post-deploy smoke test of a running backend (sign-in, provision, events, live)",
+    ),
     "up": Command(
         "metrica.commands.up",
         "server",

@@ -1,20 +1,28 @@
 """The worker's Prometheus metrics, in their own registry, served on a local port.
 
-Names follow Prometheus conventions; the only label is `camera_id` (plus a bounded
-`reason` on send failures), never a track id.
+Names follow Prometheus conventions and the metric-name contract (docs/health.md); the
+only label is `camera` (plus a bounded `reason` on send failures and `stage` on the stage
+latencies), never a track id.
 """
 
 from __future__ import annotations
 
+import shutil
 import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from metrica.edge.shipper import ShipperHooks
 from metrica.edge.uplink import FAILURE_REASONS, KeyStatus
 
 INFERENCE_BUCKETS_S = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5)
+STAGE_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.1, 0.25, 0.5, 1.0)
+STAGES = ("decode", "detect", "track", "count")
 SEND_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -23,7 +31,7 @@ class WorkerMetrics(ShipperHooks):
 
     def __init__(self, camera_id: str) -> None:
         self.registry = r = CollectorRegistry()
-        cam = ["camera_id"]
+        cam = ["camera"]
         self.camera_id = camera_id
         self._frames = Counter(
             "metrica_worker_frames", "Frames run through the pipeline.", cam, registry=r
@@ -94,6 +102,28 @@ class WorkerMetrics(ShipperHooks):
             cam,
             registry=r,
         ).labels(camera_id)
+        self.target_fps = Gauge(
+            "metrica_worker_target_fps",
+            "Frames per second the pipeline should process: the source's rate over the stride.",
+            cam,
+            registry=r,
+        ).labels(camera_id)
+        stage_seconds = Histogram(
+            "metrica_worker_stage_seconds",
+            "Latency per frame of each pipeline stage (decode, detect, track, count).",
+            [*cam, "stage"],
+            buckets=STAGE_BUCKETS_S,
+            registry=r,
+        )
+        self._stages = {stage: stage_seconds.labels(camera_id, stage) for stage in STAGES}
+        self._reconnects = _Reconnects(camera_id)
+        r.register(self._reconnects)
+        self._disk_free = Gauge(
+            "metrica_worker_disk_free_bytes", "Free space where the outbox lives.", registry=r
+        )
+        self._disk_total = Gauge(
+            "metrica_worker_disk_total_bytes", "Size of the disk the outbox lives on.", registry=r
+        )
         self._server: WSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -105,6 +135,20 @@ class WorkerMetrics(ShipperHooks):
     def watch_key(self, key_status: KeyStatus) -> None:
         """`metrica_worker_auth_rejected` reads the key status at every scrape."""
         self.auth_rejected.set_function(lambda: 1.0 if key_status.refused else 0.0)
+
+    def watch_reconnects(self, reconnects: Callable[[], int]) -> None:
+        """`metrica_worker_stream_reconnects_total` reads the live source's count at scrape."""
+        self._reconnects.read = reconnects
+
+    def watch_disk(self, directory: Path) -> None:
+        """The disk gauges read the outbox folder's disk at every scrape."""
+        self._disk_free.set_function(lambda: _disk(directory, "free"))
+        self._disk_total.set_function(lambda: _disk(directory, "total"))
+
+    def stages(self, *, decode_s: float, detect_s: float, track_s: float, count_s: float) -> None:
+        """One processed frame's time in each stage."""
+        for stage, seconds in zip(STAGES, (decode_s, detect_s, track_s, count_s), strict=True):
+            self._stages[stage].observe(seconds)
 
     def close(self) -> None:
         if self._server is not None:
@@ -137,3 +181,29 @@ class WorkerMetrics(ShipperHooks):
 
     def latency(self, seconds: float) -> None:
         self._send_latency.observe(seconds)
+
+
+def _disk(directory: Path, which: str) -> float:
+    """Bytes free or in total on `directory`'s disk; NaN when it cannot be read."""
+    try:
+        usage = shutil.disk_usage(directory)
+    except OSError:
+        return float("nan")
+    return float(usage.free if which == "free" else usage.total)
+
+
+class _Reconnects(Collector):
+    """A counter whose value the live source keeps (it reconnects in its own thread)."""
+
+    def __init__(self, camera_id: str) -> None:
+        self.camera_id = camera_id
+        self.read: Callable[[], int] = lambda: 0
+
+    def collect(self) -> Iterator[Metric]:
+        family = CounterMetricFamily(
+            "metrica_worker_stream_reconnects",
+            "Attempts to open the video stream again after it failed or was lost.",
+            labels=["camera"],
+        )
+        family.add_metric([self.camera_id], float(self.read()))
+        yield family

@@ -125,6 +125,7 @@ class Worker:
         self.metrics = WorkerMetrics(s.camera_id)
         self.key_status = KeyStatus()
         self.metrics.watch_key(self.key_status)
+        self.metrics.watch_disk(s.outbox_path.parent)
         self.detector = TimedDetector(detector, self.metrics.inference.observe)
         self.outbox = Outbox(s.outbox_path, max_events=s.outbox_max_events)
         self.state = WorkerState(local_lines=s.lines)
@@ -272,6 +273,7 @@ class Worker:
             config=self.settings.pipeline,
         )
         self.state.pending_lines = None
+        self.metrics.target_fps.set(tracking_fps(source) / self.settings.stride)
         return pipeline
 
     def _run_file(self, path: Path) -> None:
@@ -321,6 +323,7 @@ class Worker:
         assert isinstance(source, LiveSource)
         self.state.stream_up = lambda: source.stream_up
         self.state.frames_dropped = lambda: source.frames_dropped
+        self.metrics.watch_reconnects(lambda: source.reconnects)
         self._maker = EventMaker(s.camera_id, source_key=None, started_at=datetime.now(UTC))
         with source:
             if not wait_for_stream(source, self.stop):
@@ -347,6 +350,13 @@ class Worker:
         state.frames += 1
         self.summary.frames += 1
         self.metrics.frames()
+        times = result.times
+        self.metrics.stages(
+            decode_s=frame.decode_s,
+            detect_s=times.detect_s,
+            track_s=times.track_s,
+            count_s=times.count_s,
+        )
         pending = state.pending_lines
         if pending is not None:
             height, width = frame.image.shape[:2]

@@ -33,6 +33,7 @@ from metrica.server.stores.admin import router as stores_admin_router
 from metrica.server.stores.views import router as stores_router
 from metrica.server.web import SinglePageApp
 
+log = logging.getLogger("metrica.server")
 WEB_DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
 
 
@@ -65,8 +66,11 @@ def create_app(
             schedule_retention(periodic, app.state.metrica)
             schedule_backup_gauge(periodic, app.state.metrica)
         yield
+        # The server has stopped accepting and let requests in flight finish: now flush
+        # background jobs and close the database pool.
         await periodic.stop()
         await app.state.metrica.close()
+        log.info("stopped: background jobs drained, database pool closed")
 
     app = FastAPI(
         title="Metrica",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -115,6 +116,22 @@ async def get_superadmin(user: CurrentUser) -> User:
 
 
 SuperAdmin = Annotated[User, Depends(get_superadmin)]
+
+
+async def require_ops(request: Request, state: State) -> None:
+    """Monitoring: the configured ops token (`Authorization: Bearer`, compared in constant
+    time), else a superadmin (401 without credentials, 403 for anyone else). Its session
+    is closed before the route runs (on SQLite an open one would hold the write lock)."""
+    ops_token, bearer = state.settings.ops_token, _bearer(request)
+    if (
+        ops_token is not None
+        and bearer is not None
+        and hmac.compare_digest(bearer.encode(), ops_token.get_secret_value().encode())
+    ):
+        return
+    async with state.sessions() as session:
+        user = await get_current_user(request, state, session)
+    await get_superadmin(user)
 
 
 def admin_router() -> APIRouter:

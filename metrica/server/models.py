@@ -11,6 +11,7 @@ from metrica.server.backups.models import BackupRun
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
 from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.ops.models import OpsProbe
 from metrica.server.stores.models import Store, StoreOwner
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "HourlyCount",
     "Invitation",
     "LoginCode",
+    "OpsProbe",
     "RevokedToken",
     "Store",
     "StoreOwner",

@@ -72,6 +72,7 @@ EXTRA: dict[str, tuple[int, ...]] = {
     "get_camera_config": (404,),
     "put_snapshot": (415,),
     "health_ready": (503,),
+    "health_deep": (503,),
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -112,6 +113,9 @@ def _describe(route: APIRoute, method: str, operation: dict[str, Any]) -> None:
         statuses.add(401)
         if deps.get_superadmin in calls or method in UNSAFE_METHODS:
             statuses.add(403)
+    if deps.require_ops in calls:  # a superadmin, or the ops token as a bearer token
+        operation["security"] = PEOPLE
+        statuses.update((401, 403))
     if deps.get_worker_camera in calls:
         operation["security"] = WORKER
         statuses.add(401)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -138,6 +139,44 @@ class Settings(BaseSettings):
         description="Revoked tokens, login codes and invitations this long past their expiry.",
     )
     retention_backup_runs_days: int = Field(default=400, ge=0, description="The backup log.")
+
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="The server's own files (the default SQLite database lives here); "
+        "/health/deep checks its disk and /metrics reports its free space.",
+    )
+    redis_url: SecretStr | None = Field(
+        default=None,
+        description="redis://host:port/db the server uses; /health/deep pings it (or "
+        "`rate_limit_redis_url` when only that is set).",
+    )
+    ops_token: SecretStr | None = Field(
+        default=None,
+        min_length=24,
+        description="A bearer token (`Authorization: Bearer ...`) that may call /health/deep "
+        "besides a superadmin, for monitoring; unset = superadmins only.",
+    )
+    health_check_timeout_s: float = Field(
+        default=3.0, gt=0, le=60, description="Each /health/deep check's own time limit."
+    )
+    health_disk_min_free_percent: float = Field(
+        default=10.0,
+        ge=0,
+        le=100,
+        description="/health/deep fails the disk check below this share of free space.",
+    )
+    metrics_refresh_s: float = Field(
+        default=15.0,
+        ge=0,
+        description="/metrics recounts camera states at most this often (a database query).",
+    )
+    shutdown_timeout_s: int = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="On SIGTERM, how long requests in flight may still run before the "
+        "server closes their connections.",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

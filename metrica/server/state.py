@@ -27,6 +27,7 @@ from metrica.server.auth.tokens import (
 )
 from metrica.server.db import create_engine, session_factory, utcnow
 from metrica.server.jobs import BackgroundJobs
+from metrica.server.ops.metrics import ServerGauges
 from metrica.server.settings import Settings
 
 log = logging.getLogger("metrica.server")
@@ -92,6 +93,7 @@ class AppState:
     rate_limits: RateLimiter
     jobs: BackgroundJobs
     worker_keys: WorkerKeyCache
+    gauges: ServerGauges  # what /metrics reads at scrape time (pool, cameras, disks)
     clock: Callable[[], datetime] = utcnow  # "now" of the KPI views (tests pin it)
 
     @classmethod
@@ -122,6 +124,7 @@ class AppState:
             rate_limits=rate_limiter(settings),
             jobs=BackgroundJobs(),
             worker_keys=worker_keys,
+            gauges=ServerGauges(engine, settings.data_dir),
         )
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -40,13 +41,24 @@ class PipelineConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StageTimes:
+    """Seconds one frame spent in each pipeline stage (detect is 0 for given detections)."""
+
+    detect_s: float = 0.0
+    track_s: float = 0.0
+    count_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class FrameResult:
-    """What one frame produced: its confirmed tracks and the crossings counted in it."""
+    """What one frame produced: its confirmed tracks and the crossings counted in it, and
+    how long each stage took (the worker reports them; vision keeps no metrics)."""
 
     frame: int
     t_s: float
     tracks: Tracks
     crossings: list[Crossing]
+    times: StageTimes = StageTimes()
 
 
 def anchor_points(tracks: Tracks, anchor: Anchor) -> list[TrackPoint]:
@@ -105,14 +117,21 @@ class CountingPipeline:
         """Detect, track and count on one decoded frame."""
         if self.detector is None:
             raise RuntimeError("this pipeline was built without a detector")
-        return self.process_detections(frame, t_s, self.detector.detect(image))
+        started = time.perf_counter()
+        detections = self.detector.detect(image)
+        detect_s = time.perf_counter() - started
+        result = self.process_detections(frame, t_s, detections)
+        return replace(result, times=replace(result.times, detect_s=detect_s))
 
     def process_detections(self, frame: int, t_s: float, detections: Detections) -> FrameResult:
         """Track and count from detections made elsewhere (cached, or ground truth)."""
+        started = time.perf_counter()
         tracks = self.tracker.update(detections, t_s)
+        tracked = time.perf_counter()
         points = anchor_points(tracks, self.config.anchor)
         crossings = [c for counter in self.counters for c in counter.update(frame, t_s, points)]
-        return FrameResult(frame, t_s, tracks, crossings)
+        times = StageTimes(track_s=tracked - started, count_s=time.perf_counter() - tracked)
+        return FrameResult(frame, t_s, tracks, crossings, times)
 
     def totals(self) -> dict[str, tuple[int, int]]:
         """IN and OUT so far, per line id."""

@@ -52,7 +52,8 @@ class Frame:
     since opening for live sources; `image` is BGR, shape `(h, w, 3)`, uint8;
     `captured_at` is the UTC wall clock when the frame was read; `connection` numbers the
     live source's connections from 1 (always 0 for a file): when it changes, the stream
-    had a gap, and motion seen before it says nothing about motion after it.
+    had a gap, and motion seen before it says nothing about motion after it. `decode_s`
+    is how long reading and decoding it took (the worker's decode stage latency).
     """
 
     index: int
@@ -60,6 +61,7 @@ class Frame:
     image: npt.NDArray[np.uint8]
     captured_at: datetime
     connection: int = 0
+    decode_s: float = 0.0
 
 
 class FrameSource(Protocol):
@@ -184,15 +186,17 @@ class FileSource(Closing):
         """Yield each frame once; a second call yields nothing (the decoder only goes forward)."""
         image, pos_ms = self._first, self._first_pos_ms
         self._first = None
-        index, last_t_s = 0, -1.0
+        index, last_t_s, decode_s = 0, -1.0, 0.0
         while image is not None:
             t_s = self._media_time_s(index, pos_ms, last_t_s)
-            yield Frame(index, t_s, image, datetime.now(UTC))
+            yield Frame(index, t_s, image, datetime.now(UTC), decode_s=decode_s)
             last_t_s, index = t_s, index + 1
+            started = time.perf_counter()
             ok, raw = self._cap.read()
             if not ok or raw is None:
                 return
             image = _bgr(raw)
+            decode_s = time.perf_counter() - started
             pos_ms = float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
 
     def _media_time_s(self, index: int, pos_ms: float, last_t_s: float) -> float:
@@ -375,6 +379,7 @@ class LiveSource(Closing):
         got_any = False
         fps = float(cap.get(cv2.CAP_PROP_FPS))
         while not self._stopping():
+            started = time.perf_counter()
             ok, image = cap.read()
             if not ok or image is None:
                 return got_any
@@ -384,6 +389,7 @@ class LiveSource(Closing):
                 _bgr(image),
                 datetime.now(UTC),
                 self._connection + (not got_any),
+                decode_s=time.perf_counter() - started,
             )
             with self._cond:
                 if not got_any:

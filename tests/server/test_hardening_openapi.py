@@ -30,7 +30,7 @@ def _operations(doc: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def _kind(path: str) -> str:
-    if path in ("/auth/me", "/auth/password") or path.startswith(
+    if path in ("/auth/me", "/auth/password", "/health/deep") or path.startswith(
         ("/admin/", "/stores", "/live/", "/dashboard/")
     ):
         return "people"
@@ -84,6 +84,7 @@ def test_error_answers_are_declared_with_their_schema(document: Document) -> Non
     assert "403" in ops["ingest_events"]["responses"]
     assert "415" in ops["put_snapshot"]["responses"]
     assert "503" in ops["health_ready"]["responses"]
+    assert {"401", "403", "503"} <= set(ops["health_deep"]["responses"])
 
 
 def _resolve(doc: Document, schema: dict[str, Any]) -> dict[str, Any]:

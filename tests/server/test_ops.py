@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from metrica.server.app import create_app
+from metrica.server.db import create_engine
+from metrica.server.migrate import upgrade
+from metrica.server.ops.metrics import pool_status
 from metrica.server.state import AppState
 from tests.server.conftest import make_settings
 from tests.server.factories import crossing, make_camera, make_store
@@ -82,3 +87,55 @@ async def test_openapi_has_contract_operation_ids(client: httpx.AsyncClient) -> 
     spec = (await client.get("/openapi.json")).json()
     ids = {op["operationId"] for path in spec["paths"].values() for op in path.values()}
     assert {"list_stores", "get_live", "get_dashboard", "ingest_events", "login"} <= ids
+
+
+async def test_metrics_report_pool_cameras_disk_and_build(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    url = f"sqlite+aiosqlite:///{data_dir / 'metrica.db'}"
+    app = create_app(make_settings(url, data_dir=data_dir, metrics_refresh_s=3600))
+    state: AppState = app.state.metrica
+    try:
+        await upgrade(state.engine)
+        store = await make_store(state)
+        await make_camera(state, store)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            text = (await c.get("/metrics")).text
+            await make_camera(state, store, name="second")
+            cached = (await c.get("/metrics")).text
+    finally:
+        await state.close()
+    assert _sample(text, 'metrica_cameras{state="offline"}') == 1
+    assert _sample(text, 'metrica_cameras{state="live"}') == 0
+    assert _sample(cached, 'metrica_cameras{state="offline"}') == 1  # counted once an hour
+    assert _sample(text, "metrica_db_pool_size") > 0
+    assert _sample(text, "metrica_db_pool_in_use") >= 0
+    assert "metrica_db_pool_waiting " in text
+    assert _sample(text, 'metrica_disk_total_bytes{path="data"}') > 0
+    assert 'metrica_disk_free_bytes{path="data"}' in text
+    assert _sample(text, "metrica_http_requests_in_flight") == 1  # the scrape itself
+    assert 'metrica_build_info{version="' in text
+
+
+async def test_pool_gauges_see_connections_in_use_and_callers_waiting(database_url: str) -> None:
+    engine = create_engine(database_url, pool_size=1)
+    held: list[AsyncConnection] = []
+    try:
+        capacity, in_use, waiting = pool_status(engine)
+        assert (in_use, waiting) == (0, 0)
+        held = [await engine.connect() for _ in range(capacity)]
+        assert pool_status(engine) == (capacity, capacity, 0)
+        late = asyncio.ensure_future(engine.connect())
+        for _ in range(200):  # until the late caller queues for a connection
+            if pool_status(engine)[2] == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert pool_status(engine) == (capacity, capacity, 1)
+        await held.pop().close()
+        held.append(await asyncio.wait_for(late, 10))
+        assert pool_status(engine) == (capacity, capacity, 0)
+    finally:
+        for conn in held:
+            await conn.close()
+        await engine.dispose()

@@ -5,10 +5,12 @@ holds for a camera afterwards."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,19 +37,27 @@ class Backend:
     """`metrica serve` in its own process on a real database, as production runs it;
     `with Backend(url) as backend:` starts it and stops it again."""
 
-    def __init__(self, db_url: str, port: int | None = None) -> None:
+    def __init__(
+        self, db_url: str, port: int | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.db_url = db_url
+        self.extra_env = env or {}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Backend:
-        env = os.environ | {
-            "METRICA_DATABASE_URL": self.db_url,
-            "METRICA_ENVIRONMENT": "test",
-            "METRICA_SECRET_KEY": "worker-tests-" + uuid.uuid4().hex,
-            "METRICA_LOG_LEVEL": "WARNING",
-        }
+        env = (
+            os.environ
+            | {
+                "METRICA_DATABASE_URL": self.db_url,
+                "METRICA_ENVIRONMENT": "test",
+                "METRICA_SECRET_KEY": "worker-tests-" + uuid.uuid4().hex,
+                "METRICA_LOG_LEVEL": "WARNING",
+                "METRICA_DATA_DIR": tempfile.gettempdir(),
+            }
+            | self.extra_env
+        )
         argv = [sys.executable, "-m", "metrica.cli", "serve", "--port", str(self.port)]
         self._proc = subprocess.Popen([*argv, "--db-url", self.db_url], env=env)
         try:
@@ -69,14 +79,26 @@ class Backend:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def terminate(self) -> None:
+        """Send SIGTERM (the graceful stop), without waiting."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout_s: float = 30) -> int:
+        """The exit code, once the process ended (killed after `timeout_s`)."""
+        assert self._proc is not None
+        try:
+            return self._proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+            raise AssertionError(f"the backend ran past {timeout_s} s after SIGTERM") from None
+
     def stop(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+            self.terminate()
+            with contextlib.suppress(AssertionError):
+                self.wait()
 
 
 @dataclass(frozen=True)

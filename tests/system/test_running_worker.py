@@ -6,6 +6,7 @@ app: test_remote_lines.py; a live RTSP camera: test_live_camera.py.)"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -31,7 +32,41 @@ METRIC_NAMES = (
     "metrica_worker_stream_up",
     "metrica_worker_backend_up",
     "metrica_worker_auth_rejected",
+    "metrica_worker_target_fps",
+    "metrica_worker_stage_seconds_bucket",
+    "metrica_worker_stream_reconnects_total",
+    "metrica_worker_send_seconds_bucket",
 )
+WORKER_UNLABELLED = ("metrica_worker_disk_free_bytes", "metrica_worker_disk_total_bytes")
+SERVER_NAMES = (
+    "metrica_http_requests_total{",
+    "metrica_http_request_duration_seconds_bucket{",
+    "metrica_http_requests_in_flight ",
+    "metrica_events_ingested_total ",
+    "metrica_events_duplicate_total ",
+    "metrica_db_pool_size ",
+    "metrica_db_pool_in_use ",
+    "metrica_db_pool_waiting ",
+    'metrica_cameras{state="live"} ',
+    'metrica_cameras{state="stale"} ',
+    'metrica_cameras{state="offline"} ',
+    'metrica_disk_free_bytes{path="data"} ',
+    'metrica_disk_total_bytes{path="data"} ',
+    'metrica_build_info{version="',
+)
+
+
+def label_values(text: str, name: str, label: str) -> set[str]:
+    """Every value `label` takes on the samples of `name` (bounded labels stay few)."""
+    found = re.findall(rf'^{re.escape(name)}{{[^}}]*\b{label}="([^"]*)"', text, re.MULTILINE)
+    return set(found)
+
+
+def scrape_server(url: str) -> str | None:
+    """The backend's /metrics once it counts a live camera (heartbeats arrived)."""
+    text = httpx.get(f"{url}/metrics", timeout=5).text
+    live = [ln for ln in text.splitlines() if ln.startswith('metrica_cameras{state="live"} ')]
+    return text if live and float(live[0].split()[-1]) >= 1 else None
 
 
 def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
@@ -58,12 +93,14 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
             timeout_s=120,
             what="a heartbeat with frames",
         )
+        assert beat is not None
         assert beat["version"] == metrica.__version__
         assert beat["stream_up"] is True
         assert beat["uptime_s"] > 0
         snapshot_bytes = poll(
             lambda: health(db, camera.camera_id)[1], timeout_s=120, what="a snapshot"
         )
+        assert snapshot_bytes is not None
         assert snapshot_bytes > 1000
 
         def scrape() -> str | None:
@@ -75,9 +112,30 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
             return text if sent and float(sent[0].split()[-1]) > 0 else None
 
         metrics = poll(scrape, timeout_s=120, what="metrics with sent events")
+        assert metrics is not None
         for name in METRIC_NAMES:
             assert f"{name}{{" in metrics, name
-        assert f'camera_id="{camera.camera_id}"' in metrics
+        for name in WORKER_UNLABELLED:
+            assert f"\n{name} " in metrics, name
+        assert f'camera="{camera.camera_id}"' in metrics
+        assert 'camera_id="' not in metrics
+        assert label_values(metrics, "metrica_worker_stage_seconds_count", "stage") == {
+            "decode", "detect", "track", "count",
+        }  # fmt: skip
+        assert label_values(metrics, "metrica_worker_fps", "camera") == {camera.camera_id}
+        server = poll(
+            lambda: scrape_server(sqlite_backend.url),
+            timeout_s=120,
+            what="the backend's metrics counting a live camera",
+        )
+        assert server is not None
+        for sample in SERVER_NAMES:
+            assert sample in server, sample
+        routes = label_values(server, "metrica_http_requests_total", "route")
+        assert "/events" in routes
+        assert all(r.startswith("/") or r == "<unmatched>" for r in routes)
+        assert camera.camera_id not in server  # ids never become labels
+        assert label_values(server, "metrica_cameras", "state") <= {"live", "stale", "offline"}
         poll(lambda: "status:" in run.log(), timeout_s=120, what="a status line")
         assert run.proc.poll() is None
         run.stop()

@@ -73,3 +73,27 @@ async def list_with_health(
             )
         )
     return result
+
+
+async def count_by_health(
+    *, session: AsyncSession, now: datetime, live_after_s: float, stale_after_s: float
+) -> dict[HealthStatus, int]:
+    """How many enabled cameras are live, stale and offline (every state present, maybe 0).
+    Disabled cameras are left out: they are meant to be silent."""
+    query = (
+        select(CameraHeartbeat.received_at, Camera.last_event_at)
+        .select_from(Camera)
+        .outerjoin(CameraHeartbeat, CameraHeartbeat.camera_id == Camera.id)
+        .where(Camera.status == "active")
+    )
+    counts: dict[HealthStatus, int] = {"live": 0, "stale": 0, "offline": 0}
+    for heartbeat_at, event_at in (await session.execute(query)).all():
+        state = classify(
+            now=now,
+            heartbeat_at=heartbeat_at,
+            event_at=event_at,
+            live_after_s=live_after_s,
+            stale_after_s=stale_after_s,
+        )
+        counts[state] += 1
+    return counts
