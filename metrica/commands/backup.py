@@ -78,6 +78,19 @@ def add_parser(subparsers: Subparsers) -> None:
     verify.set_defaults(func=run_verify)
 
 
+def _unreachable(exc: Exception) -> str:
+    """One line on a database error, without the URL (it may hold a password)."""
+    cause = getattr(exc, "orig", None) or exc
+    text = (str(cause).strip().splitlines() or [""])[0][:200]
+    return f"database error: {type(cause).__name__}: {text}".rstrip(": ")
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (OSError, SQLAlchemyError)
+
+
 def _database_url(db_url: str | None) -> str:
     from metrica.commands.common import server_settings
 
@@ -93,6 +106,8 @@ def run_create(args: argparse.Namespace) -> int:
         created = asyncio.run(create_backup(url, args.out))
     except BackupError as exc:
         return fail("backup create", str(exc))
+    except _database_errors() as exc:
+        return fail("backup create", _unreachable(exc))
     rows = sum(t.rows for t in created.manifest.tables.values())
     detail = f"{args.out.name}: {len(created.manifest.tables)} tables, {rows} rows"
     _log_run(url, "create", created.bytes, True, detail)
@@ -108,6 +123,8 @@ def run_restore(args: argparse.Namespace) -> int:
         manifest = asyncio.run(restore_backup(args.file, args.db_url, force=args.force))
     except BackupError as exc:
         return fail("backup restore", str(exc))
+    except _database_errors() as exc:
+        return fail("backup restore", _unreachable(exc))
     rows = sum(t.rows for t in manifest.tables.values())
     print(
         f"restored {args.file} ({manifest.created_at}, schema {manifest.schema_revision}): "
@@ -132,6 +149,8 @@ def run_verify(args: argparse.Namespace) -> int:
         _log_run(url, "verify", 0, False, message)
         print(f"metrica backup verify: FAILED: {message}", file=sys.stderr)
         return 1
+    except _database_errors() as exc:
+        return fail("backup verify", _unreachable(exc))
     if not verified.ok:
         for problem in verified.problems:
             print(f"metrica backup verify: FAILED: {problem}", file=sys.stderr)

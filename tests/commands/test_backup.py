@@ -221,6 +221,11 @@ def test_postgresql_backup_restore_verify_by_command(
     )
     assert sqlite_only.returncode == 2
     assert "needs a PostgreSQL server" in sqlite_only.stderr
+    gone = source.rsplit("/", 1)[0] + "/no_such_database"
+    nowhere = metrica("backup", "restore", str(archive), "--db-url", gone)
+    assert nowhere.returncode == 2
+    assert nowhere.stderr.count("\n") == 1
+    assert "no_such_database" in nowhere.stderr
 
 
 def test_the_commands_explain_themselves() -> None:
