@@ -4,6 +4,7 @@ SQLite files and a real PostgreSQL: create, verify, restore, refusals and damage
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import os
@@ -70,13 +71,17 @@ def answers(url: str, seed: DemoSeed) -> dict[str, object]:
     return asyncio.run(run())
 
 
-def rewrite(archive: Path, out: Path, change: object) -> None:
-    """Copy `archive` to `out` with its manifest changed by `change(dict)`."""
+def rewrite(archive: Path, out: Path, change: object, *, dump: bytes | None = None) -> None:
+    """Copy `archive` to `out` with its manifest changed by `change(dict)` (and its dump
+    replaced by `dump`)."""
     with tarfile.open(archive) as src, tarfile.open(out, "w") as dst:
         for member in src.getmembers():
             data = src.extractfile(member)
             assert data is not None
             raw = data.read()
+            if dump is not None and member.name.startswith("database."):
+                raw = dump
+                member.size = len(raw)
             if member.name == "manifest.json":
                 doc = json.loads(raw)
                 change(doc)  # type: ignore[operator]
@@ -182,6 +187,18 @@ def test_damaged_and_missing_files_are_one_line_errors(
         assert done.stderr.count("\n") == 1, done.stderr
         assert "Traceback" not in done.stderr
         assert str(path) in done.stderr
+    # A well-formed archive whose dump (checksum and all) is not a database.
+    crafted = tmp_path / "crafted.tar"
+
+    def not_a_database(doc: dict[str, dict[str, object]]) -> None:
+        doc["dump"]["bytes"] = len(b"garbage")
+        doc["dump"]["sha256"] = hashlib.sha256(b"garbage").hexdigest()
+
+    rewrite(archive, crafted, not_a_database, dump=b"garbage")
+    done = metrica("backup", "verify", str(crafted), "--db-url", url)
+    assert done.returncode == 1
+    assert "file is not a database" in done.stderr
+    assert done.stderr.count("\n") == 1
     missing = metrica("backup", "verify", str(tmp_path / "none.tar"), "--db-url", url)
     assert missing.returncode == 2
     assert "no such file" in missing.stderr

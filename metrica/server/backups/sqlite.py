@@ -26,11 +26,14 @@ def database_path(url: str) -> Path:
 
 def copy(source: Path, target: Path) -> None:
     """Copy the database `source` into `target` (replacing what `target` holds)."""
-    with (
-        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
-        closing(sqlite3.connect(target)) as dst,
-    ):
-        src.backup(dst)
+    try:
+        with (
+            closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+            closing(sqlite3.connect(target)) as dst,
+        ):
+            src.backup(dst)
+    except sqlite3.Error as exc:
+        raise BackupError(f"copying {source.name} into {target} failed: {exc}") from None
 
 
 def dump(url: str, out: Path) -> tuple[dict[str, TableStats], str | None]:
@@ -38,10 +41,7 @@ def dump(url: str, out: Path) -> tuple[dict[str, TableStats], str | None]:
     source = database_path(url)
     if not source.is_file():
         raise BackupError(f"{source}: no such database file")
-    try:
-        copy(source, out)
-    except sqlite3.Error as exc:
-        raise BackupError(f"{source}: {exc}") from None
+    copy(source, out)
     return stats(out), revision(out)
 
 
@@ -76,7 +76,4 @@ def table_count(url: str) -> int:
 def restore(url: str, dump_file: Path) -> None:
     target = database_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        copy(dump_file, target)
-    except sqlite3.Error as exc:
-        raise BackupError(f"restore into {target} failed: {exc}") from None
+    copy(dump_file, target)
