@@ -25,6 +25,7 @@ def schedule_retention(
         if report is None:
             log.info("retention: another process is running it")
             return
-        log.info("retention: %d rows removed", report.total, extra={"tables": report.lines()})
+        removed = ", ".join(f"{t.table} {t.rows}" for t in report.tables if t.rows)
+        log.info("retention: %d rows removed (%s)", report.total, removed or "nothing was due")
 
     tasks.every(settings.retention_interval_s, once, name="retention", delay_s=delay_s)
