@@ -1,9 +1,11 @@
-"""`metrica backup` and `metrica retention` as an operator runs them (subprocesses), on
-SQLite files and a real PostgreSQL: create, verify, restore, refusals and damaged files."""
+"""`metrica backup` and `metrica retention` as an operator runs them (through the entry
+point; a real process where it matters), on SQLite files and a real PostgreSQL: create,
+verify, restore, refusals and damaged files."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
@@ -12,6 +14,7 @@ import subprocess
 import sys
 import tarfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -30,9 +33,39 @@ NOW = datetime(2026, 3, 18, 15, 20, tzinfo=UTC)
 DAYS = 3
 
 
-def metrica(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def metrica(*args: str, env: dict[str, str] | None = None) -> Ran:
+    """`metrica ARGS` in this process (the entry point, argument parsing and exit codes as
+    a user gets them, without a Python start-up per call); `env` is set for the call."""
+    from metrica.cli import main
+
+    saved = {k: v for k, v in os.environ.items() if k.startswith("METRICA_")}
+    for key in saved:
+        del os.environ[key]
+    os.environ.update(env or {})
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        for key in [k for k in os.environ if k.startswith("METRICA_")]:
+            del os.environ[key]
+        os.environ.update(saved)
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def metrica_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m metrica.cli ARGS` as its own process."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("METRICA_")}
-    environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "metrica.cli", *args],
         capture_output=True,
@@ -110,8 +143,8 @@ def test_sqlite_backup_restore_verify_round_trip(
 ) -> None:
     url, seed = sqlite_source
     archive = tmp_path / "metrica.tar"
-    done = metrica("backup", "create", str(archive), "--db-url", url)
-    assert done.returncode == 0, done.stderr
+    created = metrica_process("backup", "create", str(archive), "--db-url", url)
+    assert created.returncode == 0, created.stderr
     manifest = read_manifest(archive)
     assert manifest.dialect == "sqlite"
     assert manifest.tables["events"].rows == seed.events
@@ -246,7 +279,7 @@ def test_postgresql_backup_restore_verify_by_command(
 
 
 def test_the_commands_explain_themselves() -> None:
-    backup = metrica("backup", "--help")
+    backup = metrica_process("backup", "--help")
     assert backup.returncode == 0
     for word in ("create", "restore", "verify", "manifest", "snapshot"):
         assert word in backup.stdout
