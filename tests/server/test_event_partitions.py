@@ -8,18 +8,22 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from metrica.domain.events import EventBatch
 from metrica.server.app import create_app
 from metrica.server.db import create_engine
 from metrica.server.events import partitions
+from metrica.server.events import service as events_service
 from metrica.server.events.models import EventIdRow, EventRow
 from metrica.server.migrate import upgrade
-from metrica.server.state import AppState
+from metrica.server.state import AppState, WorkerCamera
 from tests.server.conftest import make_settings
 from tests.server.factories import crossing, make_camera, make_store
 from tests.server.test_migrations import downgrade
@@ -212,3 +216,19 @@ def test_partition_names() -> None:
     assert partitions.month_of_partition("events_default") is None
     assert partitions.add_months(date(2026, 11, 1), 3) == date(2027, 2, 1)
     assert partitions.month_of(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 12, 1)
+
+
+async def test_a_camera_gone_meanwhile_is_a_conflict(state: AppState) -> None:
+    """The rollup's foreign key refuses a deleted camera: IntegrityError (a 409), and the
+    batch is not stored (PostgreSQL's driver error is mapped like SQLAlchemy's)."""
+    store = await make_store(state)
+    gone = WorkerCamera(uuid.uuid4(), store.id, ZoneInfo("UTC"), frozenset({"door"}))
+    event = crossing(gone.camera_id, "in", datetime(2025, 5, 1, 9, tzinfo=UTC))
+    batch = EventBatch.model_validate({"events": [event]})
+    async with state.sessions() as session:
+        with pytest.raises(IntegrityError):
+            await events_service.store_batch(
+                session=session, camera=gone, batch=batch, now=datetime(2025, 5, 1, 10, tzinfo=UTC)
+            )
+        await session.rollback()
+        assert await session.scalar(select(func.count()).select_from(EventRow)) == 0

@@ -200,6 +200,29 @@ async def _store_portably(
     return [(e.line_id, e.direction, e.occurred_at) for e in new]
 
 
+def hourly_sums(
+    inserted: list[tuple[str, str, datetime]], tz: ZoneInfo
+) -> dict[tuple[str, datetime], list[float]]:
+    """(line_id, local hour start) -> [in, out, in remaining s, out remaining s]."""
+    buckets: dict[tuple[str, datetime], list[float]] = {}
+    # Every UTC offset is a multiple of 15 min, so a 15-min UTC slot lies in one local hour.
+    starts: dict[int, datetime] = {}
+    for line_id, direction, occurred_at in inserted:
+        slot = int(occurred_at.timestamp()) // 900
+        start = starts.get(slot)
+        if start is None:
+            start = starts[slot] = local_hour_start(occurred_at, tz)
+        acc = buckets.setdefault((line_id, start), [0, 0, 0.0, 0.0])
+        remaining_s = HOUR_S - (occurred_at - start).total_seconds()
+        if direction == "in":
+            acc[0] += 1
+            acc[2] += remaining_s
+        else:
+            acc[1] += 1
+            acc[3] += remaining_s
+    return buckets
+
+
 async def roll_up(
     *,
     session: AsyncSession,
@@ -209,22 +232,7 @@ async def roll_up(
     """Add newly stored (line_id, direction, occurred_at) to the hourly rollup, one upsert."""
     if not inserted:
         return
-    buckets: dict[tuple[str, datetime], list[float]] = {}
-    # Every UTC offset is a multiple of 15 min, so a 15-min UTC slot lies in one local hour.
-    starts: dict[int, datetime] = {}
-    for line_id, direction, occurred_at in inserted:
-        slot = int(occurred_at.timestamp()) // 900
-        start = starts.get(slot)
-        if start is None:
-            start = starts[slot] = local_hour_start(occurred_at, camera.timezone)
-        acc = buckets.setdefault((line_id, start), [0, 0, 0.0, 0.0])
-        remaining_s = HOUR_S - (occurred_at - start).total_seconds()
-        if direction == "in":
-            acc[0] += 1
-            acc[2] += remaining_s
-        else:
-            acc[1] += 1
-            acc[3] += remaining_s
+    buckets = hourly_sums(inserted, camera.timezone)
     keys = sorted(buckets)  # one lock order across concurrent batches
     if dialect_of(session) == "postgresql":
         await session.execute(
