@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import psutil  # type: ignore[import-untyped]
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -73,6 +74,7 @@ class Site:
 class Stage:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
+    sent: int = 0  # warm-up included
     error_samples: list[str] = field(default_factory=list)
 
     def p95_by_endpoint(self) -> dict[str, float]:
@@ -148,7 +150,9 @@ async def seed_history(conn: object) -> None:
             INSERT INTO hourly_counts (camera_id, line_id, bucket_start, store_id, in_count,
                                        out_count, in_remaining_s, out_remaining_s)
             SELECT c.id, 'door', h, c.store_id, 20, 19, 20 * 1800.0, 19 * 1800.0
-            FROM cameras c, generate_series(:first, :last, interval '1 hour') AS h
+            FROM cameras c,
+                 generate_series(CAST(:first AS timestamptz), CAST(:last AS timestamptz),
+                                 interval '1 hour') AS h
             """
         ),
         {"first": now - timedelta(days=35), "last": now - timedelta(hours=1)},
@@ -158,9 +162,9 @@ async def seed_history(conn: object) -> None:
             """
             WITH e AS (
                 SELECT gen_random_uuid() AS id, c.id AS camera_id, c.store_id,
-                       :day_start + (n * interval '90 seconds') AS at,
+                       CAST(:day_start AS timestamptz) + n * interval '90 seconds' AS at,
                        CASE WHEN n % 2 = 0 THEN 'in' ELSE 'out' END AS direction
-                FROM cameras c, generate_series(0, :n - 1) AS n
+                FROM cameras c, generate_series(0, CAST(:n AS integer) - 1) AS n
             ), ids AS (INSERT INTO event_ids (event_id) SELECT id FROM e)
             INSERT INTO events (store_id, occurred_at, event_id, type, camera_id, received_at,
                                 line_id, direction, payload)
@@ -174,6 +178,33 @@ async def seed_history(conn: object) -> None:
             "n": 12 * 40,
         },
     )
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes and their children so far."""
+    total = 0.0
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            for p in [proc, *proc.children(recursive=True)]:
+                times = p.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+async def server_side_cpu(url: str, server_pid: int) -> float:
+    """CPU seconds so far of the server's processes and its PostgreSQL backends."""
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+            {"d": DB_NAME},
+        )
+        backends = [r[0] for r in rows]
+    await engine.dispose()
+    return cpu_seconds([server_pid]) + cpu_seconds(backends)
 
 
 def free_port() -> int:
@@ -247,6 +278,7 @@ async def run_stage(client: httpx.AsyncClient, sites: list[Site], seconds: float
             ok, why = r.status_code < 400, f"{name} {r.status_code} {r.text[:120]}"
         except httpx.HTTPError as exc:
             ok, why = False, f"{name} {exc!r}"
+        stage.sent += 1
         if planned < measure_from:
             return
         stage.latencies.setdefault(name, []).append((loop.time() - planned) * 1000)
@@ -323,9 +355,11 @@ async def main() -> int:
     args = parser.parse_args()
     sizes = [
         int(s)
-        for s in (args.stores or ("25,50,100" if args.quick else "25,50,100,200,400")).split(",")
+        for s in (args.stores or ("2,5,10,20" if args.quick else "2,5,10,20,40,80,160,320")).split(
+            ","
+        )
     ]
-    stage_s = args.stage_s or (30.0 if args.quick else 60.0)
+    stage_s = args.stage_s or (30.0 if args.quick else 60.0)  # ≥ 30: every request kind fires
     url = make_url(PG_URL).set(database=DB_NAME).render_as_string(hide_password=False)
     settings = Settings(environment="test", database_url=url, secret_key="load-" + uuid.uuid4().hex)
     sites = await provision(settings, max(sizes), args.cameras)
@@ -340,7 +374,12 @@ async def main() -> int:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
             for n in sizes:
+                cpu_before = await server_side_cpu(settings.database_url, server.pid)
                 stage = await run_stage(client, sites[:n], stage_s)
+                cpu_s = await server_side_cpu(settings.database_url, server.pid) - cpu_before
+                # What one store costs the server and PostgreSQL, whatever else the box
+                # runs: how many stores one dedicated core would carry at 100 % busy.
+                store_cpu_share = cpu_s / ((stage_s + WARMUP_S) * n)
                 p95 = stage.p95_by_endpoint()
                 passed = stage.errors == 0 and all(v < args.p95_ms for v in p95.values())
                 total_errors += stage.errors
@@ -350,6 +389,8 @@ async def main() -> int:
                     "p95_ms_by_endpoint": p95,
                     "errors": stage.errors,
                     "passed": passed,
+                    "server_and_db_cpu_ms_per_request": round(cpu_s * 1000 / max(1, stage.sent), 2),
+                    "stores_per_busy_core": round(1 / store_cpu_share) if store_cpu_share else None,
                 }
                 results.append(row)
                 print(json.dumps(row))
