@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from metrica.domain.events import EventBatch
 from metrica.server.app import create_app
+from metrica.server.cameras.models import Camera
 from metrica.server.db import create_engine
 from metrica.server.events import partitions
 from metrica.server.events import service as events_service
@@ -232,3 +233,22 @@ async def test_a_camera_gone_meanwhile_is_a_conflict(state: AppState) -> None:
             )
         await session.rollback()
         assert await session.scalar(select(func.count()).select_from(EventRow)) == 0
+
+
+async def test_a_batch_marks_the_camera_at_most_every_ten_seconds(state: AppState) -> None:
+    """`last_event_at` is written by the first batch, not by one 5 s later, again at 11 s
+    (on PostgreSQL inside the insert statement, on SQLite as its own statement)."""
+    store = await make_store(state)
+    camera, _ = await make_camera(state, store)
+    worker = WorkerCamera(camera.id, store.id, ZoneInfo("UTC"), frozenset({"door"}))
+    start = datetime(2025, 5, 1, 10, tzinfo=UTC)
+    seen = []
+    for offset_s in (0, 5, 11):
+        now = start + timedelta(seconds=offset_s)
+        event = crossing(camera, "in", now - timedelta(seconds=1))
+        batch = EventBatch.model_validate({"events": [event]})
+        async with state.sessions() as session:
+            await events_service.store_batch(session=session, camera=worker, batch=batch, now=now)
+            await session.commit()
+            seen.append(await session.scalar(select(Camera.last_event_at)))
+    assert seen == [start, start, start + timedelta(seconds=11)]

@@ -4,7 +4,8 @@ An event id is claimed in `event_ids` first (`INSERT ... ON CONFLICT (event_id) 
 RETURNING`), which tells exactly which events are new, whatever month partition they go
 to; only those are stored and added to the hourly rollup (one upsert per batch), so a
 batch posted twice, even concurrently, counts once. On PostgreSQL claiming and storing is
-one statement. Deleting events happens here too, and only here.
+one statement, which also sets the camera's `last_event_at` (at most every 10 s). Deleting
+events happens here too, and only here.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ _PG_INSERT = text(
         INSERT INTO event_ids (event_id) SELECT id FROM e
         ON CONFLICT (event_id) DO NOTHING
         RETURNING event_id
+    ), touched AS (
+        UPDATE cameras SET last_event_at = :received_at
+        WHERE id = :camera_id AND (last_event_at IS NULL OR last_event_at < :stale_before)
     )
     INSERT INTO events
         (store_id, occurred_at, event_id, type, camera_id, received_at, line_id, direction,
@@ -140,6 +144,7 @@ async def store_batch(
                     "store_id": camera.store_id,
                     "camera_id": camera.camera_id,
                     "received_at": now,
+                    "stale_before": now - LAST_EVENT_RESOLUTION,
                     "ids": _pg_array([str(e.event_id) for e in events]),
                     "occurred": _pg_array([e.occurred_at.isoformat() for e in events]),
                     "lines": _pg_array([e.line_id for e in events]),
@@ -149,17 +154,19 @@ async def store_batch(
             )
         ).all()
         inserted = [(r[0], r[1], r[2]) for r in rows]
+        await roll_up(session=session, camera=camera, inserted=inserted)
     else:
         inserted = await _store_portably(session=session, camera=camera, events=events, now=now)
-    await roll_up(session=session, camera=camera, inserted=inserted)
-    await session.execute(
-        update(Camera)
-        .where(Camera.id == camera.camera_id)
-        .where(
-            (Camera.last_event_at.is_(None)) | (Camera.last_event_at < now - LAST_EVENT_RESOLUTION)
+        await roll_up(session=session, camera=camera, inserted=inserted)
+        await session.execute(
+            update(Camera)
+            .where(Camera.id == camera.camera_id)
+            .where(
+                (Camera.last_event_at.is_(None))
+                | (Camera.last_event_at < now - LAST_EVENT_RESOLUTION)
+            )
+            .values(last_event_at=now)
         )
-        .values(last_event_at=now)
-    )
     return IngestResult(accepted=len(inserted), duplicates=len(batch.events) - len(inserted))
 
 
