@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -59,10 +59,15 @@ def create_app(
             await upgrade(engine)
         keeper = None
         if engine.dialect.name == "postgresql":
-            keeper = asyncio.create_task(partitions.keep_ahead(engine), name="event-partitions")
+            state = app.state.metrica
+            keeper = asyncio.create_task(
+                partitions.keep_ahead(engine, clock=lambda: state.clock()), name="event-partitions"
+            )
         yield
         if keeper is not None:
             keeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await keeper
         await app.state.metrica.close()
 
     app = FastAPI(

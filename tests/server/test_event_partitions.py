@@ -4,6 +4,7 @@ get their partitions ahead, rows stranded in the default partition move, a month
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -252,3 +253,20 @@ async def test_a_batch_marks_the_camera_at_most_every_ten_seconds(state: AppStat
             await session.commit()
             seen.append(await session.scalar(select(Camera.last_event_at)))
     assert seen == [start, start, start + timedelta(seconds=11)]
+
+
+async def test_the_server_creates_the_months_ahead_when_it_starts(pg_url: str) -> None:
+    app = create_app(make_settings(pg_url))
+    state: AppState = app.state.metrica
+    state.clock = lambda: datetime(2032, 11, 20, tzinfo=UTC)
+    wanted = {"events_p203211", "events_p203212", "events_p203301", "events_p203302"}
+    async with app.router.lifespan_context(app):
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            async with state.engine.connect() as conn:
+                names = set(await partitions.partitions(conn))
+            if wanted <= names or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.1)
+    assert wanted <= names
+    assert "events_p203303" not in names
