@@ -9,7 +9,7 @@ from metrica.server.auth.models import (
 )
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
-from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.events.models import EventIdRow, EventRow, HourlyCount
 from metrica.server.ops.models import OpsProbe
 from metrica.server.stores.models import Store, StoreOwner
 
@@ -19,6 +19,7 @@ __all__ = [
     "CameraHeartbeat",
     "CameraSnapshot",
     "CountingLineRow",
+    "EventIdRow",
     "EventRow",
     "ExternalIdentity",
     "HourlyCount",
