@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from metrica.server.auth.views import router as auth_router
 from metrica.server.backups.gauge import schedule_backup_gauge
 from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
+from metrica.server.events import partitions
 from metrica.server.events.views import router as events_router
 from metrica.server.kpis.views import router as kpis_router
 from metrica.server.migrate import upgrade
@@ -59,13 +61,24 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = app.state.metrica.engine
         if migrate_on_start:
-            await upgrade(app.state.metrica.engine)
+            await upgrade(engine)
+        keeper = None
+        if engine.dialect.name == "postgresql":
+            state = app.state.metrica
+            keeper = asyncio.create_task(
+                partitions.keep_ahead(engine, clock=lambda: state.clock()), name="event-partitions"
+            )
         periodic = app.state.periodic = PeriodicTasks()
         if maintenance:
             schedule_retention(periodic, app.state.metrica)
             schedule_backup_gauge(periodic, app.state.metrica)
         yield
+        if keeper is not None:
+            keeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await keeper
         # The server has stopped accepting and let requests in flight finish: now flush
         # background jobs and close the database pool.
         await periodic.stop()

@@ -10,7 +10,7 @@ from metrica.server.auth.models import (
 from metrica.server.backups.models import BackupRun
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
-from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.events.models import EventIdRow, EventRow, HourlyCount
 from metrica.server.ops.models import OpsProbe
 from metrica.server.stores.models import Store, StoreOwner
 
@@ -21,6 +21,7 @@ __all__ = [
     "CameraHeartbeat",
     "CameraSnapshot",
     "CountingLineRow",
+    "EventIdRow",
     "EventRow",
     "ExternalIdentity",
     "HourlyCount",

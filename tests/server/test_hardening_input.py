@@ -314,12 +314,12 @@ async def test_the_migrations_give_exactly_the_models_schema(state: AppState) ->
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from metrica.server.events.partitions import include_name
     from metrica.server.models import Base
 
+    opts = {"compare_type": True, "include_name": include_name}  # partitions aren't models
     async with state.engine.connect() as conn:
         diff = await conn.run_sync(
-            lambda c: compare_metadata(
-                MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
-            )
+            lambda c: compare_metadata(MigrationContext.configure(c, opts=opts), Base.metadata)
         )
     assert diff == []

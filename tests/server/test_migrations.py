@@ -114,10 +114,12 @@ async def test_the_migrations_build_exactly_the_models_tables(empty_database: st
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy.engine import Connection
 
+    from metrica.server.events.partitions import include_name
     from metrica.server.models import Base
 
     def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": include_name}
+        context = MigrationContext.configure(connection, opts=opts)
         return list(compare_metadata(context, Base.metadata))
 
     engine = create_engine(empty_database)

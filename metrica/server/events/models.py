@@ -18,22 +18,42 @@ class EventRow(Base):
     `line_id`/`direction` are filled for `line_crossed` (the hot KPI path) and null otherwise.
     No foreign keys: the ingest path is the hot path; `events.service.delete_events` removes
     a deleted camera's or store's events.
+
+    On PostgreSQL the table is partitioned by month of `occurred_at` (`events_pYYYYMM`, and
+    `events_default` for any instant without its month; see `events.partitions`), so
+    retention drops whole months. A partitioned table's unique keys must hold the partition
+    key, hence the primary key (store_id, occurred_at, event_id): it leads with the store
+    (the distribution column should the table move to Citus) and serves the dashboards'
+    store + time range scans, so it is the only index. That `event_id` is stored once is
+    kept by `EventIdRow`.
     """
 
     __tablename__ = "events"
-    # One secondary index only: every index costs ingest throughput. Per-camera scans
-    # (camera deletion) filter on store_id too.
-    __table_args__ = (Index("ix_events_store_occurred", "store_id", "occurred_at"),)
+    __table_args__ = ({"postgresql_partition_by": "RANGE (occurred_at)"},)
 
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
     event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     type: Mapped[str] = mapped_column(String(32))
-    store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     camera_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     line_id: Mapped[str | None] = mapped_column(String(64))
     direction: Mapped[str | None] = mapped_column(String(8))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class EventIdRow(Base):
+    """Every stored event's id, once: what makes ingest idempotent across partitions.
+
+    A client's event id does not fix its `occurred_at` (a replayed file gets the same ids
+    with a new start time, see `metrica.edge.event_ids`), so (event_id, occurred_at) would
+    not do; this table is the one unique index on `event_id` alone. Ingest inserts here
+    first (`ON CONFLICT DO NOTHING RETURNING`) and stores only the events it returns.
+    """
+
+    __tablename__ = "event_ids"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
 
 
 class HourlyCount(Base):

@@ -1,9 +1,12 @@
 """Ingest: validate a whole batch, store new events once, roll them up in the same transaction.
 
-One multi-row `INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING` tells exactly which
-events are new; only those are added to the hourly rollup (one upsert per batch), so a batch
-posted twice, even concurrently, counts once. Deleting a store's or camera's events happens
-here too; retention removes old ones (`events.retention`).
+An event id is claimed in `event_ids` first (`INSERT ... ON CONFLICT (event_id) DO NOTHING
+RETURNING`), which tells exactly which events are new, whatever month partition they go
+to; only those are stored and added to the hourly rollup (one upsert per batch), so a
+batch posted twice, even concurrently, counts once. On PostgreSQL claiming and storing is
+one statement, which also sets the camera's `last_event_at` (at most every 10 s). Deleting a
+store's or camera's events happens here too; retention removes old ones
+(`events.retention`, which leaves `event_ids` alone so a replay stays a duplicate).
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrica.domain.events import EventBatch
+from metrica.domain.events import EventBatch, LineCrossed
 from metrica.domain.kpis import HOUR_S, local_hour_start
 from metrica.server.cameras.models import Camera
 from metrica.server.db import dialect_insert, dialect_of
-from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.events.models import EventIdRow, EventRow, HourlyCount
 from metrica.server.state import WorkerCamera
 
 LAST_EVENT_RESOLUTION = timedelta(seconds=10)
@@ -32,18 +35,27 @@ LAST_EVENT_RESOLUTION = timedelta(seconds=10)
 # ([A-Za-z0-9_.-] only, see metrica.domain.geometry).
 _PG_INSERT = text(
     """
+    WITH e AS (
+        SELECT * FROM unnest(CAST(CAST(:ids AS text) AS uuid[]),
+                             CAST(CAST(:occurred AS text) AS timestamptz[]),
+                             CAST(CAST(:lines AS text) AS varchar[]),
+                             CAST(CAST(:directions AS text) AS varchar[]),
+                             CAST(CAST(:tracks AS text) AS bigint[]))
+             AS e(id, occurred_at, line_id, direction, track_id)
+    ), fresh AS (
+        INSERT INTO event_ids (event_id) SELECT id FROM e
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING event_id
+    ), touched AS (
+        UPDATE cameras SET last_event_at = :received_at
+        WHERE id = :camera_id AND (last_event_at IS NULL OR last_event_at < :stale_before)
+    )
     INSERT INTO events
-        (event_id, type, store_id, camera_id, occurred_at, received_at, line_id, direction,
+        (store_id, occurred_at, event_id, type, camera_id, received_at, line_id, direction,
          payload)
-    SELECT e.id, 'line_crossed', :store_id, :camera_id, e.occurred_at, :received_at,
+    SELECT :store_id, e.occurred_at, e.id, 'line_crossed', :camera_id, :received_at,
            e.line_id, e.direction, json_build_object('track_id', e.track_id)
-    FROM unnest(CAST(CAST(:ids AS text) AS uuid[]),
-                CAST(CAST(:occurred AS text) AS timestamptz[]),
-                CAST(CAST(:lines AS text) AS varchar[]),
-                CAST(CAST(:directions AS text) AS varchar[]),
-                CAST(CAST(:tracks AS text) AS bigint[]))
-         AS e(id, occurred_at, line_id, direction, track_id)
-    ON CONFLICT (event_id) DO NOTHING
+    FROM e JOIN fresh ON fresh.event_id = e.id
     RETURNING line_id, direction, occurred_at
     """
 )
@@ -109,15 +121,23 @@ class IngestResult:
     duplicates: int
 
 
+def first_of_each_id(events: list[LineCrossed]) -> list[LineCrossed]:
+    """The batch without repeated ids (the first one counts), sorted by id: one lock order
+    for concurrent batches, so that they cannot deadlock."""
+    unique: dict[uuid.UUID, LineCrossed] = {}
+    for event in events:
+        unique.setdefault(event.event_id, event)
+    return sorted(unique.values(), key=lambda e: e.event_id.int)
+
+
 async def store_batch(
     *, session: AsyncSession, camera: WorkerCamera, batch: EventBatch, now: datetime
 ) -> IngestResult:
     """Insert new events and roll them up; the caller commits."""
-    events = sorted(batch.events, key=lambda e: e.event_id.int)  # one lock order: no deadlocks
-    if not events:
+    if not batch.events:
         return IngestResult(0, 0)
-    dialect = dialect_of(session)
-    if dialect == "postgresql":
+    events = first_of_each_id(batch.events)
+    if dialect_of(session) == "postgresql":
         rows = (
             await session.execute(
                 _PG_INSERT,
@@ -125,6 +145,7 @@ async def store_batch(
                     "store_id": camera.store_id,
                     "camera_id": camera.camera_id,
                     "received_at": now,
+                    "stale_before": now - LAST_EVENT_RESOLUTION,
                     "ids": _pg_array([str(e.event_id) for e in events]),
                     "occurred": _pg_array([e.occurred_at.isoformat() for e in events]),
                     "lines": _pg_array([e.line_id for e in events]),
@@ -133,11 +154,41 @@ async def store_batch(
                 },
             )
         ).all()
+        inserted = [(r[0], r[1], r[2]) for r in rows]
+        await roll_up(session=session, camera=camera, inserted=inserted)
     else:
-        insert = dialect_insert(dialect)
-        stmt = (
-            insert(EventRow)
-            .values(
+        inserted = await _store_portably(session=session, camera=camera, events=events, now=now)
+        await roll_up(session=session, camera=camera, inserted=inserted)
+        await session.execute(
+            update(Camera)
+            .where(Camera.id == camera.camera_id)
+            .where(
+                (Camera.last_event_at.is_(None))
+                | (Camera.last_event_at < now - LAST_EVENT_RESOLUTION)
+            )
+            .values(last_event_at=now)
+        )
+    return IngestResult(accepted=len(inserted), duplicates=len(batch.events) - len(inserted))
+
+
+async def _store_portably(
+    *, session: AsyncSession, camera: WorkerCamera, events: list[LineCrossed], now: datetime
+) -> list[tuple[str, str, datetime]]:
+    """Claim the ids, then store the events whose id was new (SQLite; two statements)."""
+    insert = dialect_insert(dialect_of(session))
+    claimed = (
+        await session.execute(
+            insert(EventIdRow)
+            .values([{"event_id": e.event_id} for e in events])
+            .on_conflict_do_nothing(index_elements=[EventIdRow.event_id])
+            .returning(EventIdRow.event_id)
+        )
+    ).scalars()
+    fresh = set(claimed)
+    new = [e for e in events if e.event_id in fresh]
+    if new:
+        await session.execute(
+            insert(EventRow).values(
                 [
                     {
                         "event_id": e.event_id,
@@ -150,27 +201,34 @@ async def store_batch(
                         "direction": e.direction,
                         "payload": {"track_id": e.track_id},
                     }
-                    for e in events
+                    for e in new
                 ]
             )
-            .on_conflict_do_nothing(index_elements=[EventRow.event_id])
-            .returning(EventRow.line_id, EventRow.direction, EventRow.occurred_at)
         )
-        rows = (await session.execute(stmt)).all()
-    await roll_up(
-        session=session,
-        camera=camera,
-        inserted=[(r[0], r[1], r[2]) for r in rows],
-    )
-    await session.execute(
-        update(Camera)
-        .where(Camera.id == camera.camera_id)
-        .where(
-            (Camera.last_event_at.is_(None)) | (Camera.last_event_at < now - LAST_EVENT_RESOLUTION)
-        )
-        .values(last_event_at=now)
-    )
-    return IngestResult(accepted=len(rows), duplicates=len(events) - len(rows))
+    return [(e.line_id, e.direction, e.occurred_at) for e in new]
+
+
+def hourly_sums(
+    inserted: list[tuple[str, str, datetime]], tz: ZoneInfo
+) -> dict[tuple[str, datetime], list[float]]:
+    """(line_id, local hour start) -> [in, out, in remaining s, out remaining s]."""
+    buckets: dict[tuple[str, datetime], list[float]] = {}
+    # Every UTC offset is a multiple of 15 min, so a 15-min UTC slot lies in one local hour.
+    starts: dict[int, datetime] = {}
+    for line_id, direction, occurred_at in inserted:
+        slot = int(occurred_at.timestamp()) // 900
+        start = starts.get(slot)
+        if start is None:
+            start = starts[slot] = local_hour_start(occurred_at, tz)
+        acc = buckets.setdefault((line_id, start), [0, 0, 0.0, 0.0])
+        remaining_s = HOUR_S - (occurred_at - start).total_seconds()
+        if direction == "in":
+            acc[0] += 1
+            acc[2] += remaining_s
+        else:
+            acc[1] += 1
+            acc[3] += remaining_s
+    return buckets
 
 
 async def roll_up(
@@ -182,22 +240,7 @@ async def roll_up(
     """Add newly stored (line_id, direction, occurred_at) to the hourly rollup, one upsert."""
     if not inserted:
         return
-    buckets: dict[tuple[str, datetime], list[float]] = {}
-    # Every UTC offset is a multiple of 15 min, so a 15-min UTC slot lies in one local hour.
-    starts: dict[int, datetime] = {}
-    for line_id, direction, occurred_at in inserted:
-        slot = int(occurred_at.timestamp()) // 900
-        start = starts.get(slot)
-        if start is None:
-            start = starts[slot] = local_hour_start(occurred_at, camera.timezone)
-        acc = buckets.setdefault((line_id, start), [0, 0, 0.0, 0.0])
-        remaining_s = HOUR_S - (occurred_at - start).total_seconds()
-        if direction == "in":
-            acc[0] += 1
-            acc[2] += remaining_s
-        else:
-            acc[1] += 1
-            acc[3] += remaining_s
+    buckets = hourly_sums(inserted, camera.timezone)
     keys = sorted(buckets)  # one lock order across concurrent batches
     if dialect_of(session) == "postgresql":
         await session.execute(
@@ -279,12 +322,18 @@ async def rebuild_rollup(*, session: AsyncSession, store_id: uuid.UUID, tz: Zone
 async def delete_events(
     *, session: AsyncSession, store_id: uuid.UUID, camera_id: uuid.UUID | None = None
 ) -> None:
-    """Delete a store's raw events, or only one camera's; the caller commits.
+    """Delete a store's raw events, or only one camera's, and forget their ids (posted
+    again, they are stored again); the caller commits.
 
     Events carry no foreign keys (ingest is the hot path), so nothing cascades to them:
     deleting a camera or a store must come through here. The rollup cascades by itself.
     """
-    query = delete(EventRow).where(EventRow.store_id == store_id)
+    condition = EventRow.store_id == store_id
     if camera_id is not None:
-        query = query.where(EventRow.camera_id == camera_id)
-    await session.execute(query)
+        condition = condition & (EventRow.camera_id == camera_id)
+    await session.execute(
+        delete(EventIdRow).where(
+            EventIdRow.event_id.in_(select(EventRow.event_id).where(condition))
+        )
+    )
+    await session.execute(delete(EventRow).where(condition))

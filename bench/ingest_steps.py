@@ -1,0 +1,312 @@
+"""Where the ingest time goes: each step of `POST /events`, per 1000 events, A/B in one run.
+
+    uv run python bench/ingest_steps.py [--quick] [--batches 120] [--batch 500]
+
+Runs the steps of the ingest path one by one in this process on PostgreSQL (two scratch
+databases: one at revision 0003, the plain `events` table, one at head, partitioned with
+`event_ids`), alternatives back to back on the same batches so that a noisy shared box
+moves both sides alike. For each step: CPU ms in this process (Python, driver) and in the
+PostgreSQL backend (read from /proc for the backend's pid), per 1000 events, medians
+over the batches. The whole request through the ASGI app gives the framework's share.
+The last stdout line is one JSON object {step: {"py_ms", "pg_ms"}}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import psutil  # type: ignore[import-untyped]
+from sqlalchemy import text, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from metrica.domain.events import EventBatch
+from metrica.server.app import create_app
+from metrica.server.cameras import service as cameras
+from metrica.server.cameras.models import Camera
+from metrica.server.cameras.schemas import LineSpec
+from metrica.server.db import create_engine, session_factory
+from metrica.server.events import service
+from metrica.server.migrate import upgrade
+from metrica.server.settings import Settings
+from metrica.server.state import WorkerCamera
+from metrica.server.stores import service as stores
+from metrica.server.stores.schemas import StoreCreate
+
+PG_URL = os.environ.get(
+    "METRICA_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+OLD_DB, NEW_DB = "metrica_bench_steps_0003", "metrica_bench_steps_head"
+
+# The insert as it was at revision 0003: one multi-row statement, ids unique by the key.
+OLD_INSERT = text(
+    """
+    INSERT INTO events
+        (event_id, type, store_id, camera_id, occurred_at, received_at, line_id, direction,
+         payload)
+    SELECT e.id, 'line_crossed', :store_id, :camera_id, e.occurred_at, :received_at,
+           e.line_id, e.direction, json_build_object('track_id', e.track_id)
+    FROM unnest(CAST(CAST(:ids AS text) AS uuid[]),
+                CAST(CAST(:occurred AS text) AS timestamptz[]),
+                CAST(CAST(:lines AS text) AS varchar[]),
+                CAST(CAST(:directions AS text) AS varchar[]),
+                CAST(CAST(:tracks AS text) AS bigint[]))
+         AS e(id, occurred_at, line_id, direction, track_id)
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING line_id, direction, occurred_at
+    """
+)
+
+
+async def admin_sql(sql: str) -> None:
+    engine = create_engine(PG_URL)
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(sql))
+    await engine.dispose()
+
+
+def db_url(name: str) -> str:
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def provision(name: str, revision: str) -> tuple[WorkerCamera, str]:
+    await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin_sql(f'CREATE DATABASE "{name}"')
+    engine = create_engine(db_url(name))
+    await upgrade(engine, revision)
+    async with session_factory(engine)() as session:
+        store = await stores.create(
+            session=session, data=StoreCreate(name="Steps", timezone="Europe/Berlin")
+        )
+        camera = Camera(store_id=store.id, name="cam", is_counting_line=True)
+        session.add(camera)
+        await session.flush()
+        spec = LineSpec(line_id="door", x1=0.1, y1=0.5, x2=0.9, y2=0.5)
+        await cameras.replace_lines(session=session, camera=camera, specs=[spec])
+        key = await cameras.issue_key(session=session, camera=camera)
+        await session.commit()
+        worker = WorkerCamera(camera.id, store.id, ZoneInfo(store.timezone), frozenset({"door"}))
+    await engine.dispose()
+    return worker, key
+
+
+def batch_body(camera_id: uuid.UUID, size: int, seed: int) -> bytes:
+    now = datetime.now(UTC)
+    events = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "camera_id": str(camera_id),
+            "line_id": "door",
+            "direction": "in" if i % 2 == 0 else "out",
+            "occurred_at": (now - timedelta(seconds=1 + (seed * 977 + i * 7) % 3600)).isoformat(),
+            "track_id": seed * size + i,
+        }
+        for i in range(size)
+    ]
+    return json.dumps({"events": events}).encode()
+
+
+class Steps:
+    """CPU ms per 1000 events for each named step: here (`py`) and in the backend (`pg`)."""
+
+    def __init__(self, batch: int) -> None:
+        self.per_1000 = 1000 / batch
+        self.py: dict[str, list[float]] = {}
+        self.pg: dict[str, list[float]] = {}
+
+    def record(self, name: str, py_s: float, pg_s: float = 0.0) -> None:
+        self.py.setdefault(name, []).append(py_s * 1000 * self.per_1000)
+        self.pg.setdefault(name, []).append(pg_s * 1000 * self.per_1000)
+
+    def time(self, name: str, fn: Callable[[], Any]) -> Any:
+        t0 = time.process_time()
+        result = fn()
+        self.record(name, time.process_time() - t0)
+        return result
+
+    async def time_sql(
+        self, name: str, backend: psutil.Process, run: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        pg0, t0 = backend.cpu_times(), time.process_time()
+        result = await run()
+        t1, pg1 = time.process_time(), backend.cpu_times()
+        pg_s = (pg1.user + pg1.system) - (pg0.user + pg0.system)
+        self.record(name, t1 - t0, pg_s)
+        return result
+
+    def summary(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "py_ms": round(statistics.median(self.py[name]), 2),
+                # The kernel counts a backend's CPU in 10 ms ticks: the mean over many
+                # batches is right, a median of ticks is not.
+                "pg_ms": round(statistics.fmean(self.pg[name]), 2),
+            }
+            for name in self.py
+        }
+
+
+async def backend_of(conn: AsyncConnection) -> psutil.Process:
+    pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+    return psutil.Process(pid)
+
+
+def arrays(events: list[Any]) -> dict[str, str]:
+    pg = service._pg_array
+    return {
+        "ids": pg([str(e.event_id) for e in events]),
+        "occurred": pg([e.occurred_at.isoformat() for e in events]),
+        "lines": pg([e.line_id for e in events]),
+        "directions": pg([e.direction for e in events]),
+        "tracks": pg([str(e.track_id) for e in events]),
+    }
+
+
+def validate(steps: Steps, prefix: str, body: bytes) -> EventBatch:
+    batch: EventBatch = steps.time(
+        f"{prefix}validate: json.loads + model_validate (FastAPI)",
+        lambda: EventBatch.model_validate(json.loads(body)),
+    )
+    steps.time(
+        f"{prefix}validate: model_validate_json (alternative)",
+        lambda: EventBatch.model_validate_json(body),
+    )
+    return batch
+
+
+async def old_batch(steps: Steps, engine: AsyncEngine, camera: WorkerCamera, body: bytes) -> None:
+    """One batch the way revision 0003 stored it, each statement timed."""
+    prefix = "0003 "
+    now = datetime.now(UTC)
+    batch = validate(steps, prefix, body)
+    steps.time(
+        f"{prefix}check_batch",
+        lambda: service.check_batch(batch, camera=camera, now=now, max_future_s=60),
+    )
+    events = steps.time(
+        f"{prefix}sort ids", lambda: sorted(batch.events, key=lambda e: e.event_id.int)
+    )
+    params = steps.time(f"{prefix}build text arrays", lambda: arrays(events))
+    params |= {"store_id": camera.store_id, "camera_id": camera.camera_id, "received_at": now}
+    async with session_factory(engine)() as session:
+        backend = await backend_of(await session.connection())
+        rows = await steps.time_sql(
+            f"{prefix}insert events (SQLAlchemy)",
+            backend,
+            lambda: session.execute(OLD_INSERT, params),
+        )
+        inserted = [(r[0], r[1], r[2]) for r in rows.all()]
+        steps.time(
+            f"{prefix}rollup: hourly sums", lambda: service.hourly_sums(inserted, camera.timezone)
+        )
+        await steps.time_sql(
+            f"{prefix}rollup: upsert (SQLAlchemy)",
+            backend,
+            lambda: service.roll_up(session=session, camera=camera, inserted=inserted),
+        )
+        touch = (
+            update(Camera)
+            .where(Camera.id == camera.camera_id)
+            .where(
+                Camera.last_event_at.is_(None)
+                | (Camera.last_event_at < now - timedelta(seconds=10))
+            )
+            .values(last_event_at=now)
+        )
+        await steps.time_sql(
+            f"{prefix}camera last_event_at", backend, lambda: session.execute(touch)
+        )
+        await steps.time_sql(f"{prefix}commit", backend, session.commit)
+
+
+async def new_batch(steps: Steps, engine: AsyncEngine, camera: WorkerCamera, body: bytes) -> None:
+    """One batch through today's `events.service.store_batch`."""
+    prefix = "head "
+    now = datetime.now(UTC)
+    batch = validate(steps, prefix, body)
+    steps.time(
+        f"{prefix}check_batch",
+        lambda: service.check_batch(batch, camera=camera, now=now, max_future_s=60),
+    )
+    async with session_factory(engine)() as session:
+        backend = await backend_of(await session.connection())
+        await steps.time_sql(
+            f"{prefix}store_batch: claim ids + insert, rollup, camera",
+            backend,
+            lambda: service.store_batch(session=session, camera=camera, batch=batch, now=now),
+        )
+        await steps.time_sql(f"{prefix}commit", backend, session.commit)
+
+
+async def whole_requests(steps: Steps, url: str, key: str, bodies: list[bytes]) -> None:
+    """The same batches through the ASGI app in this process: everything Python does."""
+    settings = Settings(
+        environment="test", database_url=url, secret_key="steps-" + uuid.uuid4().hex
+    )
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    headers = {"X-Worker-Key": key, "Content-Type": "application/json"}
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            for body in bodies:
+                t0 = time.process_time()
+                r = await client.post("/events", content=body, headers=headers)
+                steps.record(
+                    "whole request in-process (ASGI app, Python side)", time.process_time() - t0
+                )
+                if r.status_code != 200:
+                    raise RuntimeError(f"ingest failed: {r.status_code} {r.text[:200]}")
+    finally:
+        await app.state.metrica.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer batches (about 30 s)")
+    parser.add_argument("--batches", type=int, default=None)
+    parser.add_argument("--batch", type=int, default=500)
+    args = parser.parse_args()
+    n = args.batches or (40 if args.quick else 120)
+    old_camera, _ = await provision(OLD_DB, "0003")
+    new_camera, new_key = await provision(NEW_DB, "head")
+    old_engine, new_engine = create_engine(db_url(OLD_DB)), create_engine(db_url(NEW_DB))
+    steps = Steps(args.batch)
+    try:
+        for i in range(n):  # A and B alternate, batch by batch
+            body = batch_body(old_camera.camera_id, args.batch, i)
+            await old_batch(steps, old_engine, old_camera, body)
+            body = batch_body(new_camera.camera_id, args.batch, i)
+            await new_batch(steps, new_engine, new_camera, body)
+        bodies = [batch_body(new_camera.camera_id, args.batch, n + i) for i in range(n)]
+        await whole_requests(steps, db_url(NEW_DB), new_key, bodies)
+    finally:
+        await old_engine.dispose()
+        await new_engine.dispose()
+        for name in (OLD_DB, NEW_DB):
+            await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    summary = steps.summary()
+    print(
+        f"CPU ms per 1000 events (median of {n} batches of {args.batch}); "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
+    for name, cost in summary.items():
+        print(f"  {name:58s} python {cost['py_ms']:7.2f}   postgres {cost['pg_ms']:7.2f}")
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
