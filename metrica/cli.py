@@ -32,6 +32,11 @@ COMMANDS: dict[str, Command] = {
         "edge",
         "run the edge worker: count a camera and ship events to the backend",
     ),
+    "edge": Command(
+        "metrica.commands.edge",
+        "edge",
+        "run this machine as a fleet box: `edge enroll` once, then `edge run`",
+    ),
     "eval": Command(
         "metrica.commands.eval", "edge", "score counting against hand-checked ground truth"
     ),
