@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -185,6 +186,7 @@ def _json_operations(app: FastAPI) -> set[str]:
     }
 
 
+@pytest.mark.timeout(180)  # ~3,000 requests; the fleet routes added a third more
 async def test_no_hostile_value_in_any_json_body_answers_5xx(
     app: FastAPI, client: httpx.AsyncClient, state: AppState
 ) -> None:
