@@ -27,7 +27,7 @@ QUICK_WORKER = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "pg"])
 def backend(request: pytest.FixtureRequest) -> Backend:
     found: Backend = request.getfixturevalue(f"{request.param}_backend")
     return found
