@@ -15,14 +15,17 @@ import type { BoxPublic, CameraPublic, CameraSettingsUpdate } from "@/client/typ
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { NotFound } from "@/components/not-found";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
+import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 
+import { useAdminStores } from "@/features/admin/admin-stores";
 import { OnlineBadge } from "@/features/fleet/fleet";
 import { driftLabel, percent } from "@/features/fleet/fleet-format";
 import { isNotFound, unwrap } from "@/lib/api";
+import { dateTimeInZone, tzLabel } from "@/lib/format";
 
 export function FleetBoxPage() {
   const { boxId } = useParams({ from: "/authed/admin/fleet/boxes/$boxId" });
@@ -31,10 +34,13 @@ export function FleetBoxPage() {
     queryFn: () => unwrap(adminGetBox({ path: { box_id: boxId } })),
     refetchInterval: 10_000,
   });
+  const stores = useAdminStores();
   if (box.isPending) return <Spinner />;
   if (isNotFound(box.error)) return <NotFound what="box" />;
   if (box.isError) return <ErrorNote error={box.error} />;
   const b = box.data;
+  const store = stores.data?.data.find((s) => s.id === b.store_id);
+  const timezone = store?.timezone ?? "UTC";
   return (
     <div className="flex flex-col gap-5">
       <div>
@@ -45,6 +51,9 @@ export function FleetBoxPage() {
           <h1 className="break-all text-2xl font-bold">{b.hostname}</h1>
           <OnlineBadge box={b} />
         </div>
+        <p className="text-sm text-muted-foreground">
+          {store?.name ?? "…"} · times in {tzLabel(timezone)}
+        </p>
       </div>
       <Card>
         <CardHeader>
@@ -54,7 +63,7 @@ export function FleetBoxPage() {
         <CardContent>
           <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm sm:grid-cols-[auto_1fr_auto_1fr]">
             <dt className="text-muted-foreground">Last seen</dt>
-            <dd className="tabular-nums">{b.last_seen_at ? new Date(b.last_seen_at).toLocaleString() : "never"}</dd>
+            <dd className="tabular-nums">{b.last_seen_at ? dateTimeInZone(b.last_seen_at, timezone) : "never"}</dd>
             <dt className="text-muted-foreground">Version</dt>
             <dd>{b.version || "—"} ({driftLabel(b)})</dd>
             <dt className="text-muted-foreground">CPU</dt>
@@ -69,7 +78,7 @@ export function FleetBoxPage() {
         </CardContent>
       </Card>
       <CamerasCard box={b} />
-      <ErrorsCard boxId={b.id} />
+      <ErrorsCard boxId={b.id} timezone={timezone} />
       {!b.revoked && <RevokeCard box={b} />}
     </div>
   );
@@ -192,7 +201,7 @@ function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: s
         <Link to="/admin/cameras/$cameraId" params={{ cameraId: camera.id }} className="font-medium text-primary hover:underline">
           {camera.name}
         </Link>
-        <span className="text-xs text-muted-foreground" data-testid="camera-state">{state ?? "not reported"}</span>
+        <CameraStateBadge state={state} />
       </div>
       <form onSubmit={submit} className="grid gap-3 sm:grid-cols-4" aria-label={`Settings of ${camera.name}`}>
         <div className="flex flex-col gap-1.5 sm:col-span-4">
@@ -237,7 +246,25 @@ function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: s
   );
 }
 
-function ErrorsCard({ boxId }: { boxId: string }) {
+const STATE_VARIANT = {
+  running: "live",
+  starting: "secondary",
+  finished: "secondary",
+  off_schedule: "secondary",
+  restarting: "offline",
+  stopped: "stale",
+} as const;
+
+function CameraStateBadge({ state }: { state?: string }) {
+  const variant = STATE_VARIANT[state as keyof typeof STATE_VARIANT] ?? "outline";
+  return (
+    <Badge variant={variant} data-testid="camera-state">
+      {state ? state.replace("_", " ") : "not reported"}
+    </Badge>
+  );
+}
+
+function ErrorsCard({ boxId, timezone }: { boxId: string; timezone: string }) {
   const errors = useQuery({
     queryKey: ["admin", "fleet", "box", boxId, "errors"],
     queryFn: () => unwrap(adminBoxErrors({ path: { box_id: boxId } })),
@@ -261,7 +288,7 @@ function ErrorsCard({ boxId }: { boxId: string }) {
             {[...errors.data.data].reverse().map((e) => (
               <li key={`${e.at}-${e.message}`} className="flex flex-col gap-0.5 py-2 sm:flex-row sm:gap-3">
                 <time className="shrink-0 tabular-nums text-muted-foreground" dateTime={e.at}>
-                  {new Date(e.at).toLocaleString()}
+                  {dateTimeInZone(e.at, timezone)}
                 </time>
                 <span className="break-words">{e.message}</span>
               </li>
@@ -301,8 +328,11 @@ function RevokeCard({ box }: { box: BoxPublic }) {
             setOpen(false);
           }}
         >
-          Its {box.camera_ids.length === 1 ? "camera stops" : `${box.camera_ids.length} cameras stop`} (their worker keys are revoked too, and
-          they are unassigned, ready for another box).
+          {box.camera_ids.length === 0
+            ? "It runs no cameras."
+            : box.camera_ids.length === 1
+              ? "Its camera stops: its worker key is revoked too, and it is unassigned, ready for another box."
+              : `Its ${box.camera_ids.length} cameras stop: their worker keys are revoked too, and they are unassigned, ready for another box.`}
         </ConfirmDialog>
       </CardContent>
     </Card>
