@@ -102,6 +102,7 @@ def test_enrol_run_reconfigure_revoke(backend: Backend, tmp_path: Path) -> None:
         poll(lambda: stored(backend.db_url, camera.camera_id).rows, timeout_s=180,
              what="events from the box's worker")  # fmt: skip
         seen = poll(lambda: reported(first), timeout_s=60, what="a heartbeat with the camera")
+        assert seen is not None
         assert seen["drift"] == "current"
         assert seen["cpu_percent"] is not None
         assert seen["memory_percent"] is not None
