@@ -75,6 +75,9 @@ class CameraSettings(BaseModel):
     input_size: int | None = Field(default=None, ge=32, le=4096, multiple_of=32)
     stride: int = Field(default=1, ge=1, le=100, description="Detect every n-th frame.")
     schedule: Schedule | None = None
+    blur_people: bool = Field(
+        default=True, description="Blur people in calibration snapshots on the box."
+    )
 
     @field_validator("model")
     @classmethod

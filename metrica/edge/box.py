@@ -78,6 +78,8 @@ def worker_spec(camera: BoxCameraConfig, settings: BoxSettings) -> WorkerSpec:
         argv += ["--model", camera.settings.model]
     if camera.settings.input_size:
         argv += ["--input-size", str(camera.settings.input_size)]
+    if not camera.settings.blur_people:
+        argv += ["--no-snapshot-blur"]
     argv += ["--log-level", settings.log_level, *settings.worker_args]
     env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED}
     env["METRICA_SOURCE"] = camera.source or ""

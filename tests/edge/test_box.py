@@ -55,6 +55,9 @@ def test_the_source_travels_in_the_environment_not_the_command_line(tmp_path: Pa
     assert "--model yolox_nano" in argv
     assert "--input-size 640" in argv
     assert f"--key-file {tmp_path}/keys/" in argv
+    assert "--no-snapshot-blur" not in argv  # people are blurred unless an admin said not
+    unblurred = worker_spec(_camera(blur_people=False), settings)
+    assert "--no-snapshot-blur" in unblurred.argv
 
 
 def test_cameras_off_schedule_are_not_run() -> None:

@@ -107,6 +107,7 @@ async def test_enrol_config_heartbeat_and_revoke(
         "input_size": 640,
         "stride": 2,
         "schedule": {"start": "07:00", "end": "22:00"},
+        "blur_people": True,
     }
     assert [ln["line_id"] for ln in cam["lines"]] == ["door"]
     etag = r.headers["etag"]
@@ -176,6 +177,31 @@ async def test_enrol_config_heartbeat_and_revoke(
     assert fresh["box_id"] != creds["box_id"]
     r = await client.get("/fleet/box/config", headers=_box(fresh))
     assert r.json()["cameras"] == []  # cameras are assigned again by an admin
+
+
+async def test_turning_blur_off_is_delivered_and_audited(
+    client: httpx.AsyncClient, state: AppState, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await _admin(state)
+    store = await make_store(state)
+    camera, _ = await make_camera(state, store)
+    creds = await _enrol(client, await _token(client, admin, store.id))
+    await client.put(
+        f"/admin/fleet/cameras/{camera.id}/box", json={"box_id": creds["box_id"]}, headers=admin
+    )
+    r = await client.put(
+        f"/admin/fleet/cameras/{camera.id}/settings",
+        json={"source": SOURCE, "blur_people": False},
+        headers=admin,
+    )
+    assert r.json()["settings"]["blur_people"] is False
+    audit = [rec.getMessage() for rec in caplog.records if rec.name == "metrica.fleet"]
+    assert len(audit) == 1
+    assert "root-" in audit[0]
+    assert str(camera.id) in audit[0]
+    assert PASSWORD not in audit[0]
+    r = await client.get("/fleet/box/config", headers=_box(creds))
+    assert r.json()["cameras"][0]["settings"]["blur_people"] is False
 
 
 async def test_expired_token_is_refused(client: httpx.AsyncClient, state: AppState) -> None:

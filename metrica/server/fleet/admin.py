@@ -120,13 +120,20 @@ async def assign_camera(
 async def update_camera_fleet(
     camera: VisibleCamera,
     body: CameraSettingsUpdate,
+    admin: SuperAdmin,
     session: SessionDep,
     state: State,
     secrets: Secrets,
 ) -> CameraFleetPublic:
-    """Source, model, input size, stride and schedule; its box applies them within a poll."""
+    """Source, model, input size, stride, schedule and snapshot blurring (turning it off
+    is logged as an audit line); its box applies them within a poll."""
     await service.update_settings(
-        session=session, camera=camera, data=body, secret_box=secrets, now=state.clock()
+        session=session,
+        camera=camera,
+        data=body,
+        secret_box=secrets,
+        now=state.clock(),
+        actor=admin.email,
     )
     await session.commit()
     return await service.camera_fleet(session=session, camera=camera, secret_box=secrets)

@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Uuid,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from metrica.server.db import Base, UtcDateTime, utcnow
@@ -73,4 +84,5 @@ class BoxCamera(Base):
     input_size: Mapped[int | None] = mapped_column(Integer, default=None)
     stride: Mapped[int] = mapped_column(Integer, default=1)
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    blur_people: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from metrica.server.fleet.schemas import (
 )
 from metrica.server.fleet.secrets import SecretBox
 from metrica.server.fleet.sources import masked_source
+
+log = logging.getLogger("metrica.fleet")
 
 TOKEN_PREFIX = "met_"
 BOX_KEY_PREFIX = "mbx_"
@@ -125,6 +128,7 @@ def _settings_of(row: BoxCamera) -> CameraSettings:
             "input_size": row.input_size,
             "stride": row.stride,
             "schedule": row.schedule,
+            "blur_people": row.blur_people,
         }
     )
 
@@ -303,11 +307,17 @@ async def update_settings(
     data: CameraSettingsUpdate,
     secret_box: SecretBox,
     now: datetime,
+    actor: str = "an admin",
 ) -> BoxCamera:
     """Replace the camera's settings; the source only when the body names it."""
     row = await _box_camera(session, camera.id)
     row.model, row.input_size, row.stride = data.model, data.input_size, data.stride
     row.schedule = None if data.schedule is None else data.schedule.model_dump()
+    if row.blur_people and not data.blur_people:
+        log.warning(
+            "audit: %s turned off blurring people in camera %s's snapshots", actor, camera.id
+        )
+    row.blur_people = data.blur_people
     if "source" in data.model_fields_set:
         row.source_encrypted = None if data.source is None else secret_box.encrypt(data.source)
     row.updated_at = now

@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("input_size", sa.Integer(), nullable=True),
         sa.Column("stride", sa.Integer(), nullable=False),
         sa.Column("schedule", sa.JSON(), nullable=True),
+        sa.Column("blur_people", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["box_id"],
