@@ -81,6 +81,7 @@ test.describe("fleet", () => {
     await form.getByLabel("Stride").fill("2");
     await form.getByLabel("Active from").fill("07:00");
     await form.getByLabel("Active until").fill("22:00");
+    await expect(form.getByLabel(/Blur people in calibration snapshots/)).toBeChecked();
     await form.getByRole("button", { name: "Save camera" }).click();
     await expect(form.getByRole("status")).toContainText("Saved");
     await expect(form.getByTestId("source-masked")).toContainText("rtsp://viewer:•••@10.1.1.7:554/stream1");
@@ -89,9 +90,10 @@ test.describe("fleet", () => {
     // Only the box gets the source in clear, with the new settings.
     const config = await page.request.get("/fleet/box/config", { headers: box });
     expect(config.status()).toBe(200);
-    const cams = ((await config.json()) as { cameras: { camera_id: string; source: string; settings: { stride: number } }[] }).cameras;
-    expect(cams.map((c) => [c.camera_id, c.source, c.settings.stride])).toEqual([
-      [cameraId, "rtsp://viewer:pa55word@10.1.1.7:554/stream1", 2],
+    type BoxCamera = { camera_id: string; source: string; settings: { stride: number; blur_people: boolean } };
+    const cams = ((await config.json()) as { cameras: BoxCamera[] }).cameras;
+    expect(cams.map((c) => [c.camera_id, c.source, c.settings.stride, c.settings.blur_people])).toEqual([
+      [cameraId, "rtsp://viewer:pa55word@10.1.1.7:554/stream1", 2, true],
     ]);
 
     const at = new Date(Date.now() - 60_000).toISOString();

@@ -189,6 +189,7 @@ function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: s
       input_size: text("input_size") ? Number(text("input_size")) : null,
       stride: Number(text("stride") || "1"),
       schedule: start && end ? { start, end } : null,
+      blur_people: form.get("blur_people") === "on",
     };
     if (source.trim()) body.source = source.trim();
     save.mutate(body);
@@ -236,6 +237,21 @@ function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: s
             <Input id={id("end")} name="end" aria-label="Active until" type="time" defaultValue={s.schedule?.end ?? ""} />
           </div>
         </div>
+        <label className="flex items-start gap-2 text-sm sm:col-span-4" htmlFor={id("blur")}>
+          <input
+            id={id("blur")}
+            name="blur_people"
+            type="checkbox"
+            className="mt-0.5 size-4"
+            defaultChecked={s.blur_people ?? true}
+          />
+          <span>
+            Blur people in calibration snapshots on the box
+            <span className="block text-xs text-muted-foreground">
+              On by default; turning it off is recorded in the server log.
+            </span>
+          </span>
+        </label>
         <div className="flex items-center gap-3 sm:col-span-4">
           <Button type="submit" disabled={save.isPending}>Save camera</Button>
           {saved && <p role="status" className="text-sm text-success">Saved; the box applies it within a poll.</p>}
