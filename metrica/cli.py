@@ -41,6 +41,9 @@ COMMANDS: dict[str, Command] = {
         "metrica.commands.eval", "edge", "score counting against hand-checked ground truth"
     ),
     "models": Command("metrica.commands.models", "edge", "download and list detector models"),
+    "fleet": Command(
+        "metrica.commands.fleet", "server", "fleet maintenance: rotate the camera-secret keys"
+    ),
     "policy": Command(
         "metrica.commands.policy", "edge", "check a privacy policy file and explain its rules"
     ),
