@@ -152,11 +152,22 @@ class BoxAgent:
         try:
             while not stop.is_set():
                 now_s = time.monotonic()
-                if now_s >= next_poll_s:
-                    next_poll_s = now_s + self._poll_once()
-                if now_s >= next_beat_s:
-                    self._heartbeat_once()
-                    next_beat_s = now_s + self.settings.heartbeat_s
+                try:
+                    if now_s >= next_poll_s:
+                        next_poll_s = now_s + self._poll_once()
+                    if now_s >= next_beat_s:
+                        next_beat_s = now_s + self.settings.heartbeat_s
+                        self._heartbeat_once()
+                except Revoked:
+                    raise
+                except Exception as exc:  # the workers keep running; say it, try again later
+                    log.error(  # the traceback only at debug: a message might quote a secret
+                        "box agent: unexpected %s; trying again",
+                        type(exc).__name__,
+                        exc_info=log.isEnabledFor(logging.DEBUG),
+                    )
+                    self._error(f"box agent: {type(exc).__name__}")
+                    next_poll_s = max(next_poll_s, now_s + self.settings.poll_s)
                 stop.wait(max(0.05, min(next_poll_s, next_beat_s) - time.monotonic()))
         except Revoked:
             self.revoked = True
