@@ -10,15 +10,19 @@ from metrica.server.auth.models import (
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
 from metrica.server.events.models import EventIdRow, EventRow, HourlyCount
+from metrica.server.fleet.models import Box, BoxCamera, EnrolmentToken
 from metrica.server.ops.models import OpsProbe
 from metrica.server.stores.models import Store, StoreOwner
 
 __all__ = [
     "Base",
+    "Box",
+    "BoxCamera",
     "Camera",
     "CameraHeartbeat",
     "CameraSnapshot",
     "CountingLineRow",
+    "EnrolmentToken",
     "EventIdRow",
     "EventRow",
     "ExternalIdentity",
