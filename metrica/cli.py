@@ -32,10 +32,21 @@ COMMANDS: dict[str, Command] = {
         "edge",
         "run the edge worker: count a camera and ship events to the backend",
     ),
+    "edge": Command(
+        "metrica.commands.edge",
+        "edge",
+        "run this machine as a fleet box: `edge enroll` once, then `edge run`",
+    ),
     "eval": Command(
         "metrica.commands.eval", "edge", "score counting against hand-checked ground truth"
     ),
     "models": Command("metrica.commands.models", "edge", "download and list detector models"),
+    "fleet": Command(
+        "metrica.commands.fleet", "server", "fleet maintenance: rotate the camera-secret keys"
+    ),
+    "policy": Command(
+        "metrica.commands.policy", "edge", "check a privacy policy file and explain its rules"
+    ),
     "serve": Command(
         "metrica.commands.serve", "server", "run the backend (migrates the database first)"
     ),

@@ -176,6 +176,13 @@ def add_parser(subparsers: Subparsers) -> None:
         help="calibration snapshot period; one is sent at start (default %(default)s)",
     )
     control.add_argument(
+        "--no-snapshot-blur",
+        dest="snapshot_blur",
+        action="store_false",
+        help="send calibration snapshots without blurring the people in them (they are "
+        "blurred on this machine before upload by default)",
+    )
+    control.add_argument(
         "--config-poll-s",
         type=float,
         default=30.0,
@@ -320,6 +327,7 @@ def _settings(args: argparse.Namespace) -> WorkerSettings:
         metrics_port=args.metrics_port,
         metrics_addr=args.metrics_addr,
         requeue_quarantined=args.requeue_quarantined,
+        snapshot_blur=args.snapshot_blur,
     )
 
 
@@ -347,6 +355,8 @@ def _run(args: argparse.Namespace) -> int:
             "--key puts the worker key on the command line, where any user of this machine "
             "can read it (ps); use --key-file (mode 0600) or METRICA_WORKER_KEY instead"
         )
+    if not settings.snapshot_blur:
+        log.warning("--no-snapshot-blur: calibration snapshots leave this box with people in clear")
     stop, hurry = threading.Event(), threading.Event()
 
     def on_signal(signum: int, _frame: object) -> None:

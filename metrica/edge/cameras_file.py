@@ -109,12 +109,12 @@ def load_cameras(path: Path) -> CamerasFile:
         first = exc.errors()[0]
         loc = [p for p in first["loc"] if p != "__root__"]
         where = ".".join(str(p) for p in loc) or "file"
-        line = _line_of(root, loc)
+        line = line_of(root, loc)
         at = f"{path}:{line}" if line else str(path)
         raise ConfigError(f"{at}: {where}: {first['msg']}") from None
 
 
-def _line_of(node: Any, loc: list[Any]) -> int | None:
+def line_of(node: Any, loc: list[Any]) -> int | None:
     """1-based line of the YAML node at `loc` (or of its nearest existing parent)."""
     if node is None:
         return None

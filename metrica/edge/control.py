@@ -89,7 +89,11 @@ class ControlLoop:
         snapshot_s: float,
         config_poll_s: float,
         status_s: float,
+        redact: Callable[[npt.NDArray[np.uint8]], npt.NDArray[np.uint8]] | None = None,
     ) -> None:
+        """`redact` makes a snapshot fit to leave the box (people blurred); None sends
+        frames as they are (`--no-snapshot-blur`)."""
+        self._redact = redact
         self._state, self._uplink, self._outbox = state, uplink, outbox
         self._shipper, self._metrics = shipper, metrics
         self._heartbeat_s, self._snapshot_s = heartbeat_s, snapshot_s
@@ -181,6 +185,12 @@ class ControlLoop:
             log.debug("heartbeat not delivered: %s %s", result.status, result.detail)
 
     def _snapshot(self, image: npt.NDArray[np.uint8]) -> bool:
+        if self._redact is not None:
+            try:
+                image = self._redact(image)
+            except Exception as exc:  # fail closed: a frame with people in clear never leaves
+                log.warning("snapshot not sent: people could not be blurred (%s)", exc)
+                return False
         try:
             jpeg = encode_snapshot(image)
         except (ValueError, cv2.error) as exc:

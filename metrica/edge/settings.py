@@ -104,3 +104,4 @@ class WorkerSettings:
     metrics_port: int = 0
     metrics_addr: str = "127.0.0.1"
     requeue_quarantined: bool = False
+    snapshot_blur: bool = True  # people blurred in calibration snapshots before upload

@@ -6,6 +6,9 @@ done (a video file without --loop); any other exit is restarted after an equal-j
 delay that doubles with each recent crash (capped), so a crash loop costs little.
 SIGTERM/SIGINT are forwarded once; children get `stop_timeout_s` to flush, then SIGKILL
 (their outboxes keep whatever was not sent).
+
+A fleet box (`metrica edge run`) changes the set while running: `apply(specs)` starts the
+new cameras, stops the removed ones and restarts only those whose command changed.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from metrica.domain.backoff import equal_jitter_delay_s
 from metrica.edge.cameras_file import CameraEntry, CamerasFile, RestartPolicy
@@ -80,44 +85,158 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+@dataclass(frozen=True)
+class WorkerSpec:
+    """One camera's worker process: what to run; a changed spec means a restart."""
+
+    camera_id: str
+    label: str
+    argv: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+
+
+def spec_for(camera: CameraEntry, defaults: CamerasFile, *, log_level: str) -> WorkerSpec:
+    argv, env = worker_command(camera, defaults, log_level=log_level)
+    label = camera.name or camera.camera_id[:8]
+    return WorkerSpec(camera.camera_id, label, tuple(argv), tuple(sorted(env.items())))
+
+
 @dataclass
 class Child:
-    camera: CameraEntry
-    argv: list[str]
-    env: dict[str, str]
+    spec: WorkerSpec
     proc: subprocess.Popen[bytes] | None = None
     crashes: collections.deque[float] = field(default_factory=collections.deque)
     start_at_s: float = 0.0
     restarts: int = 0
     done: bool = False
+    retire_by_s: float | None = None  # stopping for good (removed or replaced) by then
 
     @property
     def label(self) -> str:
-        return self.camera.name or self.camera.camera_id[:8]
+        return self.spec.label
+
+    @property
+    def state(self) -> str:
+        """starting, running, restarting or finished (as a box heartbeat reports it)."""
+        if self.done:
+            return "finished"
+        if self.proc is not None:
+            return "running"
+        return "restarting" if self.crashes else "starting"
+
+
+@dataclass(frozen=True)
+class ChildStatus:
+    camera_id: str
+    state: str
+    restarts: int
+
+
+MAX_ERRORS = 20
 
 
 class Supervisor:
-    def __init__(self, cameras: CamerasFile, *, log_level: str = "info") -> None:
-        self.cameras = cameras
-        self.children = [
-            Child(c, *worker_command(c, cameras, log_level=log_level)) for c in cameras.cameras
-        ]
+    def __init__(
+        self,
+        cameras: CamerasFile | None = None,
+        *,
+        log_level: str = "info",
+        restart: RestartPolicy | None = None,
+        stop_timeout_s: float = 30.0,
+    ) -> None:
+        """Supervise the cameras of a file, or (no file) whatever `apply` is given, until
+        stopped (`keep_running`: an empty or finished set does not end `run`)."""
+        self.restart = restart or (cameras.restart if cameras else RestartPolicy())
+        self.stop_timeout_s = cameras.stop_timeout_s if cameras else stop_timeout_s
+        self.keep_running = cameras is None
+        self.children = (
+            []
+            if cameras is None
+            else [Child(spec_for(c, cameras, log_level=log_level)) for c in cameras.cameras]
+        )
+        self.retiring: list[Child] = []
         self.stop = threading.Event()
+        self.errors: collections.deque[tuple[datetime, str]] = collections.deque(maxlen=MAX_ERRORS)
+        self._lock = threading.Lock()
+        self._pending: list[WorkerSpec] | None = None
+
+    def apply(self, specs: Sequence[WorkerSpec]) -> None:
+        """Make `specs` the running set at the next tick (thread-safe)."""
+        with self._lock:
+            self._pending = list(specs)
+
+    def statuses(self) -> list[ChildStatus]:
+        """Each current camera's state, for a heartbeat (thread-safe)."""
+        with self._lock:
+            return [
+                ChildStatus(c.spec.camera_id, c.state, max(0, c.restarts - 1))
+                for c in self.children
+            ]
+
+    def recent_errors(self) -> list[tuple[datetime, str]]:
+        with self._lock:
+            return list(self.errors)
+
+    def _error(self, message: str) -> None:
+        with self._lock:
+            self.errors.append((datetime.now(UTC), message))
 
     def run(self) -> int:
-        """Run until every child is done or `stop` is set; returns the exit code."""
+        """Run until every child is done (a file's cameras) or `stop` is set."""
         log.info("supervising %d camera(s)", len(self.children))
         while True:
             now_s = time.monotonic()
-            for child in self.children:
+            self._reconcile(now_s)
+            for child in list(self.children):
                 self._tend(child, now_s)
-            if all(c.done for c in self.children):
+            self._reap_retiring(now_s)
+            if not self.keep_running and all(c.done for c in self.children):
                 log.info("every camera finished")
                 return 0
             if self.stop.wait(POLL_S):
                 break
         self._stop_children()
         return 0
+
+    def _reconcile(self, now_s: float) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, None
+            if pending is None:
+                return
+            wanted = {spec.camera_id: spec for spec in pending}
+            kept: list[Child] = []
+            for child in self.children:
+                spec = wanted.get(child.spec.camera_id)
+                if spec == child.spec:
+                    kept.append(child)
+                    del wanted[spec.camera_id]
+                else:
+                    why = "removed" if spec is None else "changed"
+                    log.info("camera %s: %s; stopping its worker", child.label, why)
+                    self._retire(child, now_s)
+            kept += [Child(spec) for spec in wanted.values()]
+            self.children = kept
+
+    def _retire(self, child: Child, now_s: float) -> None:
+        if child.proc is not None and child.proc.poll() is None:
+            child.proc.send_signal(signal.SIGTERM)
+            child.retire_by_s = now_s + self.stop_timeout_s
+            self.retiring.append(child)
+
+    def _reap_retiring(self, now_s: float) -> None:
+        still = []
+        for child in self.retiring:
+            assert child.proc is not None
+            assert child.retire_by_s is not None
+            if child.proc.poll() is not None:
+                continue
+            if now_s >= child.retire_by_s:
+                log.warning("camera %s: worker did not stop in time; killing it", child.label)
+                child.proc.kill()
+                child.proc.wait()
+                continue
+            still.append(child)
+        self.retiring = still
 
     def _tend(self, child: Child, now_s: float) -> None:
         proc = child.proc
@@ -128,9 +247,10 @@ class Supervisor:
                 log.info("camera %s: worker finished", child.label)
                 return
             child.crashes.append(now_s)
-            recent = recent_crashes(child.crashes, now_s, self.cameras.restart.window_s)
-            delay_s = restart_delay_s(recent, u=random.random(), policy=self.cameras.restart)
+            recent = recent_crashes(child.crashes, now_s, self.restart.window_s)
+            delay_s = restart_delay_s(recent, u=random.random(), policy=self.restart)
             child.start_at_s = now_s + delay_s
+            self._error(f"camera {child.label}: worker {_describe_exit(proc.returncode)}")
             log.warning(
                 "camera %s: worker %s; restarting in %.1f s (%d crash(es) recently)",
                 child.label,
@@ -144,14 +264,15 @@ class Supervisor:
     def _spawn(self, child: Child, now_s: float) -> None:
         try:
             child.proc = subprocess.Popen(
-                child.argv,
-                env=child.env,
+                list(child.spec.argv),
+                env=dict(child.spec.env),
                 start_new_session=True,  # a terminal's Ctrl-C reaches only the supervisor
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None,
             )
         except OSError as exc:
             child.crashes.append(now_s)
-            child.start_at_s = now_s + self.cameras.restart.cap_s
+            child.start_at_s = now_s + self.restart.cap_s
+            self._error(f"camera {child.label}: cannot start worker: {exc.strerror}")
             log.error("camera %s: cannot start worker: %s", child.label, exc)
             return
         if child.restarts or child.crashes:
@@ -165,7 +286,8 @@ class Supervisor:
         for child in running:
             assert child.proc is not None
             child.proc.send_signal(signal.SIGTERM)
-        deadline_s = time.monotonic() + self.cameras.stop_timeout_s
+        running += self.retiring
+        deadline_s = time.monotonic() + self.stop_timeout_s
         for child in running:
             assert child.proc is not None
             try:

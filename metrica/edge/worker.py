@@ -33,6 +33,7 @@ from metrica.vision.counting_run import run_counting, tracking_fps, wait_for_str
 from metrica.vision.detections import Detections
 from metrica.vision.detector import Detector
 from metrica.vision.pipeline import CountingPipeline, FrameResult
+from metrica.vision.privacy import blur_people
 from metrica.vision.sources import (
     Closing,
     FileSource,
@@ -64,17 +65,20 @@ class WorkerSummary:
 
 
 class TimedDetector:
-    """A detector that reports its own latency (the inference histogram)."""
+    """A detector that reports its own latency (the inference histogram); one call at a
+    time (the frame loop and the snapshot blur share it)."""
 
     def __init__(self, inner: Detector, observe: Callable[[float], None]) -> None:
         self._inner, self._observe = inner, observe
+        self._lock = threading.Lock()
 
     def detect(self, image_bgr: npt.NDArray[np.uint8]) -> Detections:
-        started = time.perf_counter()
-        try:
-            return self._inner.detect(image_bgr)
-        finally:
-            self._observe(time.perf_counter() - started)
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                return self._inner.detect(image_bgr)
+            finally:
+                self._observe(time.perf_counter() - started)
 
 
 class _Feed(Closing):
@@ -157,12 +161,19 @@ class Worker:
             snapshot_s=s.snapshot_s,
             config_poll_s=s.config_poll_s,
             status_s=s.status_s,
+            redact=self._blurred if s.snapshot_blur else None,
         )
         self.summary = WorkerSummary()
         self._pipeline: CountingPipeline | None = None
         self._maker: EventMaker | None = None
         self._loop, self._loop_offset_s = 0, 0.0
         self.metrics_port: int | None = None
+
+    def _blurred(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """The snapshot with every person blurred (on the control thread)."""
+        blurred, people = blur_people(image, self.detector)
+        log.debug("snapshot: %d person(s) blurred", people)
+        return blurred
 
     def run(self) -> WorkerSummary:
         """Count until the source ends or `stop` is set, then flush; see the module doc."""

@@ -20,6 +20,8 @@ from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
 from metrica.server.events import partitions
 from metrica.server.events.views import router as events_router
+from metrica.server.fleet.admin import router as fleet_admin_router
+from metrica.server.fleet.views import router as fleet_router
 from metrica.server.kpis.views import router as kpis_router
 from metrica.server.migrate import upgrade
 from metrica.server.ops import logging as ops_logging
@@ -120,8 +122,10 @@ def create_app(
         kpis_router,
         events_router,
         cameras_router,
+        fleet_router,
         stores_admin_router,
         cameras_admin_router,
+        fleet_admin_router,
     ):
         app.include_router(router)
     docs.install(app, openapi_url=app.openapi_url or "/openapi.json")

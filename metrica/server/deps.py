@@ -17,6 +17,8 @@ from metrica.server.auth.models import User
 from metrica.server.auth.tokens import TokenError
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera
+from metrica.server.fleet import service as fleet
+from metrica.server.fleet.models import Box
 from metrica.server.settings import Settings
 from metrica.server.state import AppState, WorkerCamera, app_state
 from metrica.server.stores import service as stores
@@ -189,3 +191,32 @@ def own_camera(camera: WorkerCamera, camera_id: uuid.UUID) -> None:
     """A worker key writes and reads only its own camera."""
     if camera.camera_id != camera_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this key belongs to another camera")
+
+
+async def get_current_box(
+    session: SessionDep, x_box_key: Annotated[str | None, Header()] = None
+) -> Box:
+    """The enrolled box holding the X-Box-Key, read fresh (no cache): a revoked box is
+    refused on its next request."""
+    if not x_box_key or len(x_box_key) > 200:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "X-Box-Key header required")
+    box = await fleet.box_for_key(session=session, key=x_box_key)
+    if box is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked box key")
+    return box
+
+
+CurrentBox = Annotated[Box, Depends(get_current_box)]
+
+
+async def get_visible_box(box_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Box:
+    """The box if the caller may see its store, else 404."""
+    box = await session.get(Box, box_id)
+    if box is None or (
+        await stores.get_visible(session=session, user=user, store_id=box.store_id) is None
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "box not found")
+    return box
+
+
+VisibleBox = Annotated[Box, Depends(get_visible_box)]

@@ -11,16 +11,20 @@ from metrica.server.backups.models import BackupRun
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
 from metrica.server.events.models import EventIdRow, EventRow, HourlyCount
+from metrica.server.fleet.models import Box, BoxCamera, EnrolmentToken
 from metrica.server.ops.models import OpsProbe
 from metrica.server.stores.models import Store, StoreOwner
 
 __all__ = [
     "BackupRun",
     "Base",
+    "Box",
+    "BoxCamera",
     "Camera",
     "CameraHeartbeat",
     "CameraSnapshot",
     "CountingLineRow",
+    "EnrolmentToken",
     "EventIdRow",
     "EventRow",
     "ExternalIdentity",

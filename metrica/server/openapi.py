@@ -43,9 +43,16 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "name": "X-Worker-Key",
         "description": "A camera's worker key (admin issues it; shown once).",
     },
+    "boxKey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Box-Key",
+        "description": "An edge box's key, from `POST /fleet/enroll` (shown once).",
+    },
 }
 PEOPLE: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"sessionCookie": []}]
 WORKER: list[dict[str, list[str]]] = [{"workerKey": []}]
+BOX: list[dict[str, list[str]]] = [{"boxKey": []}]
 
 DESCRIPTIONS = {
     400: "Bad request",
@@ -73,6 +80,9 @@ EXTRA: dict[str, tuple[int, ...]] = {
     "put_snapshot": (415,),
     "health_ready": (503,),
     "health_deep": (503,),
+    "enroll_box": (401,),  # an unknown, used or expired enrolment token
+    "admin_issue_enrolment_token": (404,),  # the store named in the body
+    "admin_assign_camera": (404,),  # the box named in the body
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -105,6 +115,19 @@ def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
             yield from _api_routes(inner.routes)
 
 
+def _drop_header(operation: dict[str, Any], name: str) -> None:
+    """A key is described by its security scheme, not as a free-form header."""
+    parameters = [
+        p
+        for p in operation.get("parameters", [])
+        if not (p.get("in") == "header" and p.get("name", "").lower() == name)
+    ]
+    if parameters:
+        operation["parameters"] = parameters
+    else:
+        operation.pop("parameters", None)
+
+
 def _describe(route: APIRoute, method: str, operation: dict[str, Any]) -> None:
     calls = set(_calls(route.dependant))
     statuses: set[int] = set(EXTRA.get(operation.get("operationId", ""), ()))
@@ -121,17 +144,12 @@ def _describe(route: APIRoute, method: str, operation: dict[str, Any]) -> None:
         statuses.add(401)
         if "{camera_id}" in route.path_format:
             statuses.add(403)
-        # The key is described by the security scheme, not as a free-form header.
-        parameters = [
-            p
-            for p in operation.get("parameters", [])
-            if not (p.get("in") == "header" and p.get("name", "").lower() == "x-worker-key")
-        ]
-        if parameters:
-            operation["parameters"] = parameters
-        else:
-            operation.pop("parameters", None)
-    if deps.get_visible_store in calls or deps.get_visible_camera in calls:
+        _drop_header(operation, "x-worker-key")
+    if deps.get_current_box in calls:
+        operation["security"] = BOX
+        statuses.add(401)
+        _drop_header(operation, "x-box-key")
+    if calls & {deps.get_visible_store, deps.get_visible_camera, deps.get_visible_box}:
         statuses.add(404)
     if "requestBody" in operation:
         statuses.update((400, 413))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -110,6 +111,17 @@ class Settings(BaseSettings):
         description="> 0: answers over HTTPS carry Strict-Transport-Security with this max-age.",
     )
     live_after_s: float = 120.0
+    fleet_secrets_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated Fernet keys for camera sources at rest; the first "
+        "encrypts, all decrypt (rotation). Unset = one key derived from secret_key.",
+    )
+    fleet_enrolment_ttl_s: int = Field(
+        default=3600, ge=60, le=7 * 86400, description="Default lifetime of enrolment tokens."
+    )
+    fleet_offline_after_s: float = Field(
+        default=120.0, gt=0, description="A box is offline this long after its last heartbeat."
+    )
     stale_after_s: float = 900.0
 
     # Data lifecycle (docs/backup-and-retention.md). 0 days = keep forever.
@@ -225,6 +237,22 @@ class Settings(BaseSettings):
                 "dashboards read them that far back"
             )
         return days
+
+    @field_validator("fleet_secrets_keys")
+    @classmethod
+    def _check_fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        """Each key is 32 bytes in URL-safe base64 (`Fernet.generate_key()`)."""
+        if value is None:
+            return None
+        keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()]
+        for i, key in enumerate(keys):
+            try:
+                ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ValueError(f"key {i + 1} is not a Fernet key (32 bytes, URL-safe base64)")
+        return value if keys else None
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

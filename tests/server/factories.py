@@ -11,6 +11,7 @@ from metrica.server.auth.models import User
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import LineSpec
+from metrica.server.fleet import service as fleet
 from metrica.server.state import AppState
 from metrica.server.stores import service as stores
 from metrica.server.stores.models import Store
@@ -67,6 +68,21 @@ async def make_camera(
         key = await cameras.issue_key(session=session, camera=camera)
         await session.commit()
         return camera, key
+
+
+async def make_box(state: AppState, store: Store, *, hostname: str = "box-1") -> tuple[str, str]:
+    """An enrolled box of the store, through a one-time token; returns (box id, box key)."""
+    async with state.sessions() as session:
+        now = state.clock()
+        token, _ = await fleet.issue_enrolment_token(
+            session=session, store_id=store.id, ttl_s=3600, now=now
+        )
+        enrolled = await fleet.enrol(
+            session=session, token=token, hostname=hostname, version="0.1.0", now=now
+        )
+        assert enrolled is not None
+        await session.commit()
+        return str(enrolled[0].id), enrolled[1]
 
 
 def bearer(state: AppState, user: User) -> dict[str, str]:

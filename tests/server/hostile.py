@@ -13,7 +13,7 @@ from metrica.server.auth.models import User
 from metrica.server.cameras.models import Camera
 from metrica.server.state import AppState
 from metrica.server.stores.models import Store
-from tests.server.factories import bearer, make_camera, make_store, make_user
+from tests.server.factories import bearer, make_box, make_camera, make_store, make_user
 
 JSON = {"content-type": "application/json"}
 NAN = float("nan")
@@ -74,10 +74,16 @@ class World:
     key: str
     admin_headers: dict[str, str]
     owner_headers: dict[str, str]
+    box_id: str
+    box_key: str
 
     @property
     def worker_headers(self) -> dict[str, str]:
         return {"X-Worker-Key": self.key}
+
+    @property
+    def box_headers(self) -> dict[str, str]:
+        return {"X-Box-Key": self.box_key}
 
 
 async def make_world(state: AppState) -> World:
@@ -85,7 +91,18 @@ async def make_world(state: AppState) -> World:
     owner = await make_user(state, "owner@example.com")
     store = await make_store(state, owner=owner)
     camera, key = await make_camera(state, store)
-    return World(admin, owner, store, camera, key, bearer(state, admin), bearer(state, owner))
+    box_id, box_key = await make_box(state, store)
+    return World(
+        admin,
+        owner,
+        store,
+        camera,
+        key,
+        bearer(state, admin),
+        bearer(state, owner),
+        box_id,
+        box_key,
+    )
 
 
 def event(camera: uuid.UUID, /, **changes: Any) -> dict[str, Any]:

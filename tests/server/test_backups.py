@@ -220,11 +220,11 @@ async def test_0004_creates_and_drops_the_backup_log(tmp_path: Path) -> None:
 
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
     try:
-        await upgrade(engine, "0004_events_partitioned")
+        await upgrade(engine, "0004_fleet")
         await upgrade(engine, "0004_backup_runs")
         async with engine.connect() as conn:
             assert await conn.scalar(text("SELECT count(*) FROM backup_runs")) == 0
-        await downgrade(engine, "0004_events_partitioned")
+        await downgrade(engine, "0004_fleet")
         async with engine.connect() as conn:
             names = await conn.scalar(
                 text("SELECT count(*) FROM sqlite_master WHERE name = 'backup_runs'")

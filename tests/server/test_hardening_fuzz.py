@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -30,7 +31,7 @@ from hypothesis.errors import Unsatisfiable
 from metrica.server.app import create_app
 from metrica.server.settings import Settings
 from metrica.server.state import AppState
-from tests.server.factories import bearer, make_camera, make_store, make_user
+from tests.server.factories import bearer, make_box, make_camera, make_store, make_user
 from tests.server.hostile import (
     HOSTILE_VALUES,
     JSON,
@@ -106,6 +107,52 @@ def _bodies(w: World) -> dict[str, tuple[str, str, dict[str, str], Any]]:
         "admin_replace_lines": ("PUT", f"/admin/cameras/{cam}/lines", admin, [line]),
         "post_heartbeat": ("POST", f"/cameras/{cam}/heartbeat", worker, heartbeat()),
         "ingest_events": ("POST", "/events", worker, {"events": [event(cam)]}),
+        "enroll_box": (
+            "POST",
+            "/fleet/enroll",
+            {},
+            {"token": "t", "hostname": "h", "version": "1"},
+        ),
+        "post_box_heartbeat": (
+            "POST",
+            "/fleet/box/heartbeat",
+            w.box_headers,
+            {
+                "version": "0.1.0",
+                "hostname": "box",
+                "uptime_s": 1.0,
+                "cpu_percent": 1.0,
+                "memory_percent": 2.0,
+                "disk_percent": 3.0,
+                "outbox_depth": 0,
+                "cameras": [{"camera_id": str(cam), "state": "running", "restarts": 0}],
+                "errors": [{"at": "2026-01-01T00:00:00Z", "message": "m"}],
+            },
+        ),
+        "admin_issue_enrolment_token": (
+            "POST",
+            "/admin/fleet/enrolment-tokens",
+            admin,
+            {"store_id": str(store), "ttl_s": 600},
+        ),
+        "admin_assign_camera": (
+            "PUT",
+            f"/admin/fleet/cameras/{cam}/box",
+            admin,
+            {"box_id": w.box_id},
+        ),
+        "admin_update_camera_fleet": (
+            "PUT",
+            f"/admin/fleet/cameras/{cam}/settings",
+            admin,
+            {
+                "source": "rtsp://u:p@h/s",
+                "model": "yolo11n",
+                "input_size": 640,
+                "stride": 1,
+                "schedule": {"start": "07:00", "end": "22:00"},
+            },
+        ),
     }
 
 
@@ -139,6 +186,7 @@ def _json_operations(app: FastAPI) -> set[str]:
     }
 
 
+@pytest.mark.timeout(180)  # ~3,000 requests; the fleet routes added a third more
 async def test_no_hostile_value_in_any_json_body_answers_5xx(
     app: FastAPI, client: httpx.AsyncClient, state: AppState
 ) -> None:
@@ -185,8 +233,9 @@ async def test_no_hostile_path_or_query_parameter_answers_5xx(
         "store_id": str(w.store.id),
         "camera_id": str(w.camera.id),
         "user_id": str(w.owner.id),
+        "box_id": w.box_id,
     }
-    headers = w.admin_headers | w.worker_headers
+    headers = w.admin_headers | w.worker_headers | w.box_headers
     failures: list[str] = []
     sent = 0
     for path, item in app.openapi()["paths"].items():
@@ -215,7 +264,7 @@ async def test_no_hostile_path_or_query_parameter_answers_5xx(
 # --- schemathesis ------------------------------------------------------------------------
 
 EXAMPLES_PER_MODE = 12  # per operation, valid data and invalid data each
-SCHEMATHESIS_BUDGET_S = 60
+SCHEMATHESIS_BUDGET_S = 80  # 45 operations (60 s for the 34 before the fleet routes)
 
 
 async def _seed(settings: Settings) -> dict[str, str]:
@@ -230,7 +279,10 @@ async def _seed(settings: Settings) -> dict[str, str]:
         camera, key = await make_camera(state, store)
         spare = await make_store(state, name="Spare", owner=owner)
         spare_camera, _ = await make_camera(state, spare)
+        box_id, box_key = await make_box(state, spare)
         return {
+            "box_id": box_id,
+            "box_key": box_key,
             "authorization": bearer(state, admin)["Authorization"],
             "key": key,
             "worker_camera_id": str(camera.id),
@@ -249,10 +301,12 @@ def _real_ids(path: str, seeded: dict[str, str]) -> dict[str, str]:
             "store_id": seeded["admin_store_id"],
             "camera_id": seeded["admin_camera_id"],
             "user_id": seeded["user_id"],
+            "box_id": seeded["box_id"],
         }
     return {"store_id": seeded["owner_store_id"], "camera_id": seeded["worker_camera_id"]}
 
 
+@pytest.mark.timeout(240)
 def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
     settings: Settings,
 ) -> None:
@@ -269,7 +323,11 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
 
     seeded = asyncio.run(_seed(settings))
     app = create_app(settings)
-    headers = {"Authorization": seeded["authorization"], "X-Worker-Key": seeded["key"]}
+    headers = {
+        "Authorization": seeded["authorization"],
+        "X-Worker-Key": seeded["key"],
+        "X-Box-Key": seeded["box_key"],
+    }
     checks = [
         not_a_server_error,
         status_code_conformance,

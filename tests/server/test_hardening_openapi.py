@@ -10,7 +10,7 @@ import pytest
 
 from metrica.domain.limits import MAX_INT64
 from metrica.server.app import create_app
-from metrica.server.openapi import ERROR_SCHEMA, PEOPLE, WORKER
+from metrica.server.openapi import BOX, ERROR_SCHEMA, PEOPLE, WORKER
 from tests.server.conftest import make_settings
 
 Document = dict[str, Any]
@@ -36,6 +36,8 @@ def _kind(path: str) -> str:
         return "people"
     if path == "/events" or path.startswith("/cameras/"):
         return "worker"
+    if path.startswith("/fleet/box/"):
+        return "box"
     return "public"
 
 
@@ -52,15 +54,17 @@ def test_security_schemes_are_declared(document: Document) -> None:
     )
     assert schemes["sessionCookie"]["name"] == "metrica_session"
     assert (schemes["workerKey"]["in"], schemes["workerKey"]["name"]) == ("header", "X-Worker-Key")
+    assert (schemes["boxKey"]["in"], schemes["boxKey"]["name"]) == ("header", "X-Box-Key")
 
 
 def test_every_operation_says_how_it_authenticates(document: Document) -> None:
     for path, method, op in _operations(document):
         kind = _kind(path)
-        expected = {"people": PEOPLE, "worker": WORKER, "public": None}[kind]
+        expected = {"people": PEOPLE, "worker": WORKER, "box": BOX, "public": None}[kind]
         assert op.get("security") == expected, (method, path)
         names = [p["name"].lower() for p in op.get("parameters", [])]
         assert "x-worker-key" not in names, (method, path)
+        assert "x-box-key" not in names, (method, path)
         if expected is not None:
             assert "401" in op["responses"], (method, path)
         if path.startswith("/admin/"):

@@ -113,6 +113,18 @@ export const adminCameraRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin/admin-camera"), "AdminCameraPage"),
 });
 
+export const adminFleetRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/fleet",
+  component: lazyRouteComponent(() => import("@/features/fleet/fleet"), "FleetPage"),
+});
+
+export const adminFleetBoxRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/fleet/boxes/$boxId",
+  component: lazyRouteComponent(() => import("@/features/fleet/fleet-box"), "FleetBoxPage"),
+});
+
 const routeTree = rootRoute.addChildren([
   loginRoute,
   inviteRoute,
@@ -125,6 +137,8 @@ const routeTree = rootRoute.addChildren([
       adminStoreRoute,
       adminCamerasRoute,
       adminCameraRoute,
+      adminFleetRoute,
+      adminFleetBoxRoute,
     ]),
   ]),
 ]);

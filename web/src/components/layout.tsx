@@ -91,6 +91,9 @@ export function AdminLayout() {
         <Link to="/admin/cameras" className={cn(navLink)} activeProps={{ className: navActive }}>
           Camera health
         </Link>
+        <Link to="/admin/fleet" className={cn(navLink)} activeProps={{ className: navActive }}>
+          Fleet
+        </Link>
       </nav>
       <Outlet />
     </div>

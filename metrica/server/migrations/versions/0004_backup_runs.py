@@ -1,7 +1,7 @@
 """backup runs: the log of finished backups and verifications
 
 Revision ID: 0004_backup_runs
-Revises: 0004_events_partitioned
+Revises: 0004_fleet
 Create Date: 2026-11-30 09:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_backup_runs"
-down_revision: str | None = "0004_events_partitioned"
+down_revision: str | None = "0004_fleet"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
