@@ -37,9 +37,7 @@ class PlateJob(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    store_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("stores.id", ondelete="CASCADE")
-    )
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("stores.id", ondelete="CASCADE"))
     filename: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(8))  # video | image
     blob_key: Mapped[str] = mapped_column(String(512))
@@ -78,9 +76,7 @@ class PlateReadRow(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    store_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("stores.id", ondelete="CASCADE")
-    )
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("stores.id", ondelete="CASCADE"))
     camera_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("cameras.id", ondelete="SET NULL"), default=None
     )
@@ -106,9 +102,7 @@ class PlateWatch(Base):
     __table_args__ = (UniqueConstraint("store_id", "plate"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    store_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("stores.id", ondelete="CASCADE")
-    )
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("stores.id", ondelete="CASCADE"))
     plate: Mapped[str] = mapped_column(String(16))  # normalised
     note: Mapped[str | None] = mapped_column(String(500), default=None)
     notify_email: Mapped[str | None] = mapped_column(String(320), default=None)
@@ -126,9 +120,7 @@ class PlateAlert(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    store_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("stores.id", ondelete="CASCADE")
-    )
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("stores.id", ondelete="CASCADE"))
     watch_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("plate_watchlist.id", ondelete="CASCADE")
     )
@@ -152,9 +144,7 @@ class PlateAudit(Base):
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    store_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("stores.id", ondelete="CASCADE")
-    )
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("stores.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
