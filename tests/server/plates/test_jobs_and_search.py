@@ -37,11 +37,13 @@ async def test_an_upload_is_read_into_plate_reads_once(
     client: httpx.AsyncClient, world: PlateWorld, state: AppState
 ) -> None:
     job = await _upload(client, world, scripted_upload(["AB-123 CD", "XY 987"], frames=4))
-    assert job["status"] == "queued" and job["kind"] == "image"
+    assert job["status"] == "queued"
+    assert job["kind"] == "image"
     done = await wait_for_job(client, str(job["id"]), world.headers(world.owner))
     assert done["status"] == "done", done
     assert (done["progress_done"], done["progress_total"], done["plates_found"]) == (4, 4, 2)
-    assert done["attempts"] == 1 and done["error"] is None
+    assert done["attempts"] == 1
+    assert done["error"] is None
     job_id = uuid.UUID(str(job["id"]))
     async with state.sessions() as session:
         rows = (await session.scalars(select(PlateReadRow).order_by(PlateReadRow.text))).all()
@@ -84,13 +86,15 @@ async def test_search_exact_fuzzy_view_export_erase_and_the_audit_log(
     hit = r.json()["results"][0]
     assert hit["crop_url"] == f"/plates/reads/{hit['id']}/crop"
     r = await client.get(hit["crop_url"], headers=clerk)
-    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "image/jpeg"
     assert r.content == crop_for("AB123CD")
 
     r = await client.get(
         "/plates/export", params={"store_id": store, "plate": "ab 123 cd"}, headers=clerk
     )
-    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(r.content))
     document = json.loads(archive.read("plates.json"))
     assert [x["normalized"] for x in document["reads"]] == ["AB123CD"]
@@ -99,9 +103,12 @@ async def test_search_exact_fuzzy_view_export_erase_and_the_audit_log(
     r = await client.get(
         "/plates/export.csv", params={"store_id": store, "q": "ZZ999"}, headers=clerk
     )
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
     lines = r.text.strip().splitlines()
-    assert lines[0].startswith("occurred_at,text") and len(lines) == 2 and ",ZZ999," in lines[1]
+    assert lines[0].startswith("occurred_at,text")
+    assert len(lines) == 2
+    assert ",ZZ999," in lines[1]
 
     r = await client.delete(
         "/plates", params={"store_id": store, "plate": "AB123CD"}, headers=clerk
@@ -122,7 +129,8 @@ async def test_search_exact_fuzzy_view_export_erase_and_the_audit_log(
     assert all(e["user_email"] == "clerk@example.com" for e in entries)
     text = json.dumps(entries)
     assert "AB123CD" not in text  # erased: only its HMAC remains, also in older entries
-    assert "hmac:" in entries[0]["query"] and entries[0]["result_count"] == 1
+    assert "hmac:" in entries[0]["query"]
+    assert entries[0]["result_count"] == 1
     assert entries[-1]["query"].startswith("q=hmac:")  # the first search, rewritten
     # clerks do not read the audit log
     r = await client.get("/plates/audit", params={"store_id": store}, headers=clerk)
@@ -137,13 +145,16 @@ async def test_cancel_and_retry(
     r = await client.post(f"/plates/jobs/{job['id']}/retry", headers=owner)
     assert r.status_code == 409
     r = await client.post(f"/plates/jobs/{job['id']}/cancel", headers=owner)
-    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled"
     final = await wait_for_job(client, str(job["id"]), owner)
     assert final["status"] == "cancelled"
     r = await client.post(f"/plates/jobs/{job['id']}/retry", headers=owner)
-    assert r.status_code == 200 and r.json()["status"] == "queued"
+    assert r.status_code == 200
+    assert r.json()["status"] == "queued"
     final = await wait_for_job(client, str(job["id"]), owner, timeout_s=30)
-    assert final["status"] == "done" and final["plates_found"] == 1
+    assert final["status"] == "done"
+    assert final["plates_found"] == 1
 
 
 async def test_a_failing_reader_is_retried_then_the_job_fails_with_its_reason(
@@ -158,7 +169,8 @@ async def test_a_failing_reader_is_retried_then_the_job_fails_with_its_reason(
     processor.fail_first, processor.runs = 99, 0
     job = await _upload(client, world, scripted_upload(["AA111"]))
     final = await wait_for_job(client, str(job["id"]), owner)
-    assert final["status"] == "failed" and final["attempts"] == 3
+    assert final["status"] == "failed"
+    assert final["attempts"] == 3
     assert final["error"] == "RuntimeError: the reader crashed"
 
     job = await _upload(client, world, scripted_upload([], fail="unreadable"))
@@ -178,7 +190,8 @@ async def test_uploads_refuse_what_is_not_media_and_what_is_too_big(
         headers=owner,
         files=upload_files(b"#!/bin/sh\necho hi\n", name="x.png", kind="image/png"),
     )
-    assert r.status_code == 415 and "by its content" in r.json()["detail"]
+    assert r.status_code == 415
+    assert "by its content" in r.json()["detail"]
     r = await client.post(
         "/plates/uploads",
         params=params,
@@ -188,7 +201,8 @@ async def test_uploads_refuse_what_is_not_media_and_what_is_too_big(
     assert r.status_code == 415
     big = b"\xff\xd8\xff\xe0" + b"x" * settings.plates_upload_max_bytes
     r = await client.post("/plates/uploads", params=params, headers=owner, files=upload_files(big))
-    assert r.status_code == 413 and "bytes" in r.json()["detail"]
+    assert r.status_code == 413
+    assert "bytes" in r.json()["detail"]
     r = await client.post("/plates/uploads", params=params, headers=owner, content=b"hello")
     assert r.status_code == 400
     r = await client.post(
@@ -197,7 +211,8 @@ async def test_uploads_refuse_what_is_not_media_and_what_is_too_big(
         headers=owner,
         files={"other": ("a.png", scripted_upload([]), "image/png")},
     )
-    assert r.status_code == 400 and "'file'" in r.json()["detail"]
+    assert r.status_code == 400
+    assert "'file'" in r.json()["detail"]
     blobs = settings.blob_dir
     assert not blobs.exists() or not any(p.is_file() for p in blobs.rglob("*"))
     async with state.sessions() as session:
@@ -225,7 +240,8 @@ async def test_hostile_search_parameters(client: httpx.AsyncClient, world: Plate
     r = await client.get(
         "/plates", params={"store_id": store, "q": "%_'\\", "fuzzy": "true"}, headers=clerk
     )
-    assert r.status_code == 200 and r.json()["total"] == 0
+    assert r.status_code == 200
+    assert r.json()["total"] == 0
 
 
 async def test_every_search_is_audited_with_its_result_count(
