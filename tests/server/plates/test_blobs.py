@@ -139,6 +139,7 @@ async def test_presigned_urls(blobs: BlobStore) -> None:
         return
     assert url is not None
     assert "X-Amz-Signature=" in url
-    r = httpx.get(url)
+    async with httpx.AsyncClient() as client:
+        r = await client.get(url)
     assert r.status_code == 200
     assert r.content == b"\xff\xd8crop"
