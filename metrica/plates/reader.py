@@ -155,6 +155,8 @@ class PlateReader:
             plate = self._score(line, read, region)
             if plate is not None and plate.score >= self.config.min_score:
                 out.append(plate)
+        if region.is_vehicle:  # a vehicle shows one plate: the rest is other lettering
+            return sorted(out, key=lambda p: -p.score)[:1]
         return out
 
     def _score(self, line: TextBox, read: LineRead, region: _Region) -> PlateRead | None:

@@ -74,6 +74,29 @@ def frame_count(path: Path) -> int:
         cap.release()
 
 
+def merge_overlaps(dets: Detections, iou: float = 0.6) -> Detections:
+    """One box per vehicle: the detector may call one vehicle both a car and a truck."""
+    if len(dets) < 2:
+        return dets
+    order = np.argsort(-dets.confidence)
+    keep: list[int] = []
+    for i in order:
+        a = dets.xyxy[i]
+        if all(_box_iou(a, dets.xyxy[k]) < iou for k in keep):
+            keep.append(int(i))
+    mask = np.zeros(len(dets), bool)
+    mask[keep] = True
+    return dets.filter(mask)
+
+
+def _box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, float(min(a[2], b[2]) - max(a[0], b[0])))
+    iy = max(0.0, float(min(a[3], b[3]) - max(a[1], b[1])))
+    inter = ix * iy
+    union = float((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])) - inter
+    return inter / union if union > 0 else 0.0
+
+
 def _class_of(xyxy: np.ndarray, dets: Detections) -> VehicleClass:
     """The class of the detection that overlaps a tracked box most."""
     if len(dets) == 0:
@@ -120,7 +143,7 @@ class PlateScanner:
                     progress(frame.index + 1, max(total, frame.index + 1))
                 if frame.index % step:
                     continue
-                dets = self.detector.detect(frame.image)
+                dets = merge_overlaps(self.detector.detect(frame.image))
                 tracked = tracker.update(dets, frame.t_s)
                 for xyxy, track_id in zip(tracked.xyxy, tracked.track_id, strict=True):
                     track = tracks.setdefault(int(track_id), _Track(frame.t_s, frame.t_s))
