@@ -32,6 +32,8 @@ class ReaderConfig:
     min_score: float = 0.25  # candidates below this are not plates
     vehicle_margin: float = 0.04  # crop this much around a vehicle box (fraction of size)
     min_text_px: int = 8  # text lines lower than this are not read
+    min_vehicle_px: int = 48  # smaller vehicles carry no readable plate
+    max_lines: int = 6  # text lines read per vehicle, the most plate-like first
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +71,22 @@ def _regions(image: Image, detector: Detector | None, cfg: ReaderConfig) -> list
             mx, my = (x1 - x0) * cfg.vehicle_margin, (y1 - y0) * cfg.vehicle_margin
             box = (max(0, int(x0 - mx)), max(0, int(y0 - my)))
             end = (min(w, int(x1 + mx)), min(h, int(y1 + my)))
-            if end[0] - box[0] >= 16 and end[1] - box[1] >= 16:
+            if end[0] - box[0] >= cfg.min_vehicle_px and end[1] - box[1] >= cfg.min_vehicle_px:
                 cls = VEHICLE_CLASSES.get(int(dets.class_id[i]), "unknown")
                 found.append(_Region(*box, *end, cls, True))
     return found or [_Region(0, 0, w, h, "unknown", False)]
 
 
-def crop_quad(image: Image, quad: np.ndarray) -> Image:
-    """The text line under `quad`, rectified (rotated or skewed plates come out level)."""
+def crop_quad(image: Image, quad: np.ndarray, pad_rel: float = 0.15) -> Image:
+    """The text line under `quad`, rectified (rotated or skewed plates come out level),
+    widened by `pad_rel` of its height at each end: the detector's box can clip the first
+    or last character."""
+    quad = quad.astype(np.float32)
+    along = quad[1] - quad[0]
+    along /= max(float(np.linalg.norm(along)), 1e-6)
+    height = float(np.linalg.norm(quad[3] - quad[0]))
+    shift = along * pad_rel * height
+    quad = np.stack([quad[0] - shift, quad[1] + shift, quad[2] + shift, quad[3] - shift])
     width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
     height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
     width, height = max(width, 1), max(height, 1)
@@ -114,8 +124,12 @@ class PlateReader:
     def read(self, image: Image) -> list[PlateRead]:
         """Plates in `image`, best first; the same plate found twice is reported once."""
         plates: list[PlateRead] = []
-        for region in _regions(image, self.detector, self.config):
+        regions = _regions(image, self.detector, self.config)
+        for region in regions:
             plates.extend(self.read_region(image, region))
+        if not plates and regions[0].is_vehicle:  # the detector missed a close-up car
+            h, w = image.shape[:2]
+            plates = self.read_region(image, _Region(0, 0, w, h, "unknown", False))
         plates.sort(key=lambda p: -p.score)
         kept: list[PlateRead] = []
         for plate in plates:
@@ -144,9 +158,9 @@ class PlateReader:
 
     def read_region(self, image: Image, region: _Region) -> list[PlateRead]:
         crop = image[region.y0 : region.y1, region.x0 : region.x1]
-        lines = [
-            b for b in self.ocr.finder.find(crop) if _quad_height(b) >= self.config.min_text_px
-        ]
+        lines = [b for b in self.ocr.finder.find(crop) if self._worth_reading(b)]
+        if len(lines) > self.config.max_lines:  # keep the most plate-like shapes
+            lines = sorted(lines, key=lambda b: -_line_prior(b, region))[: self.config.max_lines]
         if not lines:
             return []
         reads = self.ocr.reader.read([crop_quad(crop, b.quad) for b in lines])
@@ -158,6 +172,11 @@ class PlateReader:
         if region.is_vehicle:  # a vehicle shows one plate: the rest is other lettering
             return sorted(out, key=lambda p: -p.score)[:1]
         return out
+
+    def _worth_reading(self, box: TextBox) -> bool:
+        height = _quad_height(box)
+        width = float(np.linalg.norm(box.quad[0] - box.quad[1]))
+        return height >= self.config.min_text_px and 0.8 <= width / height <= 15.0
 
     def _score(self, line: TextBox, read: LineRead, region: _Region) -> PlateRead | None:
         if not read.text or len(read.text) > MAX_CHARS + 1:
@@ -188,6 +207,23 @@ class PlateReader:
             vehicle_class=region.vehicle_class,
             vehicle_box=(region.x0, region.y0, rw, rh),
         )
+
+
+def _line_prior(box: TextBox, region: _Region) -> float:
+    """How plate-like a text line looks before it is read: shape and place only."""
+    xs, ys = box.quad[:, 0], box.quad[:, 1]
+    w, h = float(xs.max() - xs.min()), float(ys.max() - ys.min())
+    probe = Candidate(
+        text="AB123",
+        read_confidence=box.score,
+        templated=True,
+        aspect=w / max(h, 1.0),
+        centre_x_rel=float(xs.mean()) / max(region.x1 - region.x0, 1),
+        centre_y_rel=float(ys.mean()) / max(region.y1 - region.y0, 1),
+        height_rel=h / max(region.y1 - region.y0, 1),
+        in_vehicle=region.is_vehicle,
+    )
+    return candidate_score(probe) * min(w, 200.0)
 
 
 def _quad_height(box: TextBox) -> float:
