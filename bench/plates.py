@@ -5,7 +5,9 @@ over a track's frames.
 
 Reading: the top plate of each photo against its truth file: exact, folded (O=0, I=1),
 within one edit; box recall (the top plate's box has IoU ≥ 0.3 with the truth box, or
-its centre lies inside it); ms per image (median, p95; model load excluded), per region.
+its centre lies inside it); ms per image (median, p95; model load excluded), per
+region, and the median CPU time per image (all threads; steadier than wall time on a
+shared machine).
 `--extra DIR` scores more labelled folders (e.g. a held-out openalpr/benchmarks part).
 
 Voting: each photo becomes a clip of degraded views (metrica.plates.synthetic: zoom,
@@ -37,6 +39,7 @@ from metrica.vision.shared_data import data_dir
 def rates(rows: list[dict[str, Any]]) -> dict[str, float]:
     n = max(len(rows), 1)
     times = sorted(r["ms"] for r in rows) or [0.0]
+    cpu = sorted(r["cpu_ms"] for r in rows) or [0.0]
     return {
         "images": len(rows),
         "exact_rate": round(sum(r["exact"] for r in rows) / n, 3),
@@ -45,6 +48,7 @@ def rates(rows: list[dict[str, Any]]) -> dict[str, float]:
         "box_recall": round(sum(r["box"] for r in rows) / n, 3),
         "median_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+        "cpu_median_ms": round(statistics.median(cpu), 1),
     }
 
 
@@ -52,9 +56,10 @@ def read_photos(reader: PlateReader, truths: list[PlateTruth], show: bool) -> li
     rows = []
     for truth in truths:
         image = read_image(truth.image)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         plates = reader.read(image)
         ms = (time.perf_counter() - started) * 1000
+        cpu_ms = (time.process_time() - cpu_started) * 1000
         got = plates[0].text if plates else ""
         score = score_text(got, truth.text)
         found = bool(plates) and box_found(plates[0].box, truth.box)
@@ -65,6 +70,7 @@ def read_photos(reader: PlateReader, truths: list[PlateTruth], show: bool) -> li
                 "edit1": score.edit1,
                 "box": found,
                 "ms": ms,
+                "cpu_ms": cpu_ms,
             }
         )
         if show and not score.exact:
@@ -113,7 +119,7 @@ def main() -> None:
     shared_rows: list[dict[str, Any]] = []
     per_region: dict[str, dict[str, float]] = {}
     print(f"{'region':14} {'images':>6} {'exact':>6} {'folded':>6} {'edit1':>6} {'box':>6} "
-          f"{'med ms':>7} {'p95 ms':>7}")  # fmt: skip
+          f"{'med ms':>7} {'p95 ms':>7} {'cpu ms':>7}")  # fmt: skip
     for name, folder in regions.items():
         truths = load_truth_dir(folder)[:: 3 if args.quick else 1]
         rows = read_photos(reader, truths, args.show)
@@ -123,7 +129,8 @@ def main() -> None:
             shared_rows += rows
         print(f"{name:14} {figures['images']:6} {figures['exact_rate']:6.1%} "
               f"{figures['folded_rate']:6.1%} {figures['edit1_rate']:6.1%} "
-              f"{figures['box_recall']:6.1%} {figures['median_ms']:7.0f} {figures['p95_ms']:7.0f}",
+              f"{figures['box_recall']:6.1%} {figures['median_ms']:7.0f} {figures['p95_ms']:7.0f} "
+              f"{figures['cpu_median_ms']:7.0f}",
               flush=True)  # fmt: skip
     result: dict[str, Any] = rates(shared_rows)
     result["per_region"] = per_region

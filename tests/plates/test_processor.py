@@ -21,7 +21,9 @@ def processor(reader: PlateReader) -> UploadProcessor:
     return PlateUploadProcessor(reader, scan=ScanConfig(sample_fps=10.0))
 
 
-def run(processor: UploadProcessor, path: Path, kind: str) -> tuple[list[PlateFound], list]:
+def run(
+    processor: UploadProcessor, path: Path, kind: str
+) -> tuple[list[PlateFound], list[tuple[int, int]]]:
     calls: list[tuple[int, int]] = []
     found = list(processor.process(path, kind, lambda done, total: calls.append((done, total))))  # type: ignore[arg-type]
     return found, calls

@@ -16,8 +16,9 @@ ANPR = data_dir() / "anpr"
 PHOTOS = [
     ("openalpr_eu", "test_002.jpg"),  # LLDDDLL
     ("openalpr_eu", "eu10.jpg"),
-    ("openalpr_us", "car1.jpg"),
-    ("openalpr_us", "6d9a1a1c-bea8-4e1a-b94e-a96f92e64b02.jpg"),
+    ("openalpr_us", "0b86cecf-67d1-4fc0-87c9-b36b0ee228bb.jpg"),
+    ("openalpr_us", "1e241dc8-8f18-4955-8988-03a0ab49f813.jpg"),
+    ("openalpr_us", "car6.jpg"),  # a van with a phone number and lettering around the plate
 ]
 
 

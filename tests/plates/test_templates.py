@@ -4,7 +4,7 @@ characters are never forced, an edge glyph is dropped only when the rest fits.""
 import numpy as np
 import pytest
 
-from metrica.plates.chars import ALPHABET, fold, one_hot
+from metrica.plates.chars import ALPHABET, CharProbs, fold, one_hot
 from metrica.plates.templates import (
     BUILTIN_TEMPLATES,
     fit_templates,
@@ -14,7 +14,7 @@ from metrica.plates.templates import (
 )
 
 
-def unsure(text: str, swaps: dict[int, tuple[str, float]], confidence: float = 0.95):
+def unsure(text: str, swaps: dict[int, tuple[str, float]], confidence: float = 0.95) -> CharProbs:
     """Distributions for `text` where position i is `text[i]` with weight 1-p and the
     lookalike with weight p (p may exceed 0.5: the OCR then prefers the lookalike)."""
     probs = one_hot(text, confidence)
@@ -35,7 +35,9 @@ def unsure(text: str, swaps: dict[int, tuple[str, float]], confidence: float = 0
         ("ABC1234", {}, "ABC1234", "us:LLLDDDD"),
     ],
 )
-def test_template_positions_settle_lookalikes(text, swaps, expected, template) -> None:
+def test_template_positions_settle_lookalikes(
+    text: str, swaps: dict[int, tuple[str, float]], expected: str, template: str
+) -> None:
     probs = unsure(text, swaps)
     fit = fit_templates(probs, {"it": ("LLDDDLL",), "us": ("LLLDDDD",)})
     assert (fit.text, fit.template) == (expected, template)
