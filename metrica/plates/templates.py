@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -53,6 +54,32 @@ BUILTIN_TEMPLATES: Mapping[str, tuple[str, ...]] = {
     "hu": ("LLLDDD", "LLLLDDD"),
     "br": ("LLLDDDD", "LLLDLDD"),  # old grey plates, Mercosul
 }
+
+
+# Letters a region's series do not issue because they look like digits or each other.
+# Fitting that region's templates, their probability counts for the digit they resemble
+# (an O on a US plate is a 0), so they never fill a letter position.
+EXCLUDED_LETTERS: Mapping[str, str] = {
+    "us": "O",
+    "it": "IOQU",
+    "fr": "IOU",
+    "es": "AEIOUQ",
+    "nl": "AEIOUCQ",
+    "cz": "GOQW",
+}
+_AS_DIGIT = {"O": "0", "Q": "0", "I": "1", "U": "0", "G": "6", "W": "", "C": "", "A": "4", "E": ""}
+
+
+def without_letters(probs: CharProbs, letters: str) -> CharProbs:
+    """`probs` with each of `letters` moved onto its lookalike digit (or dropped)."""
+    out = probs.copy()
+    for letter in letters:
+        i = ALPHABET.index(letter)
+        digit = _AS_DIGIT.get(letter, "")
+        if digit:
+            out[:, ALPHABET.index(digit)] += out[:, i]
+        out[:, i] = 0.0
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +121,17 @@ def fit_templates(probs: CharProbs, templates: Mapping[str, Sequence[str]]) -> T
     trims = [(0, n, 0.0)]
     if n > MIN_CHARS:
         trims += [(1, n, math.log(TRIM_PRIOR)), (0, n - 1, math.log(TRIM_PRIOR))]
-    for start, end, prior in trims:
-        part = probs[start:end]
-        for region, patterns in templates.items():
-            for pattern in patterns:
-                if len(pattern) != len(part):
-                    continue
-                text, log_p = fit_pattern(part, pattern)
-                if log_p + prior > best_log:
-                    best_log = log_p + prior
-                    best = TemplateFit(text, math.exp(log_p), f"{region}:{pattern}")
+    for region, patterns in templates.items():
+        excluded = EXCLUDED_LETTERS.get(region, "")
+        regional = without_letters(probs, excluded) if excluded else probs
+        for (start, end, prior), pattern in product(trims, patterns):
+            part = regional[start:end]
+            if len(pattern) != len(part):
+                continue
+            text, log_p = fit_pattern(part, pattern)
+            if log_p + prior > best_log:
+                best_log = log_p + prior
+                best = TemplateFit(text, math.exp(log_p), f"{region}:{pattern}")
     return best
 
 

@@ -81,3 +81,13 @@ def test_a_free_reading_writes_zero_for_o_but_a_template_keeps_letters() -> None
     assert fit_templates(one_hot("HKOE7C", 0.99), BUILTIN_TEMPLATES).text == "HK0E7C"
     fit = fit_templates(one_hot("OY09FEU", 0.99), {"gb": ("LLDDLLL",)})
     assert fit.text == "OY09FEU"
+
+
+def test_a_region_without_the_letter_o_reads_it_as_zero() -> None:
+    # US series do not issue O: an O where a US template wants a letter is a 0, and the
+    # digit reading then fits DLLDDD
+    fit = fit_templates(one_hot("OSG719", 0.95), {"us": ("LLLDDD", "DLLDDD")})
+    assert (fit.text, fit.template) == ("0SG719", "us:DLLDDD")
+    # Brazil issues O: the letter stays
+    fit = fit_templates(one_hot("AYO9034", 0.95), {"us": ("LLLDDDD",), "br": ("LLLDDDD",)})
+    assert (fit.text, fit.template) == ("AYO9034", "br:LLLDDDD")
