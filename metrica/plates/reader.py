@@ -29,11 +29,15 @@ class ReaderConfig:
     """How much to search and what to report."""
 
     max_vehicles: int = 3
+    min_vehicle_area_rel: float = 0.2  # vehicles this much smaller than the largest: skipped
     min_score: float = 0.25  # candidates below this are not plates
     vehicle_margin: float = 0.04  # crop this much around a vehicle box (fraction of size)
     min_text_px: int = 8  # text lines lower than this are not read
     min_vehicle_px: int = 48  # smaller vehicles carry no readable plate
-    max_lines: int = 6  # text lines read per vehicle, the most plate-like first
+    max_lines: int = 4  # text lines read per vehicle, the most plate-like first
+    max_lines_whole_image: int = 8  # when no vehicle was found: less is known, read more
+    lines_per_batch: int = 2
+    sure_score: float = 0.75  # a read scoring this stops the search in its vehicle
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +71,8 @@ def _regions(image: Image, detector: Detector | None, cfg: ReaderConfig) -> list
         dets = detector.detect(image)
         areas = (dets.xyxy[:, 2] - dets.xyxy[:, 0]) * (dets.xyxy[:, 3] - dets.xyxy[:, 1])
         for i in np.argsort(-areas)[: cfg.max_vehicles]:
+            if areas[i] < cfg.min_vehicle_area_rel * areas.max():  # a car far behind
+                break
             x0, y0, x1, y1 = dets.xyxy[i]
             mx, my = (x1 - x0) * cfg.vehicle_margin, (y1 - y0) * cfg.vehicle_margin
             box = (max(0, int(x0 - mx)), max(0, int(y0 - my)))
@@ -157,18 +163,24 @@ class PlateReader:
         return sorted(self.read_region(image, region), key=lambda p: -p.score)
 
     def read_region(self, image: Image, region: _Region) -> list[PlateRead]:
+        """Plates in one region. In a vehicle, lines are read most plate-like first, two at
+        a time, until one reads as a sure plate (reading is half the cost)."""
+        cfg = self.config
         crop = image[region.y0 : region.y1, region.x0 : region.x1]
         lines = [b for b in self.ocr.finder.find(crop) if self._worth_reading(b)]
-        if len(lines) > self.config.max_lines:  # keep the most plate-like shapes
-            lines = sorted(lines, key=lambda b: -_line_prior(b, region))[: self.config.max_lines]
-        if not lines:
-            return []
-        reads = self.ocr.reader.read([crop_quad(crop, b.quad) for b in lines])
-        out = []
-        for line, read in zip(lines, reads, strict=True):
-            plate = self._score(line, read, region)
-            if plate is not None and plate.score >= self.config.min_score:
-                out.append(plate)
+        most = cfg.max_lines if region.is_vehicle else cfg.max_lines_whole_image
+        lines = sorted(lines, key=lambda b: -_line_prior(b, region))[:most]
+        batch = cfg.lines_per_batch if region.is_vehicle else len(lines)
+        out: list[PlateRead] = []
+        for start in range(0, len(lines), max(batch, 1)):
+            group = lines[start : start + batch]
+            reads = self.ocr.reader.read([crop_quad(crop, b.quad) for b in group])
+            for line, read in zip(group, reads, strict=True):
+                plate = self._score(line, read, region)
+                if plate is not None and plate.score >= cfg.min_score:
+                    out.append(plate)
+            if region.is_vehicle and any(p.score >= cfg.sure_score for p in out):
+                break
         if region.is_vehicle:  # a vehicle shows one plate: the rest is other lettering
             return sorted(out, key=lambda p: -p.score)[:1]
         return out
@@ -176,7 +188,7 @@ class PlateReader:
     def _worth_reading(self, box: TextBox) -> bool:
         height = _quad_height(box)
         width = float(np.linalg.norm(box.quad[0] - box.quad[1]))
-        return height >= self.config.min_text_px and 0.8 <= width / height <= 15.0
+        return height >= self.config.min_text_px and 0.8 <= width / height <= 10.0
 
     def _score(self, line: TextBox, read: LineRead, region: _Region) -> PlateRead | None:
         if not read.text or len(read.text) > MAX_CHARS + 1:
@@ -223,7 +235,7 @@ def _line_prior(box: TextBox, region: _Region) -> float:
         height_rel=h / max(region.y1 - region.y0, 1),
         in_vehicle=region.is_vehicle,
     )
-    return candidate_score(probe) * min(w, 200.0)
+    return candidate_score(probe)
 
 
 def _quad_height(box: TextBox) -> float:

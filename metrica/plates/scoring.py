@@ -46,9 +46,9 @@ def shape_factor(aspect: float) -> float:
 def position_factor(c: Candidate) -> float:
     """Plates sit in the lower part of a vehicle seen from front or back, not at its edge;
     their characters are a small part of its height (lettering is bigger or higher)."""
-    if not c.in_vehicle:
-        return 1.0
     factor = 1.0
+    if not c.in_vehicle:  # a photo is framed on its vehicle: only "not at the top" holds
+        return 0.75 if c.centre_y_rel < 0.35 else 1.0
     if c.centre_y_rel < 0.35:  # soft: a detector's box can reach far above a van's roof
         factor *= 0.75
     if not 0.1 <= c.centre_x_rel <= 0.9:

@@ -28,7 +28,9 @@ def test_the_plate_beats_other_lettering() -> None:
 def test_shape_and_length_limits() -> None:
     assert score(text="AB") == 0.0
     assert score(aspect=0.5) < score() / 5
-    assert score(in_vehicle=False, centre_y_rel=0.1) == score()  # no vehicle: no position
+    # no vehicle found: the photo is framed on one, so only "not at the top" counts
+    assert score(in_vehicle=False, centre_x_rel=0.0, height_rel=0.5) == score()
+    assert score(in_vehicle=False, centre_y_rel=0.1) < score()
 
 
 def test_a_word_with_an_o_read_as_zero_is_still_a_word() -> None:
