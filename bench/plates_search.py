@@ -41,8 +41,13 @@ CONFUSIONS = {"0": "O", "O": "0", "1": "I", "I": "1", "8": "B", "B": "8", "5": "
 
 def synthetic_plate(rng: random.Random) -> str:
     pick = rng.random()
-    L = lambda n: "".join(rng.choices(LETTERS, k=n))  # noqa: E731
-    D = lambda n: "".join(rng.choices(DIGITS, k=n))  # noqa: E731
+
+    def L(n: int) -> str:
+        return "".join(rng.choices(LETTERS, k=n))
+
+    def D(n: int) -> str:
+        return "".join(rng.choices(DIGITS, k=n))
+
     if pick < 0.4:
         return L(3) + D(4)  # US-like
     if pick < 0.7:

@@ -4,13 +4,14 @@ upload's plates are stored exactly once."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -117,13 +118,17 @@ async def _job(state: AppState, job_id: uuid.UUID) -> tuple[PlateJob, list[Plate
         return job, list(reads)
 
 
-async def _until(state: AppState, job_id: uuid.UUID, ok: object, what: str, timeout_s: float):  # type: ignore[no-untyped-def]
-    import asyncio
-
+async def _until(
+    state: AppState,
+    job_id: uuid.UUID,
+    ok: Callable[[PlateJob, list[PlateReadRow]], bool],
+    what: str,
+    timeout_s: float,
+) -> tuple[PlateJob, list[PlateReadRow]]:
     deadline = time.monotonic() + timeout_s
     while True:
         job, reads = await _job(state, job_id)
-        if ok(job, reads):  # type: ignore[operator]
+        if ok(job, reads):
             return job, reads
         assert time.monotonic() < deadline, f"timed out waiting for {what}: {job.status}"
         await asyncio.sleep(0.1)
