@@ -195,11 +195,14 @@ class OcrEngine:
     reader: LineReader
 
 
-def load_ocr_engine(files: OcrModelFiles | None = None, threads: int = 2) -> OcrEngine:
-    """Verify the files (missing or changed is an `OcrModelError`), then load them."""
+def load_ocr_engine(
+    files: OcrModelFiles | None = None, threads: int = 2, long_side: int = 800
+) -> OcrEngine:
+    """Verify the files (missing or changed is an `OcrModelError`), then load them;
+    `long_side` is the text detector's largest input side in pixels."""
     files = files or default_model_files()
     verify_model_files(files)
     return OcrEngine(
-        DbTextFinder(files.detector, threads),
+        DbTextFinder(files.detector, threads, long_side),
         CtcLineReader(files.recogniser, files.keys, threads),
     )

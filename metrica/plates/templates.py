@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import product
 
 import numpy as np
+import numpy.typing as npt
 
 from metrica.plates.chars import ALPHABET, CharProbs
 
@@ -67,19 +68,8 @@ EXCLUDED_LETTERS: Mapping[str, str] = {
     "nl": "AEIOUCQ",
     "cz": "GOQW",
 }
+LOOKALIKE_DISCOUNT = 0.9
 _AS_DIGIT = {"O": "0", "Q": "0", "I": "1", "U": "0", "G": "6", "W": "", "C": "", "A": "4", "E": ""}
-
-
-def without_letters(probs: CharProbs, letters: str) -> CharProbs:
-    """`probs` with each of `letters` moved onto its lookalike digit (or dropped)."""
-    out = probs.copy()
-    for letter in letters:
-        i = ALPHABET.index(letter)
-        digit = _AS_DIGIT.get(letter, "")
-        if digit:
-            out[:, ALPHABET.index(digit)] += out[:, i]
-        out[:, i] = 0.0
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +89,42 @@ def validate_pattern(pattern: str) -> str:
     return pattern
 
 
-def fit_pattern(probs: CharProbs, pattern: str) -> tuple[str, float]:
-    """Best reading of `probs` under `pattern` (same length) and its log-probability."""
+# Pairs a plate font draws (nearly) alike: a letter position may take the letter for the
+# digit's probability and a digit position the digit for the letter's, discounted.
+_SAME_GLYPH = (("O", "0"), ("I", "1"))
+
+
+def position_probs(
+    row: npt.NDArray[np.float32], cls: str, excluded: str
+) -> npt.NDArray[np.float32]:
+    """One character's probabilities as a position of class `cls` sees them."""
+    out = row.copy()
+    if cls != "A":
+        for letter, digit in _SAME_GLYPH:
+            i, j = ALPHABET.index(letter), ALPHABET.index(digit)
+            if cls == "L":
+                out[i] = max(row[i], LOOKALIKE_DISCOUNT * row[j])
+            else:
+                out[j] = max(row[j], LOOKALIKE_DISCOUNT * row[i])
+    for letter in excluded:
+        i = ALPHABET.index(letter)
+        digit = _AS_DIGIT.get(letter, "")
+        if digit:
+            j = ALPHABET.index(digit)
+            out[j] = max(out[j], LOOKALIKE_DISCOUNT * row[i])
+        out[i] = 0.0
+    return np.where(_CLASS_MASKS[cls], out, -1.0).astype(np.float32)
+
+
+def fit_pattern(probs: CharProbs, pattern: str, excluded: str = "") -> tuple[str, float]:
+    """Best reading of `probs` under `pattern` (same length) and its log-probability;
+    `excluded` letters are never read (they count as their lookalike digit)."""
     text, log_p = [], 0.0
     for row, cls in zip(probs, pattern, strict=True):
-        masked = np.where(_CLASS_MASKS[cls], row, -1.0)
-        best = int(masked.argmax())
+        seen = position_probs(row, cls, excluded)
+        best = int(seen.argmax())
         text.append(ALPHABET[best])
-        log_p += math.log(max(float(row[best]), 1e-9))
+        log_p += math.log(max(float(seen[best]), 1e-9))
     return "".join(text), log_p
 
 
@@ -123,12 +141,11 @@ def fit_templates(probs: CharProbs, templates: Mapping[str, Sequence[str]]) -> T
         trims += [(1, n, math.log(TRIM_PRIOR)), (0, n - 1, math.log(TRIM_PRIOR))]
     for region, patterns in templates.items():
         excluded = EXCLUDED_LETTERS.get(region, "")
-        regional = without_letters(probs, excluded) if excluded else probs
         for (start, end, prior), pattern in product(trims, patterns):
-            part = regional[start:end]
+            part = probs[start:end]
             if len(pattern) != len(part):
                 continue
-            text, log_p = fit_pattern(part, pattern)
+            text, log_p = fit_pattern(part, pattern, excluded)
             if log_p + prior > best_log:
                 best_log = log_p + prior
                 best = TemplateFit(text, math.exp(log_p), f"{region}:{pattern}")

@@ -91,3 +91,22 @@ def test_a_region_without_the_letter_o_reads_it_as_zero() -> None:
     # Brazil issues O: the letter stays
     fit = fit_templates(one_hot("AYO9034", 0.95), {"us": ("LLLDDDD",), "br": ("LLLDDDD",)})
     assert (fit.text, fit.template) == ("AYO9034", "br:LLLDDDD")
+    # and a region without O (cz: DLLDDDD) does not win a Brazilian ODJ1599 by reading
+    # its O as a 0
+    fit = fit_templates(one_hot("ODJ1599", 0.95), {"cz": ("DLLDDDD",), "br": ("LLLDDDD",)})
+    assert (fit.text, fit.template) == ("ODJ1599", "br:LLLDDDD")
+
+
+@pytest.mark.parametrize(
+    ("read", "templates", "expected"),
+    [
+        ("BA3020Z", {"hr": ("LLDDDLL",)}, "BA302OZ"),  # a 0 where a letter goes is an O
+        ("RKO99AN", {"hr": ("LLDDDLL",)}, "RK099AN"),  # an O where a digit goes is a 0
+        ("BA2681M", {"hr": ("LLDDDLL",)}, "BA268IM"),  # a 1 where a letter goes is an I
+        ("AB1Z3CD", {"hr": ("LLDDDLL",)}, "AB1Z3CD"),  # Z/2 is no same-glyph pair: not free
+    ],
+)
+def test_same_glyph_pairs_follow_the_position(
+    read: str, templates: dict[str, tuple[str, ...]], expected: str
+) -> None:
+    assert fit_templates(one_hot(read, 0.95), templates).text == expected
