@@ -47,6 +47,11 @@ COMMANDS: dict[str, Command] = {
     "policy": Command(
         "metrica.commands.policy", "edge", "check a privacy policy file and explain its rules"
     ),
+    "plates": Command(
+        "metrica.commands.plates",
+        "plates",
+        "read licence plates in photos, or one per vehicle in a video",
+    ),
     "serve": Command(
         "metrica.commands.serve", "server", "run the backend (migrates the database first)"
     ),
@@ -65,6 +70,11 @@ COMMANDS: dict[str, Command] = {
         "metrica.commands.smoke",
         "server",
         "post-deploy smoke test of a running backend (sign-in, provision, events, live)",
+    ),
+    "plates-worker": Command(
+        "metrica.commands.plates_worker",
+        "server",
+        "run plate jobs (uploads to read) from the Redis queue",
     ),
     "up": Command(
         "metrica.commands.up",

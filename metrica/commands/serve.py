@@ -35,10 +35,13 @@ def _exit_0(signum: int, frame: object) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from metrica.commands.plates_worker import installed_processor
     from metrica.server.app import create_app
 
     settings = server_settings(args.db_url)
-    app = create_app(settings, migrate_on_start=True)
+    # Jobs run inside the server unless a Redis queue hands them to plate workers.
+    processor = installed_processor() if settings.queue_redis_url is None else None
+    app = create_app(settings, migrate_on_start=True, plate_processor=processor)
     # uvicorn stops gracefully on SIGTERM and then raises the signal again for the handler
     # it found; this one makes that (or a SIGTERM before uvicorn took over) an exit with 0,
     # not a death by the signal.

@@ -13,7 +13,14 @@ from metrica.server.db import Base
 from metrica.server.events.models import EventIdRow, EventRow, HourlyCount
 from metrica.server.fleet.models import Box, BoxCamera, EnrolmentToken
 from metrica.server.ops.models import OpsProbe
-from metrica.server.stores.models import Store, StoreOwner
+from metrica.server.plates.models import (
+    PlateAlert,
+    PlateAudit,
+    PlateJob,
+    PlateReadRow,
+    PlateWatch,
+)
+from metrica.server.stores.models import Store, StoreClerk, StoreOwner
 
 __all__ = [
     "BackupRun",
@@ -32,8 +39,14 @@ __all__ = [
     "Invitation",
     "LoginCode",
     "OpsProbe",
+    "PlateAlert",
+    "PlateAudit",
+    "PlateJob",
+    "PlateReadRow",
+    "PlateWatch",
     "RevokedToken",
     "Store",
+    "StoreClerk",
     "StoreOwner",
     "User",
 ]

@@ -149,7 +149,9 @@ def _describe(route: APIRoute, method: str, operation: dict[str, Any]) -> None:
         operation["security"] = BOX
         statuses.add(401)
         _drop_header(operation, "x-box-key")
-    if calls & {deps.get_visible_store, deps.get_visible_camera, deps.get_visible_box}:
+    if calls & {deps.get_visible_store, deps.get_visible_camera, deps.get_visible_box} or (
+        calls.intersection(deps.PLATE_RESOURCES)
+    ):
         statuses.add(404)
     if "requestBody" in operation:
         statuses.update((400, 413))
