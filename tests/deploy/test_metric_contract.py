@@ -1,9 +1,7 @@
 """The contract (deploy/metric_names.py) against what the server and the worker export.
 
 Rules and dashboards are checked against the contract (test_prometheus, test_grafana);
-this file checks that the code exports the contract. Metrics that other work of issue #12
-adds are listed in NOT_EXPORTED_YET; the integrator deletes each name as it lands (a name
-that is exported and still listed fails too).
+this file checks that the code exports every contract metric.
 """
 
 from __future__ import annotations
@@ -18,17 +16,6 @@ from deploy.metric_names import CONTRACT, ours
 from tests.deploy.exported import server_series, worker_series
 from tests.deploy.paths import DEPLOY, RULES
 from tests.deploy.promql import grafana_to_promql, selected_names
-
-# Delete entries as the branches that export them merge; the list must end empty.
-NOT_EXPORTED_YET = frozenset(
-    {
-        "metrica_jobs_queue_depth",
-        "metrica_job_duration_seconds_bucket",
-        "metrica_job_duration_seconds_sum",
-        "metrica_job_duration_seconds_count",
-        "metrica_jobs_failed_total",
-    }
-)
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +32,7 @@ def test_the_code_exports_every_contract_metric(
 ) -> None:
     wanted = {name for m in ours() if m.side == side for name in m.series_names()}
     missing = wanted - exported[side].keys()
-    assert missing - NOT_EXPORTED_YET == set(), "contract metrics the code does not export"
-    listed_but_exported = NOT_EXPORTED_YET & exported[side].keys()
-    assert listed_but_exported == set(), "exported now: delete them from NOT_EXPORTED_YET"
+    assert missing == set(), "contract metrics the code does not export"
 
 
 def test_rules_and_dashboards_read_what_the_code_exports(
@@ -65,14 +50,9 @@ def test_rules_and_dashboards_read_what_the_code_exports(
         queries += [t["expr"] for panel in dashboard["panels"] for t in panel["targets"]]
     selected = set().union(*(selected_names(grafana_to_promql(q)) for q in queries))
     external = {name for m in CONTRACT if m.side == "external" for name in m.series_names()}
-    available = exported["worker"].keys() | exported["server"].keys() | NOT_EXPORTED_YET
+    available = exported["worker"].keys() | exported["server"].keys()
     assert selected - available - external == set()
     assert len(selected) > 30
-
-
-def test_the_pending_list_names_only_contract_metrics() -> None:
-    contract = {name for m in CONTRACT for name in m.series_names()}
-    assert contract >= NOT_EXPORTED_YET
 
 
 def test_server_labels_match_the_contract(exported: dict[str, dict[str, frozenset[str]]]) -> None:
