@@ -36,6 +36,7 @@ test.describe("owner", () => {
     await page.getByRole("radio", { name: "Week" }).click();
     await expect(page).toHaveURL(/period=week/);
     await page.getByLabel("Date in the period").fill(lastWeek);
+    await page.getByLabel("Date in the period").press("Enter"); // applies on Enter or blur
     await expect(page).toHaveURL(new RegExp(`period=week&date=${lastWeek}`));
     const week = await getJson<Dashboard>(page.request, `/dashboard/${e2e.storeId}?period=week&date=${lastWeek}`);
     expect(week.footfall_in).toBeGreaterThan(0);

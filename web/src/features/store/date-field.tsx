@@ -1,5 +1,5 @@
 import { CalendarDays } from "lucide-react";
-import { forwardRef, useEffect, useState } from "react";
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from "react";
 import { Input } from "@/components/ui/input";
 
 /** The earliest date the API answers for (metrica.domain.limits.EARLIEST_DATE). */
@@ -28,17 +28,23 @@ export const DateField = forwardRef<
   { id: string; value: string; min: string; max: string; onCommit: (date: string) => void }
 >(function DateField({ id, value, min, max, onCommit }, ref) {
   const [draft, setDraft] = useState(value);
+  const inner = useRef<HTMLInputElement>(null);
+  useImperativeHandle(ref, () => inner.current as HTMLInputElement);
   useEffect(() => setDraft(value), [value]);
-  const commit = () => {
-    const next = committedDate(draft, min, max);
-    if (next === null || next === value) setDraft(value);
-    else onCommit(next);
+  // What the box shows is the truth: Chromium steps a segment with the arrow keys without
+  // always firing an input event (wrapping the year at `max` does not).
+  const commit = (shown: string) => {
+    const next = committedDate(shown, min, max);
+    if (next === null || next === value) {
+      setDraft(value);
+      if (inner.current && inner.current.value !== value) inner.current.value = value; // snap back
+    } else onCommit(next);
   };
   return (
     <div className="relative">
       <CalendarDays className="pointer-events-none absolute left-2 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden />
       <Input
-        ref={ref}
+        ref={inner}
         id={id}
         type="date"
         className="w-[10.5rem] pl-8"
@@ -46,11 +52,11 @@ export const DateField = forwardRef<
         min={min}
         max={max}
         onChange={(e) => setDraft(e.target.value)}
-        onBlur={commit}
+        onBlur={(e) => commit(e.currentTarget.value)}
         onKeyDown={(e) => {
           if (e.key === "Enter") {
             e.preventDefault();
-            commit();
+            commit(e.currentTarget.value);
           } else if (e.key === "Escape") setDraft(value);
         }}
       />

@@ -16,3 +16,15 @@ describe("chart ticks", () => {
     expect(new Set(ticks.slice(1).map((t, i) => t - ticks[i]))).toEqual(new Set([3 * 3_600_000]));
   });
 });
+
+describe("the date box", () => {
+  it("applies only complete dates, clamped to [min, max]", async () => {
+    const { committedDate } = await import("@/features/store/date-field");
+    expect(committedDate("0025-11-27", "2000-01-01", "2026-11-30")).toBeNull(); // typing "2025"
+    expect(committedDate("2025-02-30", "2000-01-01", "2026-11-30")).toBeNull();
+    expect(committedDate("", "2000-01-01", "2026-11-30")).toBeNull();
+    expect(committedDate("2027-12-25", "2000-01-01", "2026-11-30")).toBe("2026-11-30");
+    expect(committedDate("1999-05-01", "2000-01-01", "2026-11-30")).toBe("2000-01-01");
+    expect(committedDate("2025-11-27", "2000-01-01", "2026-11-30")).toBe("2025-11-27");
+  });
+});
