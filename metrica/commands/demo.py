@@ -16,7 +16,11 @@ def add_parser(subparsers: Subparsers) -> None:
         "--password", default="metrica-demo", help="password of both demo users (%(default)s)"
     )
     demo.add_argument(
-        "--days", type=int, default=28, help="days of synthetic history (%(default)s)"
+        "--days",
+        type=int,
+        default=None,
+        help="days of synthetic history (default: back to the first of last month, so "
+        "every previous day, week and month has data)",
     )
     demo.set_defaults(func=run_demo)
 

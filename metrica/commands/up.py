@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the app and database stack load only when `metrica up` runs
     # every other `metrica` command (an edge worker's start) does not pay for them
     from metrica.server.cameras.schemas import LineSpec
     from metrica.server.demo_site import DemoSite
+    from metrica.server.settings import Settings
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"  # as metrica.server.app.WEB_DIST
 WEB_DIST = WEB_DIR / "dist"
@@ -101,6 +102,7 @@ def _up(args: argparse.Namespace) -> int:
     children = Children()
     stop = threading.Event()
     previous = {s: signal.signal(s, _set_on_signal(stop)) for s in (signal.SIGINT, signal.SIGTERM)}
+    feed: threading.Thread | None = None
     try:
         children.start(
             "backend",
@@ -113,6 +115,7 @@ def _up(args: argparse.Namespace) -> int:
             env={"METRICA_LOG_LEVEL": os.environ.get("METRICA_LOG_LEVEL", "WARNING")},
         )
         _wait_ready(base_url, children, stop)
+        feed = _start_demo_feed(settings, site, stop)
         if site.live is not None:
             worker_args = [
                 "worker",
@@ -136,11 +139,27 @@ def _up(args: argparse.Namespace) -> int:
         _print_welcome(base_url, site, args.source, web_built=(WEB_DIST / "index.html").is_file())
         failed = children.wait_until_stopped_or_failed(stop, essential="backend")
     finally:
+        stop.set()
+        if feed is not None:
+            feed.join(timeout=STOP_TIMEOUT_S)
         children.stop_all(order=["worker", "backend"])
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     print("== stopped", flush=True)
     return 1 if failed else 0
+
+
+def _start_demo_feed(settings: Settings, site: DemoSite, stop: threading.Event) -> threading.Thread:
+    """The simulated camera's events and heartbeat, kept current in a thread of ours."""
+    from metrica.server.demo_site import run_demo_feed
+
+    thread = threading.Thread(
+        target=lambda: asyncio.run(run_demo_feed(settings, store_id=site.store_id, stop=stop)),
+        name="demo-feed",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def _line_specs(specs: Sequence[str]) -> list[LineSpec]:

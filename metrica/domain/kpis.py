@@ -308,3 +308,30 @@ def change_pct(current: int, previous: int) -> float | None:
     if previous == 0:
         return None
     return (current - previous) / previous * 100.0
+
+
+def occupancy_curve(
+    events: Iterable[tuple[datetime, str]], start: datetime, end: datetime, step: timedelta
+) -> list[tuple[datetime, int]]:
+    """People inside at `start`, `start + step`, … and at `end` itself, from time-ordered
+    (instant, direction) crossings since `start` (occupancy 0 then), clamped at 0 as it
+    goes like `running_occupancy`."""
+    points: list[tuple[datetime, int]] = []
+    occupancy = 0
+    pending = iter(events)
+    upcoming = next(pending, None)
+    times = [start + i * step for i in range(int((end - start) / step) + 1)]
+    if not times or times[-1] < end:
+        times.append(end)
+    for t in times:
+        while upcoming is not None and upcoming[0] <= t:
+            occupancy = occupancy + 1 if upcoming[1] == "in" else max(0, occupancy - 1)
+            upcoming = next(pending, None)
+        points.append((t, occupancy))
+    return points
+
+
+def shift_local(at: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """The instant `days` earlier (negative) or later at the same local wall-clock time."""
+    local = at.astimezone(tz).replace(tzinfo=None) + timedelta(days=days)
+    return wall_clock_instant(local, tz)

@@ -283,3 +283,30 @@ def test_validate_opening_hours(raw: dict[str, list[str] | None], error: str | N
     else:
         with pytest.raises(ValueError, match=error):
             validate_opening_hours(raw)
+
+
+def test_occupancy_curve_samples_each_step_and_the_end() -> None:
+    from metrica.domain.kpis import occupancy_curve
+
+    t0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    at = [t0 + timedelta(minutes=m) for m in (1, 2, 20, 21, 22)]
+    events = list(zip(at, ["in", "in", "out", "out", "out"], strict=True))
+    curve = occupancy_curve(events, t0, t0 + timedelta(minutes=40), timedelta(minutes=15))
+    assert [(int((t - t0).total_seconds() // 60), n) for t, n in curve] == [
+        (0, 0),
+        (15, 2),
+        (30, 0),  # clamped at 0: an extra OUT does not go negative
+        (40, 0),
+    ]
+
+
+def test_shift_local_keeps_the_wall_clock_across_dst() -> None:
+    from zoneinfo import ZoneInfo
+
+    from metrica.domain.kpis import shift_local
+
+    berlin = ZoneInfo("Europe/Berlin")
+    after = datetime(2026, 4, 1, 10, tzinfo=berlin)  # summer time
+    before = shift_local(after, -7, berlin)  # 25 March: winter time
+    assert before.astimezone(berlin).replace(tzinfo=None) == datetime(2026, 3, 25, 10)
+    assert (after - before) == timedelta(days=7, hours=-1)

@@ -47,7 +47,7 @@ test.describe("invitation", () => {
     await expect(invitee.getByRole("heading", { name: "Your stores" })).toBeVisible();
     await expect(invitee).toHaveURL(`${e2e.baseURL}/app/`);
     await expect(invitee.getByTestId("user-email")).toHaveText(email);
-    const stores = invitee.getByRole("list", { name: "Stores" });
+    const stores = invitee.getByTestId("stores-overview");
     await expect(stores.getByRole("link")).toHaveCount(1);
     await stores.getByRole("link", { name: new RegExp(storeName) }).click();
     await expect(invitee.getByTestId("store-name")).toHaveText(storeName);

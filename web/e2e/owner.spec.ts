@@ -30,12 +30,13 @@ test.describe("owner", () => {
 
     // A past week, never the one in progress (on a Monday before opening it has no visits
     // yet). The week of the day 7 days back is the last complete one, and global setup seeds
-    // 14 days before today: all of it has history, Monday to Saturday (Sundays are closed).
+    // 14 days before today: all of it has history (the demo store opens 05:00-24:00 every day).
     // It is picked with the date field, and the API is asked for the same date.
     const lastWeek = addDays(storeDate(), -7);
     await page.getByRole("radio", { name: "Week" }).click();
     await expect(page).toHaveURL(/period=week/);
     await page.getByLabel("Date in the period").fill(lastWeek);
+    await page.getByLabel("Date in the period").press("Enter"); // applies on Enter or blur
     await expect(page).toHaveURL(new RegExp(`period=week&date=${lastWeek}`));
     const week = await getJson<Dashboard>(page.request, `/dashboard/${e2e.storeId}?period=week&date=${lastWeek}`);
     expect(week.footfall_in).toBeGreaterThan(0);

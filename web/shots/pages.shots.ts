@@ -118,3 +118,25 @@ test.describe("admin", () => {
     await shot(page, "admin-camera-health");
   });
 });
+
+test.describe("owner views", () => {
+  test.use({ storageState: async ({ e2e }, use) => use(e2e.adminState) });
+
+  test("overview of many stores, the day with its tables open", async ({ page, e2e }) => {
+    for (const [name, timezone] of [
+      ["Hamburg Hauptbahnhof", "Europe/Berlin"],
+      ["Lisboa Rossio", "Europe/Lisbon"],
+      ["New York Penn Station", "America/New_York"],
+    ]) {
+      await page.request.post("/admin/stores", { data: { name, timezone } });
+    }
+    await page.goto("/app/");
+    await expect(page.getByTestId("stores-overview")).toBeVisible();
+    await shot(page, "overview-many-stores");
+    await page.goto(`/app/stores/${e2e.storeId}?period=day`);
+    await expect(page.getByTestId("occupancy-chart")).toBeVisible();
+    await page.getByText("Show values as a table").first().click();
+    await page.getByText("Show values as a table").last().click();
+    await shot(page, "owner-store-day-tables");
+  });
+});

@@ -1,9 +1,10 @@
-"""Owner-facing KPI answers: LivePublic and DashboardPublic."""
+"""Owner-facing KPI answers: LivePublic, DashboardPublic and the stores overview."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
@@ -53,6 +54,24 @@ class PeakHour(BaseModel):
     footfall_in: int
 
 
+class Comparison(BaseModel):
+    """IN against the same weekday (day), or the same week, a week or a year (52 weeks)
+    earlier; cut at the same local time while the period is in progress. `last_year` is
+    only given when that window has data."""
+
+    kind: Literal["last_week", "last_year"]
+    start: datetime
+    end: datetime
+    footfall_in: int
+    change_pct: float | None
+    same_time: bool
+
+
+class OccupancyPoint(BaseModel):
+    at: datetime
+    occupancy: int
+
+
 class DashboardPublic(BaseModel):
     store_id: uuid.UUID
     timezone: str
@@ -67,3 +86,33 @@ class DashboardPublic(BaseModel):
     peak_hour: PeakHour | None
     heatmap: list[list[int]]
     average_dwell_s: float | None
+    comparisons: list[Comparison]
+    # People inside every 15 minutes of the day, from events, up to now (day period only).
+    occupancy: list[OccupancyPoint]
+
+
+class CameraCounts(BaseModel):
+    live: int
+    stale: int
+    offline: int
+
+
+class StoreOverview(BaseModel):
+    """One row of the owner's overview; `daily_in` is IN per local day, oldest first,
+    ending today (the sparkline)."""
+
+    id: uuid.UUID
+    name: str
+    timezone: str
+    in_today: int
+    occupancy: int
+    last_week_in: int
+    change_pct: float | None
+    daily_in: list[int]
+    cameras: CameraCounts
+
+
+class StoresOverview(BaseModel):
+    as_of: datetime
+    data: list[StoreOverview]
+    count: int

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.domain import kpis
@@ -13,12 +15,16 @@ from metrica.server.cameras.health import list_with_health
 from metrica.server.cameras.models import Camera
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.kpis.schemas import (
+    CameraCounts,
+    Comparison,
     DashboardPublic,
     LiveCamera,
     LivePublic,
+    OccupancyPoint,
     PeakHour,
     PreviousPeriod,
     SeriesPointPublic,
+    StoreOverview,
 )
 from metrica.server.stores.models import Store
 
@@ -128,7 +134,103 @@ async def dashboard(
         else None,
         heatmap=current.heatmap,
         average_dwell_s=current.average_dwell_s,
+        comparisons=await comparisons(
+            session=session,
+            store=store,
+            period=period,
+            day=day,
+            now=now,
+            current_in=current.footfall_in,
+        ),
+        occupancy=await occupancy_through_the_day(session=session, store=store, day=day, now=now)
+        if period == "day"
+        else [],
     )
+
+
+# Offsets (days) of the same weekday a week and a year (52 weeks) back, per period; the
+# day before and the week before are `previous` already. Months do not align to weeks.
+_COMPARISONS: dict[kpis.Period, tuple[tuple[Literal["last_week", "last_year"], int], ...]] = {
+    "day": (("last_week", 7), ("last_year", 364)),
+    "week": (("last_year", 364),),
+    "month": (),
+}
+OCCUPANCY_STEP = timedelta(minutes=15)
+
+
+async def footfall_in_between(
+    *, session: AsyncSession, store: Store, start: datetime, end: datetime
+) -> int:
+    """IN in [start, end): rollup hours, plus raw events for a last part of an hour."""
+    tz = ZoneInfo(store.timezone)
+    whole_end = max(start, kpis.local_hour_start(end, tz))
+    buckets = await hourly_buckets(session=session, store=store, start=start, end=whole_end)
+    total = sum(b.footfall_in for b in buckets)
+    if whole_end < end:
+        total += (await raw_footfall(session=session, store=store, start=whole_end, end=end))[0]
+    return total
+
+
+async def comparisons(
+    *,
+    session: AsyncSession,
+    store: Store,
+    period: kpis.Period,
+    day: date,
+    now: datetime,
+    current_in: int,
+) -> list[Comparison]:
+    """The period against the same weekday(s) a week and a year back, like for like."""
+    tz = ZoneInfo(store.timezone)
+    start, end = kpis.period_bounds(period, day, tz)
+    in_progress = start <= now < end
+    cut = now if in_progress else end
+    result = []
+    for kind, days in _COMPARISONS[period]:
+        s, e = kpis.shift_local(start, -days, tz), kpis.shift_local(cut, -days, tz)
+        footfall = await footfall_in_between(session=session, store=store, start=s, end=e)
+        if kind == "last_year" and footfall == 0:
+            continue  # no data that far back: say nothing rather than "no visits"
+        result.append(
+            Comparison(
+                kind=kind,
+                start=_local(s, tz),
+                end=_local(e, tz),
+                footfall_in=footfall,
+                change_pct=kpis.change_pct(current_in, footfall),
+                same_time=in_progress,
+            )
+        )
+    return result
+
+
+async def occupancy_through_the_day(
+    *, session: AsyncSession, store: Store, day: date, now: datetime
+) -> list[OccupancyPoint]:
+    """People inside every `OCCUPANCY_STEP` of local `day`, up to `now` (empty ahead)."""
+    tz = ZoneInfo(store.timezone)
+    start, end = kpis.local_day_bounds(day, tz)
+    until = min(end, now)
+    if until <= start:
+        return []
+    rows = await session.execute(
+        select(EventRow.occurred_at, EventRow.direction)
+        .where(
+            EventRow.store_id == store.id,
+            EventRow.type == "line_crossed",
+            EventRow.occurred_at >= start,
+            EventRow.occurred_at <= until,
+            EventRow.camera_id.in_(_counting_cameras(store).scalar_subquery()),
+        )
+        .order_by(EventRow.occurred_at)
+    )
+    events = [(at, direction or "") for at, direction in rows.all()]
+    curve = kpis.occupancy_curve(events, start, until, OCCUPANCY_STEP)
+    return [OccupancyPoint(at=_local(t, tz), occupancy=n) for t, n in curve]
+
+
+def _counting_cameras(store: Store) -> Select[uuid.UUID]:
+    return select(Camera.id).where(Camera.store_id == store.id, Camera.is_counting_line.is_(True))
 
 
 async def live(
@@ -180,4 +282,58 @@ async def live(
             )
             for c in cams
         ],
+    )
+
+
+SPARKLINE_DAYS = 14
+
+
+async def store_overview(
+    *,
+    session: AsyncSession,
+    store: Store,
+    now: datetime,
+    live_after_s: float,
+    stale_after_s: float,
+) -> StoreOverview:
+    """One overview row: today so far against the same weekday last week, like for like."""
+    tz = ZoneInfo(store.timezone)
+    today = now.astimezone(tz).date()
+    now_live = await live(
+        session=session,
+        store=store,
+        now=now,
+        live_after_s=live_after_s,
+        stale_after_s=stale_after_s,
+    )
+    day_start, _ = kpis.local_day_bounds(today, tz)
+    last_week_in = await footfall_in_between(
+        session=session,
+        store=store,
+        start=kpis.shift_local(day_start, -7, tz),
+        end=kpis.shift_local(now, -7, tz),
+    )
+    first = today - timedelta(days=SPARKLINE_DAYS - 1)
+    buckets = await hourly_buckets(
+        session=session, store=store, start=kpis.local_midnight(first, tz), end=now
+    )
+    daily = [0] * SPARKLINE_DAYS
+    for b in buckets:
+        daily[(b.start.astimezone(tz).date() - first).days] += b.footfall_in
+    daily[-1] = now_live.in_today  # the hour in progress is in the rollup too, but be exact
+    statuses = [c.status for c in now_live.cameras]
+    return StoreOverview(
+        id=store.id,
+        name=store.name,
+        timezone=store.timezone,
+        in_today=now_live.in_today,
+        occupancy=now_live.occupancy,
+        last_week_in=last_week_in,
+        change_pct=kpis.change_pct(now_live.in_today, last_week_in),
+        daily_in=daily,
+        cameras=CameraCounts(
+            live=statuses.count("live"),
+            stale=statuses.count("stale"),
+            offline=statuses.count("offline"),
+        ),
     )

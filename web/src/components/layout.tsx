@@ -1,6 +1,7 @@
 import { Link, Outlet, useLocation, useNavigate } from "@tanstack/react-router";
 import { useEffect } from "react";
 import { BarChart3, LogOut } from "lucide-react";
+import { usePageFocus } from "@/components/page-focus";
 import { Spinner, ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { useMe, useSignOut } from "@/lib/auth";
@@ -17,6 +18,7 @@ export function AuthedLayout() {
   const signOut = useSignOut();
   const navigate = useNavigate();
   const signedOut = me.isSuccess && me.data === null;
+  usePageFocus("main");
 
   // The session ended while on a page (signed out, expired): back to the sign-in form.
   useEffect(() => {
@@ -30,6 +32,16 @@ export function AuthedLayout() {
 
   return (
     <div className="min-h-screen">
+      <a
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault(); // the router owns the URL; just move focus
+          document.getElementById("main")?.focus();
+        }}
+        className="sr-only z-50 rounded-md bg-primary px-3 py-2 text-sm font-semibold text-primary-foreground focus:not-sr-only focus:fixed focus:left-2 focus:top-2"
+      >
+        Skip to content
+      </a>
       <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-4">
           <Link to="/" className="mr-2 flex items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
@@ -64,7 +76,7 @@ export function AuthedLayout() {
           </div>
         </div>
       </header>
-      <main className="mx-auto max-w-6xl px-4 py-5 sm:py-8">
+      <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-5 outline-none sm:py-8">
         <Outlet />
       </main>
     </div>

@@ -39,7 +39,7 @@ describe("periods", () => {
       "Tue, 14 May 2024",
     );
     expect(periodTitle("week", "2024-05-13T00:00:00+02:00", "2024-05-20T00:00:00+02:00")).toBe(
-      "13 May – 19 May 2024",
+      "13 – 19 May 2024",
     );
     expect(periodTitle("month", "2024-03-01T00:00:00+01:00", "2024-04-01T00:00:00+02:00")).toBe(
       "March 2024",
@@ -98,5 +98,28 @@ describe("numbers", () => {
     [3600 + 5 * 60, "1 h 05 min"],
   ])("formatDwell(%s) = %s", (v, s) => {
     expect(formatDwell(v)).toBe(s);
+  });
+});
+
+describe("locale", () => {
+  it("writes dates and numbers the browser's way", async () => {
+    const { vi } = await import("vitest");
+    Object.defineProperty(navigator, "languages", { value: ["en-US"], configurable: true });
+    vi.resetModules();
+    try {
+      const us = await import("@/lib/format");
+      expect(us.periodTitle("day", "2026-11-30T00:00:00+01:00", "2026-12-01T00:00:00+01:00")).toBe(
+        "Mon, Nov 30, 2026",
+      );
+      expect(us.dateLabel("2026-11-30")).toBe("Mon, Nov 30, 2026");
+      Object.defineProperty(navigator, "languages", { value: ["de-DE"], configurable: true });
+      vi.resetModules();
+      const de = await import("@/lib/format");
+      expect(de.number.format(1234)).toBe("1.234");
+      expect(de.dateLabel("2026-11-30")).toBe("Mo., 30. Nov. 2026");
+    } finally {
+      Object.defineProperty(navigator, "languages", { value: ["en-GB"], configurable: true });
+      vi.resetModules();
+    }
   });
 });

@@ -1,4 +1,12 @@
-/** Formatting for the owner's views. Every time a user sees is in the store's timezone. */
+/**
+ * Formatting for the owner's views. Every time a user sees is in the store's timezone;
+ * dates and numbers are written the user's way (the browser's locale), so the date box
+ * (which the browser writes in that locale) and the titles beside it agree.
+ */
+
+/** The user's locale: the browser's first choice (undefined lets Intl pick its default). */
+export const LOCALE: string | undefined =
+  typeof navigator !== "undefined" ? (navigator.languages?.[0] ?? navigator.language) : undefined;
 
 export type Period = "day" | "week" | "month";
 export const PERIODS: Period[] = ["day", "week", "month"];
@@ -9,7 +17,7 @@ export function tzLabel(timezone: string): string {
 
 /** "HH:MM" of an instant in `timezone` (24-hour clock). */
 export function timeInZone(iso: string, timezone: string): string {
-  return new Intl.DateTimeFormat("en-GB", {
+  return new Intl.DateTimeFormat(LOCALE, {
     timeZone: timezone,
     hour: "2-digit",
     minute: "2-digit",
@@ -21,7 +29,7 @@ export function timeInZone(iso: string, timezone: string): string {
 export function dateTimeInZone(iso: string, timezone: string, now: Date = new Date()): string {
   const day = dateInZone(new Date(iso), timezone);
   if (day === dateInZone(now, timezone)) return timeInZone(iso, timezone);
-  const date = new Intl.DateTimeFormat("en-GB", {
+  const date = new Intl.DateTimeFormat(LOCALE, {
     timeZone: timezone,
     day: "numeric",
     month: "short",
@@ -73,19 +81,24 @@ export function periodStart(period: Period, date: string): string {
   return fmtDate(d);
 }
 
-const dayFmt = new Intl.DateTimeFormat("en-GB", {
+const dayFmt = new Intl.DateTimeFormat(LOCALE, {
   timeZone: "UTC",
   weekday: "short",
   day: "numeric",
   month: "short",
   year: "numeric",
 });
-const shortFmt = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "short" });
-const monthFmt = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", month: "long", year: "numeric" });
+const rangeFmt = new Intl.DateTimeFormat(LOCALE, {
+  timeZone: "UTC",
+  day: "numeric",
+  month: "short",
+  year: "numeric",
+});
+const monthFmt = new Intl.DateTimeFormat(LOCALE, { timeZone: "UTC", month: "long", year: "numeric" });
 
 /**
  * A human title for the period from the dashboard's local `start` and (exclusive) `end`,
- * e.g. "Tue, 14 May 2024", "13 May – 19 May 2024", "May 2024".
+ * e.g. "Tue, 14 May 2024", "13–19 May 2024", "May 2024" (en-GB; other locales their way).
  */
 export function periodTitle(period: Period, start: string, end: string): string {
   const s = parseDate(start.slice(0, 10));
@@ -94,7 +107,7 @@ export function periodTitle(period: Period, start: string, end: string): string 
   const last = parseDate(end.slice(0, 10));
   // `end` is exclusive when it is midnight of the next day.
   if (end.slice(11, 16) === "00:00" || end.length <= 10) last.setUTCDate(last.getUTCDate() - 1);
-  return `${shortFmt.format(s)} – ${shortFmt.format(last)} ${last.getUTCFullYear()}`;
+  return rangeFmt.formatRange(s, last);
 }
 
 /**
@@ -142,7 +155,12 @@ export function hourRange(hour: number): string {
 
 export const WEEKDAY_SHORT = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-export const number = new Intl.NumberFormat("en-GB");
+export const number = new Intl.NumberFormat(LOCALE);
+
+/** A local calendar date (YYYY-MM-DD) written the user's way, e.g. "Mon, 30 Nov 2026". */
+export function dateLabel(date: string): string {
+  return dayFmt.format(parseDate(date));
+}
 
 export interface CameraHealth {
   status: "live" | "stale" | "offline" | string;
@@ -158,8 +176,8 @@ export function freshness(camera: CameraHealth, timezone: string, now: Date = ne
   return `${camera.status} since ${dateTimeInZone(last, timezone, now)}`;
 }
 
-const tickFmt = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric" });
-const fullFmt = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" });
+const tickFmt = new Intl.DateTimeFormat(LOCALE, { timeZone: "UTC", weekday: "short", day: "numeric" });
+const fullFmt = new Intl.DateTimeFormat(LOCALE, { timeZone: "UTC", weekday: "long", day: "numeric", month: "long" });
 
 /** "Mon 13" for a chart tick, from a local ISO start ("2024-05-13T00:00:00+02:00"). */
 export function dayTick(localStart: string): string {

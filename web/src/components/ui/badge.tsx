@@ -11,7 +11,8 @@ const badgeVariants = cva(
         secondary: "border-transparent bg-secondary text-secondary-foreground",
         live: "border-transparent bg-success/15 text-success",
         stale: "border-transparent bg-warning/20 text-[oklch(0.45_0.12_70)]",
-        offline: "border-transparent bg-destructive/15 text-destructive",
+        // Darker than the tint's hue: 4.5:1 for small bold text (WCAG AA).
+        offline: "border-transparent bg-destructive/15 text-[oklch(0.45_0.18_27)]",
         outline: "text-foreground",
       },
     },

@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { BarChart3 } from "lucide-react";
 import { type FormEvent, useState } from "react";
 import { acceptInvitation } from "@/client/sdk.gen";
+import { useDocumentTitle } from "@/components/page-focus";
 import { ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardHeader } from "@/components/ui/card";
@@ -45,6 +46,7 @@ export function InvitePage() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const problem = passwordProblem(password, confirm);
+  useDocumentTitle(deadLink ? "Invitation link expired" : "Accept invitation");
 
   async function submit(e: FormEvent) {
     e.preventDefault();

@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { BarChart3 } from "lucide-react";
 import { type FormEvent, useState } from "react";
+import { useDocumentTitle } from "@/components/page-focus";
 import { login, requestLoginCode, verifyLoginCode } from "@/client/sdk.gen";
 import type { Session } from "@/client/types.gen";
 import { ErrorNote } from "@/components/states";
@@ -26,6 +27,7 @@ export function LoginPage() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const search = useSearch({ from: "/login" });
+  useDocumentTitle("Sign in");
 
   async function run(action: () => Promise<void>) {
     setBusy(true);
@@ -150,6 +152,8 @@ export function LoginPage() {
                   value={code}
                   onChange={(e) => setCode(e.target.value.replace(/\D/g, ""))}
                   className="font-mono tracking-[0.4em]"
+                  // The form it replaces had focus (its button is gone): continue here.
+                  autoFocus
                 />
               </div>
               <ErrorNote error={error} />
@@ -162,6 +166,7 @@ export function LoginPage() {
                 onClick={() => {
                   setCodeSent(false);
                   setCode("");
+                  requestAnimationFrame(() => document.getElementById("email")?.focus());
                 }}
               >
                 Use another email

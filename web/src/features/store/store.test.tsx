@@ -28,6 +28,8 @@ function dashboard(over: Partial<DashboardPublic> = {}): DashboardPublic {
     peak_hour: { hour: 12, footfall_in: 40 },
     heatmap,
     average_dwell_s: 19 * 60,
+    comparisons: [],
+    occupancy: [],
     ...over,
   };
 }
@@ -40,7 +42,7 @@ describe("PeriodBody", () => {
     expect(screen.getByText(/vs the day before \(1,000\)/)).toBeInTheDocument();
     expect(screen.getByTestId("peak-hour")).toHaveTextContent("12:00–13:00");
     expect(screen.getByTestId("dwell")).toHaveTextContent("19 min");
-    const table = screen.getByRole("table");
+    const table = screen.getByRole("table", { name: /People in by weekday and hour/ });
     expect(within(table).getByText("Europe/Berlin", { exact: false })).toBeInTheDocument();
     expect(within(table).getAllByRole("row")).toHaveLength(8);
   });
@@ -66,6 +68,53 @@ describe("PeriodBody", () => {
       <PeriodBody dash={dashboard({ previous: { ...previous, footfall_in: 0 }, change_pct: null })} period="month" />,
     );
     expect(screen.getByTestId("change-caption")).toHaveTextContent("No visits last month by this time");
+  });
+
+  it("compares with the same weekday last week and a year ago, and draws occupancy", () => {
+    render(
+      <PeriodBody
+        dash={dashboard({
+          comparisons: [
+            {
+              kind: "last_week",
+              start: "2024-05-07T00:00:00+02:00",
+              end: "2024-05-07T12:00:00+02:00",
+              footfall_in: 1000,
+              change_pct: 23.4,
+              same_time: true,
+            },
+            {
+              kind: "last_year",
+              start: "2023-05-16T00:00:00+02:00",
+              end: "2023-05-16T12:00:00+02:00",
+              footfall_in: 2468,
+              change_pct: -50,
+              same_time: true,
+            },
+          ],
+          occupancy: [
+            { at: "2024-05-14T00:00:00+02:00", occupancy: 0 },
+            { at: "2024-05-14T00:15:00+02:00", occupancy: 3 },
+            { at: "2024-05-14T01:00:00+02:00", occupancy: 5 },
+            { at: "2024-05-14T01:10:00+02:00", occupancy: 4 },
+          ],
+        })}
+        period="day"
+      />,
+    );
+    expect(screen.getByTestId("compare-last_week")).toHaveTextContent("+23% vs Tuesday last week at this time (1,000)");
+    expect(screen.getByTestId("compare-last_year")).toHaveTextContent("−50% vs Tuesday a year ago at this time (2,468)");
+    const table = within(screen.getByTestId("occupancy-table")).getByRole("table");
+    // On the hour, and the latest point (now).
+    expect(within(table).getAllByRole("row").map((r) => r.textContent)).toEqual([
+      "TimeIn the store",
+      "00:000",
+      "01:005",
+      "01:104",
+    ]);
+    expect(screen.getByRole("figure", { name: /People in the store through the day/ })).toBeInTheDocument();
+    const bars = within(screen.getByTestId("footfall-table")).getByRole("table");
+    expect(within(bars).getByRole("row", { name: "12:00 40 30" })).toBeInTheDocument();
   });
 
   it("explains an empty period", () => {

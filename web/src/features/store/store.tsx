@@ -1,16 +1,18 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
-import { CalendarDays, Camera, ChevronLeft, ChevronRight, Download, Users } from "lucide-react";
+import { Camera, ChevronLeft, ChevronRight, Download, Users } from "lucide-react";
+import { useRef } from "react";
 import { getDashboard, getLive } from "@/client/sdk.gen";
-import type { DashboardPublic, LivePublic, StorePublic } from "@/client/types.gen";
+import type { Comparison, DashboardPublic, LivePublic, StorePublic } from "@/client/types.gen";
+import { DateField, EARLIEST_DATE } from "@/features/store/date-field";
 import { FootfallChart } from "@/features/store/footfall-chart";
 import { Heatmap } from "@/features/store/heatmap";
+import { OccupancyChart } from "@/features/store/occupancy-chart";
 import { NotFound } from "@/components/not-found";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { Input } from "@/components/ui/input";
 import { Segmented } from "@/components/ui/tabs";
 import { isNotFound, unwrap } from "@/lib/api";
 import { csvFilename, downloadCsv, seriesCsv } from "@/lib/csv";
@@ -22,6 +24,7 @@ import {
   freshness,
   hourRange,
   inThePeriod,
+  LOCALE,
   number,
   type Period,
   periodStart,
@@ -164,6 +167,8 @@ function PeriodSection({ store }: { store: StorePublic }) {
   });
 
   const next = shiftDate(date, period, 1);
+  const atLatest = periodStart(period, next) > today;
+  const dateBox = useRef<HTMLInputElement>(null);
   const go = (change: { period?: Period; date?: string }) =>
     void navigate({ search: (prev) => ({ ...prev, ...change }), replace: true });
 
@@ -192,29 +197,35 @@ function PeriodSection({ store }: { store: StorePublic }) {
               <ChevronLeft />
             </Button>
             <label className="sr-only" htmlFor="period-date">Date in the period</label>
-            <div className="relative">
-              <CalendarDays className="pointer-events-none absolute left-2 top-1/2 size-4 -translate-y-1/2 text-muted-foreground" aria-hidden />
-              <Input
-                id="period-date"
-                type="date"
-                className="w-[10.5rem] pl-8"
-                value={date}
-                max={today}
-                onChange={(e) => e.target.value && go({ date: e.target.value })}
-              />
-            </div>
+            <DateField
+              ref={dateBox}
+              id="period-date"
+              value={date}
+              min={EARLIEST_DATE}
+              max={today}
+              onCommit={(d) => go({ date: d })}
+            />
+            {/* aria-disabled, not disabled: reaching today keeps focus on the button. */}
             <Button
               variant="outline"
               size="icon"
               aria-label={`Next ${period}`}
-              disabled={periodStart(period, next) > today}
-              onClick={() => go({ date: next > today ? today : next })}
+              aria-disabled={atLatest}
+              className={cn(atLatest && "cursor-not-allowed opacity-50")}
+              onClick={() => !atLatest && go({ date: next > today ? today : next })}
             >
               <ChevronRight />
             </Button>
           </div>
           {date !== today && (
-            <Button variant="ghost" size="sm" onClick={() => go({ date: undefined })}>
+            <Button
+              variant="ghost"
+              size="sm"
+              onClick={() => {
+                go({ date: undefined });
+                dateBox.current?.focus(); // the button goes away with the click
+              }}
+            >
               Today
             </Button>
           )}
@@ -279,6 +290,9 @@ export function PeriodBody({
               </>
             )}
           </span>
+          {dash.comparisons.map((c) => (
+            <ComparisonLine key={c.kind} comparison={c} period={period} timezone={dash.timezone} />
+          ))}
         </Kpi>
         <Kpi title="OUT" testId="footfall-out" value={number.format(dash.footfall_out)}>
           People leaving
@@ -301,19 +315,37 @@ export function PeriodBody({
         </EmptyState>
       ) : (
         <>
-          <Card>
-            <CardHeader>
-              <CardTitle>{period === "day" ? "People per hour" : "People per day"}</CardTitle>
-              <CardDescription>IN and OUT, {tzLabel(dash.timezone)}</CardDescription>
-            </CardHeader>
-            <CardContent>
-              <FootfallChart
-                series={dash.series}
-                perDay={period !== "day"}
-                caption={`People in and out per ${period === "day" ? "hour" : "day"}`}
-              />
-            </CardContent>
-          </Card>
+          <div className={cn("grid gap-4", period === "day" && dash.occupancy.length > 0 && "lg:grid-cols-2")}>
+            <Card>
+              <CardHeader>
+                <CardTitle>{period === "day" ? "People per hour" : "People per day"}</CardTitle>
+                <CardDescription>IN and OUT, {tzLabel(dash.timezone)}</CardDescription>
+              </CardHeader>
+              <CardContent>
+                <FootfallChart
+                  series={dash.series}
+                  perDay={period !== "day"}
+                  caption={`People in and out per ${period === "day" ? "hour" : "day"}`}
+                />
+              </CardContent>
+            </Card>
+            {period === "day" && dash.occupancy.length > 0 && (
+              <Card>
+                <CardHeader>
+                  <CardTitle>In the store through the day</CardTitle>
+                  <CardDescription>Every 15 minutes, {tzLabel(dash.timezone)}</CardDescription>
+                </CardHeader>
+                <CardContent>
+                  <OccupancyChart
+                    points={dash.occupancy}
+                    dayStart={dash.start}
+                    dayEnd={dash.end}
+                    timezone={dash.timezone}
+                  />
+                </CardContent>
+              </Card>
+            )}
+          </div>
           <Card>
             <CardHeader>
               <CardTitle>Busy times</CardTitle>
@@ -326,6 +358,30 @@ export function PeriodBody({
         </>
       )}
     </div>
+  );
+}
+
+/** "−25% vs Monday last week at this time (400)", "+3% vs the same week last year (…)". */
+export function comparisonLabel(c: Comparison, period: Period, timezone: string): string {
+  const weekday = new Intl.DateTimeFormat(LOCALE, { timeZone: timezone, weekday: "long" }).format(new Date(c.start));
+  const what =
+    c.kind === "last_week"
+      ? `${weekday} last week`
+      : period === "day"
+        ? `${weekday} a year ago`
+        : `the same ${period} last year`;
+  return `vs ${what}${c.same_time ? " at this time" : ""} (${number.format(c.footfall_in)})`;
+}
+
+function ComparisonLine({ comparison: c, period, timezone }: { comparison: Comparison; period: Period; timezone: string }) {
+  const change = c.change_pct;
+  return (
+    <span className="mt-0.5 block" data-testid={`compare-${c.kind}`}>
+      <span className={cn("font-semibold", change !== null && change > 0 ? "text-success" : change !== null && change < 0 ? "text-destructive" : "")}>
+        {change === null ? "—" : formatPct(change)}
+      </span>{" "}
+      {comparisonLabel(c, period, timezone)}
+    </span>
   );
 }
 
