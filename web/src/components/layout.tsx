@@ -4,6 +4,7 @@ import { BarChart3, LogOut } from "lucide-react";
 import { Spinner, ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { useMe, useSignOut } from "@/lib/auth";
+import { isClerk, usePlateSites } from "@/lib/plates";
 import { cn } from "@/lib/utils";
 
 const navLink =
@@ -17,6 +18,8 @@ export function AuthedLayout() {
   const signOut = useSignOut();
   const navigate = useNavigate();
   const signedOut = me.isSuccess && me.data === null;
+  // The Plates section appears only for callers with at least one plate site.
+  const plateSites = usePlateSites(!!me.data);
 
   // The session ended while on a page (signed out, expired): back to the sign-in form.
   useEffect(() => {
@@ -27,19 +30,28 @@ export function AuthedLayout() {
   if (me.isError) return <div className="mx-auto max-w-6xl p-4"><ErrorNote error={me.error} /></div>;
   if (!me.data) return null;
   const user = me.data;
+  const clerk = isClerk(user);
+  const showPlates = clerk || (plateSites.data?.length ?? 0) > 0;
 
   return (
     <div className="min-h-screen">
       <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-4">
-          <Link to="/" className="mr-2 flex items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+          <Link to={clerk ? "/plates" : "/"} className="mr-2 flex items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
             <BarChart3 className="size-5 text-primary" aria-hidden />
             <span>Metrica</span>
           </Link>
           <nav aria-label="Main" className="flex items-center gap-1">
-            <Link to="/" className={navLink} activeProps={{ className: navActive }} activeOptions={{ exact: true }}>
-              Stores
-            </Link>
+            {!clerk && (
+              <Link to="/" className={navLink} activeProps={{ className: navActive }} activeOptions={{ exact: true }}>
+                Stores
+              </Link>
+            )}
+            {showPlates && (
+              <Link to="/plates" className={navLink} activeProps={{ className: navActive }}>
+                Plates
+              </Link>
+            )}
             {user.role === "superadmin" && (
               <Link to="/admin" className={navLink} activeProps={{ className: navActive }}>
                 Admin
