@@ -42,6 +42,11 @@ COMMANDS: dict[str, Command] = {
     "demo": Command(
         "metrica.commands.demo", "server", "seed demo users, a store and weeks of history"
     ),
+    "plates-worker": Command(
+        "metrica.commands.plates_worker",
+        "server",
+        "run plate jobs (uploads to read) from the Redis queue",
+    ),
     "up": Command(
         "metrica.commands.up",
         "server",

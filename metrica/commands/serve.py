@@ -24,7 +24,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from metrica.server.app import create_app
 
+    from metrica.commands.plates_worker import installed_processor
+
     settings = server_settings(args.db_url)
-    app = create_app(settings, migrate_on_start=True)
+    # Jobs run inside the server unless a Redis queue hands them to plate workers.
+    processor = installed_processor() if settings.queue_redis_url is None else None
+    app = create_app(settings, migrate_on_start=True, plate_processor=processor)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0

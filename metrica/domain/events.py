@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from metrica.domain.fields import FiniteFloat, Int32, Int64, SafeStr, UtcDatetime
 from metrica.domain.limits import MAX_BATCH_EVENTS
 
-__all__ = ["MAX_BATCH_EVENTS", "Event", "EventBatch", "Heartbeat", "LineCrossed", "UtcDatetime"]
+__all__ = [
+    "MAX_BATCH_EVENTS",
+    "Event",
+    "EventBatch",
+    "Heartbeat",
+    "LineCrossed",
+    "PlateRead",
+    "UtcDatetime",
+]
 
 Direction = Literal["in", "out"]
 
@@ -35,7 +43,30 @@ class LineCrossed(BaseModel):
     track_id: Int64 = Field(description="Tracker id, unique per worker run; never an identity.")
 
 
-# The union grows as event types join (plate_read, zone_dwelled ...), discriminated by `type`.
+class PlateRead(BaseModel):
+    """A licence plate was read, from a camera or an uploaded file (one per vehicle track).
+
+    Stored by the plate service in its own `plate_reads` table (see docs/plates-service.md):
+    plate reads are personal data with their own access rules, retention and erasure, and
+    they come from plate jobs, not from `POST /events`, so they are not part of `Event`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["plate_read"] = "plate_read"
+    event_id: UUID = Field(description="uuid5(job id, track key) for an upload's reads.")
+    camera_id: SafeStr | None = Field(default=None, max_length=64)
+    job_id: UUID | None = None
+    occurred_at: UtcDatetime
+    text: SafeStr = Field(max_length=32)
+    normalized: SafeStr = Field(max_length=16, pattern=r"^[A-Z0-9]*$")
+    confidence: FiniteFloat = Field(ge=0, le=1)
+    vehicle_class: Literal["car", "bus", "truck", "motorcycle", "unknown"]
+    crop_key: SafeStr | None = Field(default=None, max_length=512)
+
+
+# The union grows as event types join (zone_dwelled ...), discriminated by `type`. Workers
+# send only these through `POST /events`; `PlateRead` arrives through plate jobs.
 Event = LineCrossed
 
 

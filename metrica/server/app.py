@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
+from metrica.domain.plates import UploadProcessor
 from metrica.server import docs, errors, openapi
 from metrica.server.auth.views import router as auth_router
 from metrica.server.cameras.admin import router as cameras_admin_router
@@ -24,6 +25,9 @@ from metrica.server.ops.body_limit import BodyLimitMiddleware
 from metrica.server.ops.headers import SecurityHeadersMiddleware
 from metrica.server.ops.middleware import RequestContextMiddleware
 from metrica.server.ops.views import router as ops_router
+from metrica.server.plates.admin import router as plates_admin_router
+from metrica.server.plates.lifecycle import plates_running
+from metrica.server.plates.views import router as plates_router
 from metrica.server.settings import Settings, get_settings
 from metrica.server.state import AppState
 from metrica.server.stores.admin import router as stores_admin_router
@@ -42,8 +46,12 @@ def create_app(
     *,
     migrate_on_start: bool = False,
     web_dist: Path = WEB_DIST,
+    plate_processor: UploadProcessor | None = None,
 ) -> FastAPI:
-    """Build the app; the database engine lives as long as the app's lifespan."""
+    """Build the app; the database engine lives as long as the app's lifespan.
+
+    `plate_processor` reads plates in uploads when jobs run inside the server (no Redis
+    queue); the command that starts the server passes it when the plates extra is there."""
     settings = settings or get_settings()
     ops_logging.configure(
         json_lines=settings.environment == "production",
@@ -54,7 +62,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
             await upgrade(app.state.metrica.engine)
-        yield
+        async with plates_running(app.state.metrica):
+            yield
         await app.state.metrica.close()
 
     app = FastAPI(
@@ -67,6 +76,7 @@ def create_app(
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.metrica = AppState.build(settings)
+    app.state.metrica.plate_processor = plate_processor
     # Added innermost first: request id and access log see every answer, the 413s included.
     app.add_middleware(
         BodyLimitMiddleware, rules=settings.body_limits, default=settings.max_body_bytes
@@ -94,6 +104,8 @@ def create_app(
         cameras_router,
         stores_admin_router,
         cameras_admin_router,
+        plates_router,
+        plates_admin_router,
     ):
         app.include_router(router)
     docs.install(app, openapi_url=app.openapi_url or "/openapi.json")

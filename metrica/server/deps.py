@@ -16,6 +16,8 @@ from metrica.server.auth.models import User
 from metrica.server.auth.tokens import TokenError
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera
+from metrica.server.plates import access as plate_access
+from metrica.server.plates.models import PlateJob, PlateReadRow, PlateWatch
 from metrica.server.settings import Settings
 from metrica.server.state import AppState, WorkerCamera, app_state
 from metrica.server.stores import service as stores
@@ -172,3 +174,56 @@ def own_camera(camera: WorkerCamera, camera_id: uuid.UUID) -> None:
     """A worker key writes and reads only its own camera."""
     if camera.camera_id != camera_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "this key belongs to another camera")
+
+
+async def get_plate_store(store_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> Store:
+    """The store (`?store_id=`) if the caller may use its plates (see `plates.access`),
+    else 404."""
+    store = await plate_access.plate_store(session=session, user=user, store_id=store_id)
+    if store is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "store not found")
+    return store
+
+
+PlateStore = Annotated[Store, Depends(get_plate_store)]
+
+
+async def _plate_scope(session: AsyncSession, user: User, store_id: uuid.UUID) -> bool:
+    return await plate_access.plate_store(session=session, user=user, store_id=store_id) is not None
+
+
+async def get_plate_job(job_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> PlateJob:
+    job = await session.get(PlateJob, job_id)
+    if job is None or not await _plate_scope(session, user, job.store_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "job not found")
+    return job
+
+
+VisiblePlateJob = Annotated[PlateJob, Depends(get_plate_job)]
+
+
+async def get_plate_read(
+    read_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> PlateReadRow:
+    read = await session.get(PlateReadRow, read_id)
+    if read is None or not await _plate_scope(session, user, read.store_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "plate read not found")
+    return read
+
+
+VisiblePlateRead = Annotated[PlateReadRow, Depends(get_plate_read)]
+
+
+async def get_plate_watch(
+    watch_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> PlateWatch:
+    watch = await session.get(PlateWatch, watch_id)
+    if watch is None or not await _plate_scope(session, user, watch.store_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "watchlist entry not found")
+    return watch
+
+
+VisiblePlateWatch = Annotated[PlateWatch, Depends(get_plate_watch)]
+
+PLATE_RESOURCES = (get_plate_store, get_plate_job, get_plate_read, get_plate_watch)
+"""Dependencies that answer 404 for what the caller may not see (see `openapi`)."""

@@ -10,7 +10,14 @@ from metrica.server.auth.models import (
 from metrica.server.cameras.models import Camera, CameraHeartbeat, CameraSnapshot, CountingLineRow
 from metrica.server.db import Base
 from metrica.server.events.models import EventRow, HourlyCount
-from metrica.server.stores.models import Store, StoreOwner
+from metrica.server.plates.models import (
+    PlateAlert,
+    PlateAudit,
+    PlateJob,
+    PlateReadRow,
+    PlateWatch,
+)
+from metrica.server.stores.models import Store, StoreClerk, StoreOwner
 
 __all__ = [
     "Base",
@@ -23,8 +30,14 @@ __all__ = [
     "HourlyCount",
     "Invitation",
     "LoginCode",
+    "PlateAlert",
+    "PlateAudit",
+    "PlateJob",
+    "PlateReadRow",
+    "PlateWatch",
     "RevokedToken",
     "Store",
+    "StoreClerk",
     "StoreOwner",
     "User",
 ]

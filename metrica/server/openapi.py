@@ -127,7 +127,11 @@ def _describe(route: APIRoute, method: str, operation: dict[str, Any]) -> None:
             operation["parameters"] = parameters
         else:
             operation.pop("parameters", None)
-    if deps.get_visible_store in calls or deps.get_visible_camera in calls:
+    if (
+        deps.get_visible_store in calls
+        or deps.get_visible_camera in calls
+        or calls.intersection(deps.PLATE_RESOURCES)
+    ):
         statuses.add(404)
     if "requestBody" in operation:
         statuses.update((400, 413))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -106,6 +107,50 @@ class Settings(BaseSettings):
     live_after_s: float = 120.0
     stale_after_s: float = 900.0
 
+    blob_dir: Path = Field(
+        default=Path("./var/blobs"), description="Local blob storage (uploads, plate crops)."
+    )
+    blob_s3_bucket: str | None = Field(
+        default=None, max_length=63, description="Set: blobs go to this S3-compatible bucket."
+    )
+    blob_s3_endpoint: str | None = Field(
+        default=None, description="S3-compatible endpoint URL (MinIO...); unset = AWS."
+    )
+    blob_s3_region: str = "us-east-1"
+    blob_s3_prefix: str = Field(default="", max_length=200, description="Key prefix in the bucket.")
+    blob_s3_access_key_id: SecretStr | None = None
+    blob_s3_secret_access_key: SecretStr | None = None
+
+    plates_upload_max_bytes: int = Field(
+        default=2 * 1024**3, gt=0, description="`POST /plates/uploads` cap (413 over)."
+    )
+    queue_redis_url: SecretStr | None = Field(
+        default=None,
+        description="redis://host:port/db of the plate job queue (SAQ); plate workers "
+        "(`metrica plates-worker`) run the jobs. Unset = jobs run inside the server.",
+    )
+    queue_name: str = Field(default="metrica-plates", min_length=1, max_length=64)
+    plates_embedded_concurrency: int = Field(
+        default=1, ge=1, le=16, description="Plate jobs run at once inside the server."
+    )
+    plates_job_attempts: int = Field(
+        default=3, ge=1, le=20, description="Tries per plate job before it is `failed`."
+    )
+    plates_retry_delay_s: float = Field(
+        default=5.0, ge=0, le=3600, description="First retry delay; doubles every try."
+    )
+    plates_job_heartbeat_s: int = Field(
+        default=30, ge=1, description="A queued job whose worker is silent this long reruns."
+    )
+    plates_queue_sweep_s: int = Field(
+        default=10, ge=1, description="How often workers look for jobs of dead workers."
+    )
+    plates_retention_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often expired plate reads and crops are purged."
+    )
+    plates_crop_url_ttl_s: int = Field(default=300, ge=10, le=86400)
+    plates_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -160,6 +205,7 @@ class Settings(BaseSettings):
             (r"/events$", self.events_max_body_bytes),
             (r"/auth/", self.auth_max_body_bytes),
             (r"/cameras/[^/]+/snapshot$", self.snapshot_max_bytes),
+            (r"/plates/uploads$", self.plates_upload_max_bytes),
         ]
 
     @property

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 from starlette.requests import HTTPConnection
 
+from metrica.domain.plates import UploadProcessor
 from metrica.server.auth.mailer import Mailer
 from metrica.server.auth.passwords import Passwords
 from metrica.server.auth.rate_limits import Action, Limits, RateLimiter
@@ -25,8 +26,11 @@ from metrica.server.auth.tokens import (
     LocalJwksSource,
     TokenSigner,
 )
+from metrica.server.blobs import BlobStore, blob_store
 from metrica.server.db import create_engine, session_factory, utcnow
 from metrica.server.jobs import BackgroundJobs
+from metrica.server.plates.queue import PlateQueue, plate_queue
+from metrica.server.plates.runner import PlateRunner
 from metrica.server.settings import Settings
 
 log = logging.getLogger("metrica.server")
@@ -92,7 +96,30 @@ class AppState:
     rate_limits: RateLimiter
     jobs: BackgroundJobs
     worker_keys: WorkerKeyCache
+    blobs: BlobStore
     clock: Callable[[], datetime] = utcnow  # "now" of the KPI views (tests pin it)
+    # Reads plates in uploads; passed in by the command that starts the server (the server
+    # never imports the reader). None: plate jobs wait for a plate worker (Redis queue) or
+    # fail with a clear reason (embedded queue).
+    plate_processor: UploadProcessor | None = None
+    _plate_queue: PlateQueue | None = None
+
+    def plate_runner(self) -> PlateRunner:
+        return PlateRunner(
+            settings=self.settings,
+            sessions=self.sessions,
+            blobs=self.blobs,
+            processor=self.plate_processor,
+            mailer=self.mailer,
+            alerts=self.jobs,
+        )
+
+    @property
+    def plate_queue(self) -> PlateQueue:
+        """Made on first use (tests drive the app without its lifespan)."""
+        if self._plate_queue is None:
+            self._plate_queue = plate_queue(self.settings, self.plate_runner())
+        return self._plate_queue
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
@@ -122,15 +149,20 @@ class AppState:
             rate_limits=rate_limiter(settings),
             jobs=BackgroundJobs(),
             worker_keys=worker_keys,
+            blobs=blob_store(settings),
         )
 
     async def close(self) -> None:
-        """Let background jobs finish (mail in flight), then release connections."""
+        """Stop plate jobs (they rerun on restart), let background jobs finish (mail in
+        flight), then release connections."""
+        if self._plate_queue is not None:
+            await self._plate_queue.close()
         try:
             await self.jobs.drain()
         except TimeoutError:
             log.warning("background jobs still running at shutdown were abandoned")
         await self.rate_limits.close()
+        await self.blobs.close()
         await self.engine.dispose()
 
 

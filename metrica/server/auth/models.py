@@ -17,7 +17,7 @@ class User(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(320), unique=True)
-    role: Mapped[str] = mapped_column(String(16), default="owner")  # superadmin | owner
+    role: Mapped[str] = mapped_column(String(16), default="owner")  # superadmin | owner | clerk
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # In every token the server signs (`ver`); raising it ends every session of the user.

@@ -18,6 +18,8 @@ from metrica.server.stores.schemas import StoreCreate, StoreUpdate
 async def list_visible(*, session: AsyncSession, user: User) -> list[Store]:
     """Stores the user may see, by name."""
     query = select(Store).order_by(Store.name, Store.id)
+    if user.role == "clerk":
+        return []  # clerks see plates only (metrica.server.plates.access), no dashboards
     if user.role != "superadmin":
         query = query.join(StoreOwner, StoreOwner.store_id == Store.id).where(
             StoreOwner.user_id == user.id
@@ -27,6 +29,8 @@ async def list_visible(*, session: AsyncSession, user: User) -> list[Store]:
 
 async def get_visible(*, session: AsyncSession, user: User, store_id: uuid.UUID) -> Store | None:
     """The store if the user may see it, else None (callers answer 404)."""
+    if user.role == "clerk":
+        return None  # clerks see plates only (metrica.server.plates.access), no dashboards
     store = await session.get(Store, store_id)
     if store is None or user.role == "superadmin":
         return store

@@ -1,0 +1,1 @@
+"""Plates (ANPR) service: uploads, jobs, plate reads, search, watchlist, privacy."""
