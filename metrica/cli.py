@@ -36,6 +36,11 @@ COMMANDS: dict[str, Command] = {
         "metrica.commands.eval", "edge", "score counting against hand-checked ground truth"
     ),
     "models": Command("metrica.commands.models", "edge", "download and list detector models"),
+    "plates": Command(
+        "metrica.commands.plates",
+        "plates",
+        "read licence plates in photos, or one per vehicle in a video",
+    ),
     "serve": Command(
         "metrica.commands.serve", "server", "run the backend (migrates the database first)"
     ),

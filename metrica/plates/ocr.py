@@ -1,0 +1,204 @@
+"""OCR engines behind two small protocols: find text boxes, read text lines.
+
+The default is PP-OCRv6 from the rapidocr wheel: its DB detector through rapidocr, and
+its CTC recogniser run here on ONNX Runtime so that decoding is restricted to plate
+characters (A-Z, 0-9) and every character keeps its probabilities over that alphabet.
+Those per-character distributions are what the region templates (a letter or a digit
+at this position) and the track voting work with. Any PaddleOCR-format detector and
+recogniser pair (a plate-specific model a user trained) loads the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import onnxruntime as ort
+
+from metrica.plates.chars import ALPHABET, CharProbs
+from metrica.plates.ocr_models import (
+    OcrModelError,
+    OcrModelFiles,
+    default_model_files,
+    verify_model_files,
+)
+
+Image = npt.NDArray[np.uint8]
+Quad = npt.NDArray[np.float32]  # (4, 2) corners, clockwise from top-left, in pixels
+
+
+@dataclass(frozen=True, slots=True)
+class TextBox:
+    """A text line found in an image: its corners and the detector's score."""
+
+    quad: Quad
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class LineRead:
+    """One text line read: `probs` is `(len(text), len(ALPHABET))`, one row a character."""
+
+    text: str
+    probs: CharProbs
+    confidence: float
+
+
+class TextFinder(Protocol):
+    """Finds text lines (plates among them) in a BGR image."""
+
+    def find(self, image_bgr: Image) -> list[TextBox]: ...
+
+
+class LineReader(Protocol):
+    """Reads plate characters from BGR crops of single text lines."""
+
+    def read(self, crops: Sequence[Image]) -> list[LineRead]: ...
+
+
+def _session(path: Path, threads: int) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    try:
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises several unrelated types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OcrModelError(f"cannot load OCR model {path}: {first}") from None
+
+
+class DbTextFinder:
+    """PaddleOCR's DB text detector, through rapidocr with an explicit model path."""
+
+    def __init__(self, model: Path, threads: int = 2, long_side: int = 960) -> None:
+        from rapidocr import RapidOCR
+
+        if not model.is_file():
+            raise OcrModelError(f"OCR model file not found: {model}")
+        try:
+            self._engine = RapidOCR(
+                params={
+                    "Global.use_cls": False,
+                    "Global.use_rec": False,
+                    "Global.log_level": "error",
+                    "Det.model_path": str(model),
+                    "Det.limit_type": "max",
+                    "Det.limit_side_len": long_side,
+                    "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                    "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                }
+            )
+            self._engine(np.zeros((64, 64, 3), np.uint8), use_rec=False, use_cls=False)
+        except Exception as exc:  # rapidocr wraps ONNX Runtime's untyped errors
+            raise OcrModelError(f"cannot load OCR detector {model}: {exc}") from None
+
+    def find(self, image_bgr: Image) -> list[TextBox]:
+        out: Any = self._engine(image_bgr, use_det=True, use_cls=False, use_rec=False)
+        if out.boxes is None:
+            return []
+        return [
+            TextBox(np.asarray(quad, np.float32), float(score))
+            for quad, score in zip(out.boxes, out.scores, strict=True)
+        ]
+
+
+class CtcLineReader:
+    """A PaddleOCR CTC recogniser with decoding restricted to `ALPHABET`.
+
+    Probability mass on characters outside the alphabet (punctuation, a state logo read
+    as a glyph) counts as blank; lower-case letters count as their capitals.
+    """
+
+    HEIGHT = 48
+    MIN_WIDTH = 320
+
+    def __init__(self, model: Path, keys: Path | None = None, threads: int = 2) -> None:
+        self._session = _session(model, threads)
+        meta = self._session.get_modelmeta().custom_metadata_map
+        if "character" in meta:
+            characters = meta["character"].splitlines()
+        elif keys is not None:
+            try:
+                characters = keys.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise OcrModelError(f"cannot read keys {keys}: {exc.strerror or exc}") from None
+        else:
+            raise OcrModelError(f"recogniser {model} has no character list: pass its keys file")
+        labels = ["<blank>", *characters, " "]
+        classes = self._session.get_outputs()[0].shape[-1]
+        if isinstance(classes, int) and classes != len(labels):
+            raise OcrModelError(
+                f"recogniser {model}: {classes} output classes but {len(labels)} labels"
+            )
+        # Column 0 is blank, column 1 + i is ALPHABET[i].
+        self._fold = np.zeros((len(labels), len(ALPHABET) + 1), np.float32)
+        for index, label in enumerate(labels):
+            upper = label.upper()
+            column = ALPHABET.find(upper) + 1 if len(upper) == 1 and upper in ALPHABET else 0
+            self._fold[index, column] = 1.0
+        self._input = self._session.get_inputs()[0].name
+
+    def _tensor(self, crop: Image, width: int) -> npt.NDArray[np.float32]:
+        h, w = crop.shape[:2]
+        resized_w = min(width, math.ceil(self.HEIGHT * w / max(h, 1)))
+        resized = cv2.resize(crop, (max(resized_w, 1), self.HEIGHT)).astype(np.float32)
+        out = np.zeros((3, self.HEIGHT, width), np.float32)
+        out[:, :, : resized.shape[1]] = (resized.transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
+        return out
+
+    def read(self, crops: Sequence[Image]) -> list[LineRead]:
+        if not crops:
+            return []
+        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+        width = max(self.MIN_WIDTH, math.ceil(self.HEIGHT * max(ratios)))
+        batch = np.stack([self._tensor(c, width) for c in crops])
+        probs = np.asarray(self._session.run(None, {self._input: batch})[0], np.float32)
+        folded = probs @ self._fold  # (N, T, 1 + len(ALPHABET))
+        return [ctc_decode(row) for row in folded]
+
+
+def ctc_decode(steps: npt.NDArray[np.float32]) -> LineRead:
+    """Greedy CTC over `(T, 1 + len(ALPHABET))` probabilities (column 0 blank).
+
+    Each character keeps the alphabet distribution of its most confident time step.
+    """
+    best = steps.argmax(axis=1)
+    rows: list[npt.NDArray[np.float32]] = []
+    previous = 0
+    for t, label in enumerate(best):
+        if label != 0 and label != previous:
+            rows.append(steps[t, 1:].copy())
+        elif label != 0 and steps[t, label] > rows[-1][label - 1]:
+            rows[-1] = steps[t, 1:].copy()
+        previous = int(label)
+    if not rows:
+        return LineRead("", np.zeros((0, len(ALPHABET)), np.float32), 0.0)
+    probs = np.stack(rows)
+    probs /= np.maximum(probs.sum(axis=1, keepdims=True), 1e-6)
+    text = "".join(ALPHABET[i] for i in probs.argmax(axis=1))
+    return LineRead(text, probs, float(probs.max(axis=1).mean()))
+
+
+@dataclass
+class OcrEngine:
+    """A text finder and a line reader that belong together."""
+
+    finder: TextFinder
+    reader: LineReader
+
+
+def load_ocr_engine(files: OcrModelFiles | None = None, threads: int = 2) -> OcrEngine:
+    """Verify the files (missing or changed is an `OcrModelError`), then load them."""
+    files = files or default_model_files()
+    verify_model_files(files)
+    return OcrEngine(
+        DbTextFinder(files.detector, threads),
+        CtcLineReader(files.recogniser, files.keys, threads),
+    )
