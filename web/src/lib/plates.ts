@@ -3,25 +3,20 @@
  * The header shows the section only when there is at least one; clerks see nothing else.
  */
 import { useQuery } from "@tanstack/react-query";
-import { client } from "@/client/client.gen";
+import { platesSites } from "@/client/sdk.gen";
+import type { PlateSite } from "@/client/types.gen";
 import { ApiError, unwrap } from "@/lib/api";
 
-export interface PlateSite {
-  id: string;
-  name: string;
-  timezone: string;
-  retention_days: number;
-}
+export type { PlateSite };
 
 export const plateSitesKey = ["plates", "sites"] as const;
 
-/** The caller's plate sites; none when the server has no plate routes or denies them (404). */
+/** The caller's plate sites; none when the server answers 404 (no plate routes there). */
 export async function fetchPlateSites(): Promise<PlateSite[]> {
   try {
-    const body = await unwrap(client.get<{ 200: { sites: PlateSite[] } }>({ url: "/plates/sites" }));
-    return body.sites;
+    return (await unwrap(platesSites())).sites;
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return [];
+    if (err instanceof ApiError && err.status === 404) return [];
     throw err;
   }
 }

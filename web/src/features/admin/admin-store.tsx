@@ -24,14 +24,7 @@ import { Label } from "@/components/ui/label";
 import { isNotFound, unwrap } from "@/lib/api";
 import { dateTimeInZone, tzLabel } from "@/lib/format";
 import { adminStoresKey } from "@/features/admin/admin-stores";
-import { AnprCard, type AnprSettings } from "@/features/admin/anpr-card";
-
-/** The store's ANPR settings when its admin record carries them (plates service). */
-function anprOf(store: object): AnprSettings | undefined {
-  const s = store as { anpr_enabled?: unknown; anpr_retention_days?: unknown };
-  if (typeof s.anpr_enabled !== "boolean") return undefined;
-  return { enabled: s.anpr_enabled, retention_days: typeof s.anpr_retention_days === "number" ? s.anpr_retention_days : 30 };
-}
+import { AnprCard } from "@/features/admin/anpr-card";
 
 export function AdminStorePage() {
   const { storeId } = useParams({ from: "/authed/admin/stores/$storeId" });
@@ -84,7 +77,7 @@ export function AdminStorePage() {
         <CamerasCard storeId={storeId} timezone={store.data.timezone} />
         <OwnersCard storeId={storeId} />
       </div>
-      <AnprCard key={JSON.stringify(anprOf(store.data) ?? null)} storeId={storeId} initial={anprOf(store.data)} />
+      <AnprCard storeId={storeId} />
       <DeleteStoreCard storeId={storeId} name={store.data.name} />
     </div>
   );

@@ -1,7 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Car, Trash2, UserPlus } from "lucide-react";
 import { type FormEvent, useState } from "react";
-import { client } from "@/client/client.gen";
+import {
+  adminAddClerk,
+  adminGetAnpr,
+  adminListClerks,
+  adminRemoveClerk,
+  adminSetAnpr,
+} from "@/client/sdk.gen";
 import { ErrorNote, Spinner } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -9,17 +15,11 @@ import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
 import { unwrap } from "@/lib/api";
 
-export interface AnprSettings {
+interface AnprSettings {
   enabled: boolean;
   retention_days: number;
 }
 
-interface Clerk {
-  user_id: string;
-  email: string;
-}
-
-const json = { "Content-Type": "application/json" };
 export const RETENTION_MIN_DAYS = 1;
 export const RETENTION_MAX_DAYS = 3650;
 export const RETENTION_DEFAULT_DAYS = 30;
@@ -32,35 +32,17 @@ export function parseRetentionDays(text: string): number | null {
 }
 
 const clerksKey = (storeId: string) => ["admin", "clerks", storeId];
+const anprKey = (storeId: string) => ["admin", "anpr", storeId];
 
 /**
  * Plate reading (ANPR) for one store: on or off, how long plates are kept, and the clerks
- * who may search them. `initial` is what the store's admin record says, when it says.
+ * who may search them.
  */
-export function AnprCard({ storeId, initial }: { storeId: string; initial?: AnprSettings }) {
-  const queryClient = useQueryClient();
-  const [enabled, setEnabled] = useState(initial?.enabled ?? false);
-  const [days, setDays] = useState(String(initial?.retention_days ?? RETENTION_DEFAULT_DAYS));
-  const [saved, setSaved] = useState<AnprSettings | null>(null);
-  const retention = parseRetentionDays(days);
-  const save = useMutation({
-    mutationFn: (body: AnprSettings) =>
-      unwrap(client.put<{ 200: AnprSettings }>({ url: `/admin/stores/${encodeURIComponent(storeId)}/anpr`, body, headers: json })),
-    onSuccess: async (result) => {
-      setSaved(result);
-      setEnabled(result.enabled);
-      setDays(String(result.retention_days));
-      await queryClient.invalidateQueries({ queryKey: ["admin", "store", storeId] });
-      await queryClient.invalidateQueries({ queryKey: ["plates"] });
-    },
+export function AnprCard({ storeId }: { storeId: string }) {
+  const settings = useQuery({
+    queryKey: anprKey(storeId),
+    queryFn: () => unwrap(adminGetAnpr({ path: { store_id: storeId } })),
   });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (retention === null) return;
-    setSaved(null);
-    save.mutate({ enabled, retention_days: retention });
-  };
-
   return (
     <Card>
       <CardHeader>
@@ -74,62 +56,99 @@ export function AnprCard({ storeId, initial }: { storeId: string; initial?: Anpr
         </CardDescription>
       </CardHeader>
       <CardContent className="flex flex-col gap-5">
-        <form onSubmit={submit} className="flex flex-col gap-3" aria-label="ANPR settings">
-          <div className="flex items-center gap-2">
-            <input
-              id="anpr-enabled"
-              type="checkbox"
-              checked={enabled}
-              onChange={(e) => setEnabled(e.target.checked)}
-              className="size-4 accent-[var(--color-primary)]"
-            />
-            <Label htmlFor="anpr-enabled">Plate reading enabled for this store</Label>
-          </div>
-          <div className="flex items-end gap-2">
-            <div className="flex flex-col gap-1.5">
-              <Label htmlFor="anpr-retention">Keep plates for (days)</Label>
-              <Input
-                id="anpr-retention"
-                inputMode="numeric"
-                className="w-28"
-                value={days}
-                aria-invalid={retention === null || undefined}
-                aria-describedby="anpr-retention-hint"
-                onChange={(e) => setDays(e.target.value)}
-              />
-            </div>
-            <Button type="submit" disabled={retention === null || save.isPending}>
-              {save.isPending ? "Saving…" : "Save ANPR"}
-            </Button>
-          </div>
-          <p id="anpr-retention-hint" className={retention === null ? "text-xs text-destructive" : "text-xs text-muted-foreground"}>
-            {RETENTION_MIN_DAYS} to {RETENTION_MAX_DAYS} days; {RETENTION_DEFAULT_DAYS} by default.
-          </p>
-          {saved && (
-            <p role="status" className="text-sm text-success" data-testid="anpr-saved">
-              Saved: plate reading {saved.enabled ? "on" : "off"}, plates kept {saved.retention_days} days.
-            </p>
-          )}
-          <ErrorNote error={save.error} />
-        </form>
+        {settings.isPending ? (
+          <Spinner />
+        ) : settings.isError ? (
+          <ErrorNote error={settings.error} />
+        ) : (
+          <AnprForm
+            key={JSON.stringify(settings.data)}
+            storeId={storeId}
+            initial={{ enabled: settings.data.enabled, retention_days: settings.data.retention_days ?? RETENTION_DEFAULT_DAYS }}
+          />
+        )}
         <ClerksList storeId={storeId} />
       </CardContent>
     </Card>
   );
 }
 
+function AnprForm({ storeId, initial }: { storeId: string; initial: AnprSettings }) {
+  const queryClient = useQueryClient();
+  const [enabled, setEnabled] = useState(initial.enabled);
+  const [days, setDays] = useState(String(initial.retention_days));
+  const [saved, setSaved] = useState<AnprSettings | null>(null);
+  const retention = parseRetentionDays(days);
+  const save = useMutation({
+    mutationFn: (body: AnprSettings) => unwrap(adminSetAnpr({ path: { store_id: storeId }, body })),
+    onSuccess: async (result) => {
+      const next = { enabled: result.enabled, retention_days: result.retention_days ?? retention ?? RETENTION_DEFAULT_DAYS };
+      setSaved(next);
+      setEnabled(next.enabled);
+      setDays(String(next.retention_days));
+      await queryClient.invalidateQueries({ queryKey: ["plates"] });
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (retention === null) return;
+    setSaved(null);
+    save.mutate({ enabled, retention_days: retention });
+  };
+
+  return (
+    <form onSubmit={submit} className="flex flex-col gap-3" aria-label="ANPR settings">
+      <div className="flex items-center gap-2">
+        <input
+          id="anpr-enabled"
+          type="checkbox"
+          checked={enabled}
+          onChange={(e) => setEnabled(e.target.checked)}
+          className="size-4 accent-[var(--color-primary)]"
+        />
+        <Label htmlFor="anpr-enabled">Plate reading enabled for this store</Label>
+      </div>
+      <div className="flex items-end gap-2">
+        <div className="flex flex-col gap-1.5">
+          <Label htmlFor="anpr-retention">Keep plates for (days)</Label>
+          <Input
+            id="anpr-retention"
+            inputMode="numeric"
+            className="w-28"
+            value={days}
+            aria-invalid={retention === null || undefined}
+            aria-describedby="anpr-retention-hint"
+            onChange={(e) => setDays(e.target.value)}
+          />
+        </div>
+        <Button type="submit" disabled={retention === null || save.isPending}>
+          {save.isPending ? "Saving…" : "Save ANPR"}
+        </Button>
+      </div>
+      <p id="anpr-retention-hint" className={retention === null ? "text-xs text-destructive" : "text-xs text-muted-foreground"}>
+        {RETENTION_MIN_DAYS} to {RETENTION_MAX_DAYS} days; {RETENTION_DEFAULT_DAYS} by default.
+      </p>
+      {saved && (
+        <p role="status" className="text-sm text-success" data-testid="anpr-saved">
+          Saved: plate reading {saved.enabled ? "on" : "off"}, plates kept {saved.retention_days} days.
+        </p>
+      )}
+      <ErrorNote error={save.error} />
+    </form>
+  );
+}
+
 function ClerksList({ storeId }: { storeId: string }) {
   const queryClient = useQueryClient();
   const key = clerksKey(storeId);
-  const base = `/admin/stores/${encodeURIComponent(storeId)}/clerks`;
   const clerks = useQuery({
     queryKey: key,
-    queryFn: () => unwrap(client.get<{ 200: { clerks: Clerk[] } }>({ url: base })),
+    queryFn: () => unwrap(adminListClerks({ path: { store_id: storeId } })),
   });
   const [email, setEmail] = useState("");
   const add = useMutation({
     mutationFn: (clerkEmail: string) =>
-      unwrap(client.post<{ 201: Clerk }>({ url: base, body: { email: clerkEmail }, headers: json })),
+      unwrap(adminAddClerk({ path: { store_id: storeId }, body: { email: clerkEmail } })),
     onSuccess: async () => {
       setEmail("");
       await queryClient.invalidateQueries({ queryKey: key });
@@ -137,7 +156,7 @@ function ClerksList({ storeId }: { storeId: string }) {
   });
   const remove = useMutation({
     mutationFn: (userId: string) =>
-      unwrap(client.delete<{ 204: void }>({ url: `${base}/${encodeURIComponent(userId)}` })),
+      unwrap(adminRemoveClerk({ path: { store_id: storeId, user_id: userId } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: key }),
   });
 

@@ -1,123 +1,74 @@
 /**
- * The Plates API (docs/plates-api.md): its shapes and one function per route, over the
- * generated client's configured instance (same base URL and cookie as every other call).
- * Uploads go through XMLHttpRequest, the one browser API that reports upload progress.
+ * The Plates API (docs/plates-api.md) over the generated SDK, one function per route the
+ * pages use. Uploads go through XMLHttpRequest, the one browser API that reports upload
+ * progress.
  */
-import { client } from "@/client/client.gen";
+import {
+  platesAlerts,
+  platesCancelJob,
+  platesJobs,
+  platesRetryJob,
+  platesSearch,
+  platesUnwatch,
+  platesWatch,
+  platesWatchlist,
+} from "@/client/sdk.gen";
+import type {
+  AlertPublic,
+  JobPublic,
+  PlateReadPublic,
+  PlateSearchPublic,
+  WatchCreate,
+  WatchPublic,
+} from "@/client/types.gen";
 import { API_URL, ApiError, detailMessage, unwrap } from "@/lib/api";
 import { uploadErrorMessage } from "@/features/plates/format";
+import type { SearchQuery } from "@/features/plates/params";
 
-export type { PlateSite } from "@/lib/plates";
-
-export interface Job {
-  id: string;
-  store_id: string;
-  filename: string;
-  kind: "video" | "image";
-  status: "queued" | "running" | "done" | "failed" | "cancelled";
-  progress_done: number;
-  progress_total: number;
-  plates_found: number;
-  attempts: number;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
-
-export interface PlateRead {
-  id: string;
-  store_id: string;
-  camera_id: string | null;
-  job_id: string | null;
-  text: string;
-  normalized: string;
-  confidence: number;
-  vehicle_class: string | null;
-  occurred_at: string;
-  first_seen_s: number | null;
-  last_seen_s: number | null;
-  crop_url: string | null;
-}
-
-export interface PlateResults {
-  results: PlateRead[];
-  total: number;
-}
-
-export interface WatchEntry {
-  id: string;
-  store_id: string;
-  plate: string;
-  note: string | null;
-  notify_email: string | null;
-  notify_webhook: string | null;
-  created_at: string;
-}
-
-export interface WatchEntryCreate {
-  store_id: string;
-  plate: string;
-  note?: string;
-  notify_email?: string;
-  notify_webhook?: string;
-}
-
-export interface PlateAlert {
-  id: string;
-  watch_id: string;
-  read_id: string;
-  plate: string;
-  occurred_at: string;
-  delivered: { email: boolean | null; webhook: boolean | null };
-}
-
-const json = { "Content-Type": "application/json" };
+export type Job = JobPublic;
+export type PlateRead = PlateReadPublic;
+export type PlateResults = PlateSearchPublic;
+export type WatchEntry = WatchPublic;
+export type WatchEntryCreate = WatchCreate;
+export type PlateAlert = AlertPublic;
 
 export const plateKeys = {
   jobs: (storeId: string) => ["plates", "jobs", storeId] as const,
-  search: (storeId: string, query: Record<string, string>) => ["plates", "search", storeId, query] as const,
+  search: (storeId: string, query: object) => ["plates", "search", storeId, query] as const,
   watchlist: (storeId: string) => ["plates", "watchlist", storeId] as const,
   alerts: (storeId: string) => ["plates", "alerts", storeId] as const,
 };
 
 export async function listJobs(storeId: string): Promise<Job[]> {
-  const body = await unwrap(client.get<{ 200: { jobs: Job[] } }>({ url: "/plates/jobs", query: { store_id: storeId } }));
-  return body.jobs;
+  return (await unwrap(platesJobs({ query: { store_id: storeId } }))).jobs;
 }
 
 export function cancelJob(jobId: string): Promise<Job> {
-  return unwrap(client.post<{ 200: Job }>({ url: `/plates/jobs/${encodeURIComponent(jobId)}/cancel` }));
+  return unwrap(platesCancelJob({ path: { job_id: jobId } }));
 }
 
 export function retryJob(jobId: string): Promise<Job> {
-  return unwrap(client.post<{ 200: Job }>({ url: `/plates/jobs/${encodeURIComponent(jobId)}/retry` }));
+  return unwrap(platesRetryJob({ path: { job_id: jobId } }));
 }
 
-export function searchPlates(query: Record<string, string>): Promise<PlateResults> {
-  return unwrap(client.get<{ 200: PlateResults }>({ url: "/plates", query }));
+export function searchPlates(query: SearchQuery & { limit: number; offset: number }): Promise<PlateResults> {
+  return unwrap(platesSearch({ query }));
 }
 
 export async function listWatchlist(storeId: string): Promise<WatchEntry[]> {
-  const body = await unwrap(
-    client.get<{ 200: { entries: WatchEntry[] } }>({ url: "/plates/watchlist", query: { store_id: storeId } }),
-  );
-  return body.entries;
+  return (await unwrap(platesWatchlist({ query: { store_id: storeId } }))).entries;
 }
 
 export function addWatchEntry(entry: WatchEntryCreate): Promise<WatchEntry> {
-  return unwrap(client.post<{ 201: WatchEntry }>({ url: "/plates/watchlist", body: entry, headers: json }));
+  return unwrap(platesWatch({ body: entry }));
 }
 
 export async function removeWatchEntry(id: string): Promise<void> {
-  await unwrap(client.delete<{ 204: void }>({ url: `/plates/watchlist/${encodeURIComponent(id)}` }));
+  await unwrap(platesUnwatch({ path: { watch_id: id } }));
 }
 
 export async function listAlerts(storeId: string): Promise<PlateAlert[]> {
-  const body = await unwrap(
-    client.get<{ 200: { alerts: PlateAlert[] } }>({ url: "/plates/alerts", query: { store_id: storeId } }),
-  );
-  return body.alerts;
+  return (await unwrap(platesAlerts({ query: { store_id: storeId } }))).alerts;
 }
 
 export interface UploadHandle {
@@ -127,8 +78,8 @@ export interface UploadHandle {
 }
 
 /**
- * POST /plates/uploads as multipart, reporting bytes sent. The file streams from disk;
- * nothing is read into memory here.
+ * POST /plates/uploads as multipart, reporting bytes sent. The browser streams the file
+ * from disk; nothing is read into memory here.
  */
 export function uploadFile(
   storeId: string,
@@ -157,7 +108,7 @@ export function uploadFile(
       reject(new ApiError(xhr.status, uploadErrorMessage(xhr.status, known)));
     };
     xhr.onerror = () => reject(new ApiError(0, uploadErrorMessage(0, null)));
-    xhr.onabort = () => reject(new ApiError(0, "Upload cancelled."));
+    xhr.onabort = () => reject(new ApiError(0, "Upload stopped."));
     const form = new FormData();
     form.append("file", file, file.name);
     xhr.send(form);

@@ -80,7 +80,7 @@ describe("searchQuery / pageQuery", () => {
     expect(searchQuery(STORE, { q: "  ab123 ", fuzzy: true, from: "2026-03-01", to: "2026-03-01" }, "Europe/Berlin")).toEqual({
       store_id: STORE,
       q: "ab123",
-      fuzzy: "true",
+      fuzzy: true,
       from: "2026-02-28T23:00:00.000Z",
       to: "2026-03-01T23:00:00.000Z",
     });
@@ -88,8 +88,8 @@ describe("searchQuery / pageQuery", () => {
   });
 
   it("pages by PAGE_SIZE", () => {
-    expect(pageQuery(STORE, { q: "X", page: 2 }, "UTC")).toMatchObject({ q: "X", limit: "50", offset: "100" });
-    expect(pageQuery(STORE, { q: "X" }, "UTC")).toMatchObject({ offset: "0" });
+    expect(pageQuery(STORE, { q: "X", page: 2 }, "UTC")).toMatchObject({ q: "X", limit: 50, offset: 100 });
+    expect(pageQuery(STORE, { q: "X" }, "UTC")).toMatchObject({ offset: 0 });
   });
 });
 
@@ -102,6 +102,7 @@ describe("URLs", () => {
 
   it("encodes a query string", () => {
     expect(toQueryString({ a: "1 2", b: "é/?" })).toBe("a=1+2&b=%C3%A9%2F%3F");
+    expect(toQueryString({ fuzzy: true, limit: 50, q: undefined })).toBe("fuzzy=true&limit=50");
   });
 
   it("resolves crop URLs: ours against the API, presigned ones as they are", () => {

@@ -73,29 +73,41 @@ export function startOfDayInZone(day: string, timezone: string, addDays = 0): st
   return new Date(instant).toISOString();
 }
 
-/** The API query for a search (GET /plates and GET /plates/export.csv share it). */
-export function searchQuery(
-  storeId: string,
-  search: PlateSearch,
-  timezone: string,
-): Record<string, string> {
-  const query: Record<string, string> = { store_id: storeId };
+/** The API query of a search (GET /plates and GET /plates/export.csv share it). */
+export interface SearchQuery {
+  store_id: string;
+  q?: string;
+  fuzzy?: boolean;
+  from?: string;
+  to?: string;
+}
+
+export function searchQuery(storeId: string, search: PlateSearch, timezone: string): SearchQuery {
+  const query: SearchQuery = { store_id: storeId };
   const q = search.q?.trim();
   if (q) query.q = q;
-  if (search.fuzzy) query.fuzzy = "true";
+  if (search.fuzzy) query.fuzzy = true;
   if (search.from) query.from = startOfDayInZone(search.from, timezone);
   if (search.to) query.to = startOfDayInZone(search.to, timezone, 1);
   return query;
 }
 
 /** The same plus the page: `limit` and `offset`. */
-export function pageQuery(storeId: string, search: PlateSearch, timezone: string): Record<string, string> {
+export function pageQuery(
+  storeId: string,
+  search: PlateSearch,
+  timezone: string,
+): SearchQuery & { limit: number; offset: number } {
   const page = search.page ?? 0;
-  return { ...searchQuery(storeId, search, timezone), limit: String(PAGE_SIZE), offset: String(page * PAGE_SIZE) };
+  return { ...searchQuery(storeId, search, timezone), limit: PAGE_SIZE, offset: page * PAGE_SIZE };
 }
 
-export function toQueryString(query: Record<string, string>): string {
-  return new URLSearchParams(query).toString();
+export function toQueryString(query: object): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null) params.append(key, String(value));
+  }
+  return params.toString();
 }
 
 /** Where the "Export CSV" link points (a plain link: the browser downloads it with the cookie). */
