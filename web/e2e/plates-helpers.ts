@@ -66,5 +66,6 @@ export interface Job {
   filename: string;
   status: string;
   plates_found: number;
+  attempts: number;
   error: string | null;
 }

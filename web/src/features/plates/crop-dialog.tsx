@@ -5,19 +5,33 @@ import type { PlateRead } from "@/features/plates/api";
 import { formatConfidence } from "@/features/plates/format";
 import { resolveApiUrl } from "@/features/plates/params";
 
-/** The full crop of one plate read, with what was read. Radix traps focus and returns it. */
+/**
+ * The full crop of one plate read, with what was read. Radix traps focus inside; on close
+ * focus goes back to `returnFocus` (the thumbnail that opened it: the dialog has no trigger).
+ */
 export function CropDialog({
   read,
   timezone,
   onClose,
+  returnFocus,
 }: {
   read: PlateRead | null;
   timezone: string;
   onClose: () => void;
+  returnFocus?: () => HTMLElement | null;
 }) {
   return (
     <Dialog open={read !== null} onOpenChange={(open) => !open && onClose()}>
-      <DialogContent className="max-w-3xl">
+      <DialogContent
+        className="max-w-3xl"
+        onCloseAutoFocus={(e) => {
+          const target = returnFocus?.();
+          if (target) {
+            e.preventDefault();
+            target.focus();
+          }
+        }}
+      >
         {read && (
           <>
             <DialogHeader>

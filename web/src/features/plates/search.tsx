@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useNavigate, useSearch } from "@tanstack/react-router";
 import { ChevronLeft, ChevronRight, Download, ImageOff, Search } from "lucide-react";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useId, useRef, useState } from "react";
 import { EmptyState, ErrorNote, Spinner } from "@/components/states";
 import { Button, buttonVariants } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -134,6 +134,11 @@ function Results({ storeId, search, timezone }: { storeId: string; search: Plate
     placeholderData: keepPreviousData,
   });
   const [open, setOpen] = useState<PlateRead | null>(null);
+  const opener = useRef<HTMLElement | null>(null);
+  const show = (read: PlateRead) => (e: { currentTarget: HTMLElement }) => {
+    opener.current = e.currentTarget;
+    setOpen(read);
+  };
   const page = search.page ?? 0;
   const goto = (next: number) =>
     void navigate({ to: "/plates/$storeId/search", params: { storeId }, search: { ...search, page: next || undefined } });
@@ -175,7 +180,7 @@ function Results({ storeId, search, timezone }: { storeId: string; search: Plate
           <ul className="flex flex-col gap-2 sm:hidden" aria-label="Plate reads">
             {reads.map((r) => (
               <li key={r.id} className="flex items-center gap-3 rounded-lg border bg-card p-2">
-                <Thumb read={r} onOpen={() => setOpen(r)} />
+                <Thumb read={r} onOpen={show(r)} />
                 <div className="min-w-0 flex-1 text-sm">
                   <p className="font-mono font-semibold">{r.normalized}</p>
                   <p className="text-xs text-muted-foreground">
@@ -203,7 +208,7 @@ function Results({ storeId, search, timezone }: { storeId: string; search: Plate
               <tbody className="divide-y">
                 {reads.map((r) => (
                   <tr key={r.id} data-testid="plate-row">
-                    <td className="px-3 py-1.5"><Thumb read={r} onOpen={() => setOpen(r)} /></td>
+                    <td className="px-3 py-1.5"><Thumb read={r} onOpen={show(r)} /></td>
                     <th scope="row" className="px-3 py-2 text-left font-mono font-semibold">{r.normalized}</th>
                     <td className="px-3 py-2 font-mono text-muted-foreground">{r.text}</td>
                     <td className="px-3 py-2 text-right tabular-nums">{formatConfidence(r.confidence)}</td>
@@ -229,12 +234,12 @@ function Results({ storeId, search, timezone }: { storeId: string; search: Plate
           </Button>
         </nav>
       )}
-      <CropDialog read={open} timezone={timezone} onClose={() => setOpen(null)} />
+      <CropDialog read={open} timezone={timezone} onClose={() => setOpen(null)} returnFocus={() => opener.current} />
     </section>
   );
 }
 
-function Thumb({ read, onOpen }: { read: PlateRead; onOpen: () => void }) {
+function Thumb({ read, onOpen }: { read: PlateRead; onOpen: (e: { currentTarget: HTMLElement }) => void }) {
   if (!read.crop_url) {
     return (
       <span className="flex h-12 w-20 items-center justify-center rounded border bg-muted text-muted-foreground" title="No crop kept">
