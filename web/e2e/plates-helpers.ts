@@ -68,4 +68,5 @@ export interface Job {
   plates_found: number;
   attempts: number;
   error: string | null;
+  finished_at: string | null;
 }
