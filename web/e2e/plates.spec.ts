@@ -101,7 +101,7 @@ test.describe("plates: clerk", () => {
       await page.getByLabel("Choose video or photo files").setInputFiles(photo.path);
       const item = page.getByTestId("upload-item").first();
       await expect(item.getByRole("progressbar", { name: "Upload of eu1.jpg" })).toBeVisible();
-      await expect(item.getByTestId("upload-state")).toHaveText("Uploaded: queued for reading.");
+      await expect(item.getByTestId("upload-state")).toHaveText("Uploaded: follow its reading in Jobs below.");
       await expect(item.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
 
       // The job list polls by itself until the job ends.
@@ -148,7 +148,7 @@ test.describe("plates: clerk", () => {
         buffer: Buffer.from("not a picture"),
       });
       await expect(page.getByTestId("upload-item").first().getByRole("alert")).toContainText(
-        "This kind of file cannot be read: upload a video or a photo",
+        /^This kind of file cannot be read: .*(image|video)/,
       );
       const { jobs } = await getJson<{ jobs: Job[] }>(page.request, `/plates/jobs?store_id=${e2e.storeId}`);
       expect(jobs.map((j) => j.filename)).not.toContain("notes.txt");
@@ -234,6 +234,24 @@ test.describe("plates: clerk", () => {
       await expect(list.getByTestId("watch-entry").filter({ hasText: "Reported stolen" })).toHaveCount(0);
       const after = await getJson<{ entries: { id: string }[] }>(page.request, `/plates/watchlist?store_id=${e2e.storeId}`);
       expect(after.entries.map((w) => w.id)).not.toContain(entry!.id);
+    });
+
+    test("reading a watched plate in an upload raises an alert on the watchlist page", async ({ page, e2e }) => {
+      test.setTimeout(120_000);
+      const watched = anprPhoto("openalpr_eu", "eu2");
+      const res = await page.request.post("/plates/watchlist", {
+        data: { store_id: e2e.storeId, plate: watched.plate, note: "Alert test", notify_email: "desk@example.com" },
+      });
+      expect(res.status(), await res.text()).toBe(201);
+      await page.goto(`/app/plates/${e2e.storeId}/uploads`);
+      await page.getByLabel("Choose video or photo files").setInputFiles(watched.path);
+      const row = page.getByTestId("job-row").filter({ hasText: "eu2.jpg" }).first();
+      await expect(row.getByTestId("job-status")).toHaveText("Done", { timeout: 90_000 });
+
+      await page.getByRole("navigation", { name: "Plates" }).getByRole("link", { name: "Watchlist" }).click();
+      const alerts = page.getByRole("list", { name: "Recent alerts" });
+      await expect(alerts).toContainText(watched.plate, { timeout: 20_000 });
+      await expect(alerts.getByRole("listitem").filter({ hasText: watched.plate }).first()).toContainText("email");
     });
   });
 });

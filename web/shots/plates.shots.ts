@@ -46,10 +46,16 @@ test.describe("plates", () => {
     await expect(clerk.getByRole("heading", { name: "Search plates" })).toBeVisible();
     await shot(clerk, "plates-search-empty");
 
+    // A watched plate first, so that reading it raises an alert.
+    const photos = [anprPhoto("openalpr_eu", "eu1"), anprPhoto("openalpr_eu", "eu2"), anprPhoto("openalpr_eu", "eu3")];
+    const add = await clerk.request.post("/plates/watchlist", {
+      data: { store_id: e2e.storeId, plate: photos[0].plate, note: "Reported stolen", notify_email: "desk@example.com" },
+    });
+    expect(add.status()).toBe(201);
+
     // Three photos through the page, then their jobs to an end.
     await clerk.goto(`/app/plates/${e2e.storeId}/uploads`);
     await shot(clerk, "plates-uploads-empty");
-    const photos = [anprPhoto("openalpr_eu", "eu1"), anprPhoto("openalpr_eu", "eu2"), anprPhoto("openalpr_eu", "eu3")];
     await clerk.getByLabel("Choose video or photo files").setInputFiles(photos.map((p) => p.path));
     await clerk.getByLabel("Choose video or photo files").setInputFiles({
       name: "notes.txt",
@@ -66,6 +72,10 @@ test.describe("plates", () => {
         { timeout: 240_000 },
       )
       .toBe(true);
+    const statuses = clerk.getByRole("table").getByTestId("job-status");
+    await expect(statuses).toHaveCount(3);
+    await expect(statuses.filter({ hasText: /Queued|Running/ })).toHaveCount(0);
+    await shot(clerk, "plates-uploads-done");
     await clerk.reload();
     await shot(clerk, "plates-uploads");
 
@@ -79,19 +89,15 @@ test.describe("plates", () => {
       await shot(clerk, "plates-crop-dialog", { fullPage: false });
       await clerk.keyboard.press("Escape");
     }
-    await clerk.goto(`/app/plates/${e2e.storeId}/search?q=QQ000QQQ`);
+    await clerk.goto(`/app/plates/${e2e.storeId}/search?q=QQ000QQQ&fuzzy=true`);
     await expect(clerk.getByTestId("no-results")).toBeVisible();
     await shot(clerk, "plates-search-none");
+    await clerk.goto(`/app/plates/${e2e.storeId}/search?q=QQ000QQQ&from=2026-01-10&to=2026-01-01`);
+    await expect(clerk.getByRole("alert")).toContainText("before");
+    await shot(clerk, "plates-search-bad-range");
 
     await clerk.goto(`/app/plates/${e2e.storeId}/watchlist`);
-    await expect(clerk.getByTestId("no-watch")).toBeVisible();
-    await shot(clerk, "plates-watchlist-empty");
-    const add = await clerk.request.post("/plates/watchlist", {
-      data: { store_id: e2e.storeId, plate: photos[0].plate, note: "Reported stolen", notify_email: "desk@example.com", notify_webhook: "https://hooks.example.com/plates" },
-    });
-    expect(add.status()).toBe(201);
-    await clerk.reload();
-    await expect(clerk.getByRole("list", { name: "Watched plates" })).toBeVisible();
+    await expect(clerk.getByRole("list", { name: "Recent alerts" })).toBeVisible();
     await shot(clerk, "plates-watchlist");
 
     await clerk.goto("/app/plates/00000000-0000-4000-8000-000000000000/search");

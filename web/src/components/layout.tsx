@@ -37,11 +37,11 @@ export function AuthedLayout() {
     <div className="min-h-screen">
       <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-4">
-          <Link to={clerk ? "/plates" : "/"} className="mr-2 flex items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+          <Link to={clerk ? "/plates" : "/"} className="mr-1 flex shrink-0 items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
             <BarChart3 className="size-5 text-primary" aria-hidden />
             <span>Metrica</span>
           </Link>
-          <nav aria-label="Main" className="flex items-center gap-1">
+          <nav aria-label="Main" className="flex min-w-0 items-center gap-0.5 sm:gap-1">
             {!clerk && (
               <Link to="/" className={navLink} activeProps={{ className: navActive }} activeOptions={{ exact: true }}>
                 Stores
@@ -71,7 +71,8 @@ export function AuthedLayout() {
               }}
             >
               <LogOut aria-hidden />
-              Sign out
+              {/* Icon only on phones: the header holds up to three sections there. */}
+              <span className="sr-only sm:not-sr-only">Sign out</span>
             </Button>
           </div>
         </div>

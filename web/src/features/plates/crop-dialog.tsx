@@ -58,12 +58,12 @@ export function CropDialog({
               <dd className="font-mono">{read.text}</dd>
               <dt className="text-muted-foreground">Source</dt>
               <dd>{read.job_id ? "Upload" : read.camera_id ? "Camera" : "—"}</dd>
-              {read.first_seen_s !== null && (
+              {read.last_seen_s > 0 && (
                 <>
                   <dt className="text-muted-foreground">In the footage</dt>
                   <dd className="tabular-nums">
                     {read.first_seen_s.toFixed(1)} s
-                    {read.last_seen_s !== null && read.last_seen_s !== read.first_seen_s
+                    {read.last_seen_s !== read.first_seen_s
                       ? ` – ${read.last_seen_s.toFixed(1)} s`
                       : ""}
                   </dd>

@@ -68,7 +68,7 @@ export function uploadErrorMessage(status: number, detail: string | null): strin
     return `The file is too large to upload${detail ? `: ${detail}` : "."}`;
   }
   if (status === 415) {
-    return `This kind of file cannot be read: upload a video or a photo${detail ? ` (${detail})` : "."}`;
+    return `This kind of file cannot be read: ${detail ?? "upload a video or a photo."}`;
   }
   if (status === 0) return "The upload failed: the server could not be reached.";
   return detail ?? `The upload failed (${status}).`;

@@ -17,7 +17,9 @@ export function PlatesHomePage() {
   return (
     <div>
       <h1 className="text-2xl font-bold">Plates</h1>
-      <p className="mt-1 text-sm text-muted-foreground">Pick a site to search its licence plates.</p>
+      {sites.data.length > 0 && (
+        <p className="mt-1 text-sm text-muted-foreground">Pick a site to search its licence plates.</p>
+      )}
       <div className="mt-5">
         {sites.data.length === 0 ? (
           <EmptyState title="No plate reading here yet" icon={<Car />} testId="no-plate-sites">

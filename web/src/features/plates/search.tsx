@@ -33,9 +33,16 @@ export function PlateSearchPage() {
   return (
     <div className="flex flex-col gap-5">
       <SearchForm key={JSON.stringify(search)} storeId={storeId} search={search} timezone={site.timezone} />
-      {search.q !== undefined && <Results storeId={storeId} search={search} timezone={site.timezone} />}
+      {search.q !== undefined && !rangeReversed(search) && (
+        <Results storeId={storeId} search={search} timezone={site.timezone} />
+      )}
     </div>
   );
+}
+
+/** "To" before "From": the form says so and nothing is searched. */
+function rangeReversed(search: PlateSearch): boolean {
+  return !!search.from && !!search.to && search.from > search.to;
 }
 
 function SearchForm({ storeId, search, timezone }: { storeId: string; search: PlateSearch; timezone: string }) {
@@ -96,10 +103,6 @@ function SearchForm({ storeId, search, timezone }: { storeId: string; search: Pl
               onChange={(e) => setTo(e.target.value)}
             />
           </div>
-          <Button type="submit" disabled={rangeBad}>
-            <Search aria-hidden />
-            Search
-          </Button>
           <div className="flex items-center gap-2 sm:col-span-2 lg:col-span-4">
             <input
               id="plate-fuzzy"
@@ -110,6 +113,10 @@ function SearchForm({ storeId, search, timezone }: { storeId: string; search: Pl
             />
             <Label htmlFor="plate-fuzzy">Similar plates too (fuzzy)</Label>
           </div>
+          <Button type="submit" disabled={rangeBad} className="sm:col-span-2 lg:col-span-1 lg:col-start-4 lg:row-start-1">
+            <Search aria-hidden />
+            Search
+          </Button>
           <p id={hintId} className="text-xs text-muted-foreground sm:col-span-2 lg:col-span-4">
             Spaces and dashes are ignored. Fuzzy also finds plates one or two characters off and
             the usual mix-ups (O/0, I/1, B/8, S/5, Z/2). Leave the plate empty to list every read in the dates.
@@ -196,7 +203,7 @@ function Results({ storeId, search, timezone }: { storeId: string; search: Plate
               <caption className="sr-only">Plate reads found, newest first</caption>
               <thead className="bg-muted/60 text-left text-xs text-muted-foreground">
                 <tr>
-                  <th scope="col" className="px-3 py-2 font-medium">Crop</th>
+                  <th scope="col" className="w-24 px-3 py-2 font-medium">Crop</th>
                   <th scope="col" className="px-3 py-2 font-medium">Plate</th>
                   <th scope="col" className="px-3 py-2 font-medium">Read as</th>
                   <th scope="col" className="px-3 py-2 text-right font-medium">Confidence</th>

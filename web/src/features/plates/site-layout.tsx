@@ -14,7 +14,7 @@ export function PlateSiteLayout() {
   const { storeId, sites, site } = useCurrentSite();
   if (sites.isPending) return <Spinner />;
   if (sites.isError) return <ErrorNote error={sites.error} />;
-  if (!site) return <NotFound what="site" />;
+  if (!site) return <NotFound what="site" section="plates" />;
   return (
     <div className="flex flex-col gap-5">
       <div className="flex flex-col gap-1 sm:flex-row sm:items-end sm:justify-between">

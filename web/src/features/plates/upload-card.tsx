@@ -150,7 +150,7 @@ export function UploadCard({ storeId }: { storeId: string }) {
                   {it.state === "waiting" && "Waiting…"}
                   {it.state === "uploading" &&
                     `Uploading: ${formatBytes(it.loaded)} of ${formatBytes(it.size)} (${it.size > 0 ? Math.round((100 * it.loaded) / it.size) : 0} %)`}
-                  {it.state === "queued" && "Uploaded: queued for reading."}
+                  {it.state === "queued" && "Uploaded: follow its reading in Jobs below."}
                   {it.state === "failed" && it.error}
                 </p>
               </li>
