@@ -112,6 +112,7 @@ test.describe("plates: clerk", () => {
     });
 
     test("a photo that cannot be read fails with its reason, and Retry runs it again", async ({ page, e2e }) => {
+      test.setTimeout(120_000);
       await page.goto(`/app/plates/${e2e.storeId}/uploads`);
       await page.getByLabel("Choose video or photo files").setInputFiles({
         name: "broken.jpg",

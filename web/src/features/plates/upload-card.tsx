@@ -5,7 +5,7 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { errorText } from "@/lib/api";
 import { cn } from "@/lib/utils";
-import { plateKeys, uploadFile } from "@/features/plates/api";
+import { type Job, plateKeys, uploadFile } from "@/features/plates/api";
 import { formatBytes, UPLOAD_ACCEPT } from "@/features/plates/format";
 import { ProgressBar } from "@/features/plates/progress-bar";
 
@@ -49,9 +49,14 @@ export function UploadCard({ storeId }: { storeId: string }) {
         const upload = uploadFile(storeId, file, (loaded) => patch(key, { loaded }));
         patch(key, { state: "uploading", abort: upload.abort });
         try {
-          await upload.done;
+          const job = await upload.done;
           patch(key, { state: "queued", loaded: file.size, abort: undefined });
-          await queryClient.invalidateQueries({ queryKey: plateKeys.jobs(storeId) });
+          // A list fetch still in flight may predate this job: drop it, show the job at
+          // once, and fetch the list again (which then polls while the job runs).
+          const jobsKey = plateKeys.jobs(storeId);
+          await queryClient.cancelQueries({ queryKey: jobsKey });
+          queryClient.setQueryData<Job[]>(jobsKey, (all) => (all ? [job, ...all.filter((j) => j.id !== job.id)] : all));
+          await queryClient.invalidateQueries({ queryKey: jobsKey });
         } catch (err) {
           patch(key, { state: "failed", error: errorText(err), abort: undefined });
         }
