@@ -22,9 +22,8 @@ def add_parser(subparsers: Subparsers) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from metrica.server.app import create_app
-
     from metrica.commands.plates_worker import installed_processor
+    from metrica.server.app import create_app
 
     settings = server_settings(args.db_url)
     # Jobs run inside the server unless a Redis queue hands them to plate workers.

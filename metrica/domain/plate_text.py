@@ -40,5 +40,10 @@ def edit_distance(a: str, b: str, *, limit: int) -> int:
 
 
 def fuzzy_limit(query: str) -> int:
-    """How many edits a fuzzy search allows: 1 for short queries, 2 from 6 characters."""
-    return 1 if len(query) < 6 else 2
+    """How many edits (after folding) a fuzzy search allows: 2 from 8 characters, else 1.
+
+    The confusions are folded before the distance is taken, so one edit already covers a
+    confusion plus one real misread. Two edits in a 7-character plate can leave it sharing
+    a single trigram with the query, which no trigram index narrows down (it matches about
+    every plate that starts with the same letter)."""
+    return 1 if len(query) < 8 else 2

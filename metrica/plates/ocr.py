@@ -77,7 +77,7 @@ def _session(path: Path, threads: int) -> ort.InferenceSession:
 class DbTextFinder:
     """PaddleOCR's DB text detector, through rapidocr with an explicit model path."""
 
-    def __init__(self, model: Path, threads: int = 2, long_side: int = 960) -> None:
+    def __init__(self, model: Path, threads: int = 2, long_side: int = 800) -> None:
         from rapidocr import RapidOCR
 
         if not model.is_file():
@@ -118,6 +118,7 @@ class CtcLineReader:
 
     HEIGHT = 48
     MIN_WIDTH = 320
+    MAX_RATIO = 16.0  # wider lines are squeezed: a plate is never this long
 
     def __init__(self, model: Path, keys: Path | None = None, threads: int = 2) -> None:
         self._session = _session(model, threads)
@@ -156,7 +157,7 @@ class CtcLineReader:
     def read(self, crops: Sequence[Image]) -> list[LineRead]:
         if not crops:
             return []
-        ratios = [c.shape[1] / max(c.shape[0], 1) for c in crops]
+        ratios = [min(c.shape[1] / max(c.shape[0], 1), self.MAX_RATIO) for c in crops]
         width = max(self.MIN_WIDTH, math.ceil(self.HEIGHT * max(ratios)))
         batch = np.stack([self._tensor(c, width) for c in crops])
         probs = np.asarray(self._session.run(None, {self._input: batch})[0], np.float32)
@@ -194,11 +195,14 @@ class OcrEngine:
     reader: LineReader
 
 
-def load_ocr_engine(files: OcrModelFiles | None = None, threads: int = 2) -> OcrEngine:
-    """Verify the files (missing or changed is an `OcrModelError`), then load them."""
+def load_ocr_engine(
+    files: OcrModelFiles | None = None, threads: int = 2, long_side: int = 800
+) -> OcrEngine:
+    """Verify the files (missing or changed is an `OcrModelError`), then load them;
+    `long_side` is the text detector's largest input side in pixels."""
     files = files or default_model_files()
     verify_model_files(files)
     return OcrEngine(
-        DbTextFinder(files.detector, threads),
+        DbTextFinder(files.detector, threads, long_side),
         CtcLineReader(files.recogniser, files.keys, threads),
     )

@@ -46,13 +46,13 @@ def shape_factor(aspect: float) -> float:
 def position_factor(c: Candidate) -> float:
     """Plates sit in the lower part of a vehicle seen from front or back, not at its edge;
     their characters are a small part of its height (lettering is bigger or higher)."""
-    if not c.in_vehicle:
-        return 1.0
     factor = 1.0
-    if c.centre_y_rel < 0.35:
-        factor *= 0.5
+    if not c.in_vehicle:  # a photo is framed on its vehicle: only "not at the top" holds
+        return 0.75 if c.centre_y_rel < 0.35 else 1.0
+    if c.centre_y_rel < 0.35:  # soft: a detector's box can reach far above a van's roof
+        factor *= 0.75
     if not 0.1 <= c.centre_x_rel <= 0.9:
-        factor *= 0.7
+        factor *= 0.8
     if c.height_rel > 0.25:
         factor *= 0.6
     return factor
@@ -60,7 +60,9 @@ def position_factor(c: Candidate) -> float:
 
 def candidate_score(c: Candidate) -> float:
     """0..1: how likely this line is the vehicle's plate, read right."""
-    has_digit = any(ch.isdigit() for ch in c.text)
+    # A free reading writes 0 for O, so a lone 0 is no evidence of a digit ("ETS0").
+    digits = [ch for ch in c.text if ch.isdigit()]
+    has_digit = bool(digits) and (digits != ["0"] * len(digits) or len(digits) == len(c.text))
     has_letter = any(ch.isalpha() for ch in c.text)
     mix = 1.0 if has_digit and has_letter else 0.85 if has_digit else 0.7
     return (

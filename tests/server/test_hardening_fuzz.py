@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -106,6 +107,24 @@ def _bodies(w: World) -> dict[str, tuple[str, str, dict[str, str], Any]]:
         "admin_replace_lines": ("PUT", f"/admin/cameras/{cam}/lines", admin, [line]),
         "post_heartbeat": ("POST", f"/cameras/{cam}/heartbeat", worker, heartbeat()),
         "ingest_events": ("POST", "/events", worker, {"events": [event(cam)]}),
+        "admin_set_anpr": (
+            "PUT",
+            f"/admin/stores/{store}/anpr",
+            admin,
+            {"enabled": True, "retention_days": 30},
+        ),
+        "admin_add_clerk": (
+            "POST",
+            f"/admin/stores/{store}/clerks",
+            admin,
+            {"email": "clerk@example.com"},
+        ),
+        "plates_watch": (
+            "POST",
+            "/plates/watchlist",
+            admin,
+            {"store_id": str(store), "plate": "AB123CD", "notify_webhook": "https://h.example/x"},
+        ),
     }
 
 
@@ -139,6 +158,7 @@ def _json_operations(app: FastAPI) -> set[str]:
     }
 
 
+@pytest.mark.timeout(180)  # ~2,000 requests: past 60 s on a loaded machine
 async def test_no_hostile_value_in_any_json_body_answers_5xx(
     app: FastAPI, client: httpx.AsyncClient, state: AppState
 ) -> None:

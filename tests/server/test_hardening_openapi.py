@@ -31,7 +31,7 @@ def _operations(doc: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 def _kind(path: str) -> str:
     if path in ("/auth/me", "/auth/password") or path.startswith(
-        ("/admin/", "/stores", "/live/", "/dashboard/")
+        ("/admin/", "/stores", "/live/", "/dashboard/", "/plates")
     ):
         return "people"
     if path == "/events" or path.startswith("/cameras/"):

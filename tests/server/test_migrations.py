@@ -1,5 +1,5 @@
-"""Migrations upgrade databases that hold data: 0001 → head (0003, sessions and
-identities) with users in it, on SQLite and PostgreSQL, and back down again."""
+"""Migrations upgrade databases that hold data: 0001 → head (0004_plates, after 0003
+sessions and identities) with users in it, on SQLite and PostgreSQL, and back down again."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import String, Uuid, column, table, text
+from sqlalchemy import JSON, String, Uuid, column, table, text
 
 from metrica.server.app import create_app
 from metrica.server.db import UtcDateTime, create_engine
@@ -54,7 +54,7 @@ async def test_0003_upgrades_a_database_with_users(empty_database: str) -> None:
                 )
             )
         await upgrade(engine)
-        assert await current_revision(engine) == head_revision() == "0003"
+        assert await current_revision(engine) == head_revision() == "0004_plates"
         async with engine.connect() as conn:
             version = await conn.scalar(text("SELECT token_version FROM users"))
         assert version == 0
@@ -85,7 +85,45 @@ async def test_0003_downgrades_and_upgrades_again(empty_database: str) -> None:
         await downgrade(engine, "0001")
         assert await current_revision(engine) == "0001"
         await upgrade(engine)
+        assert await current_revision(engine) == head_revision()
+    finally:
+        await engine.dispose()
+
+
+async def test_0004_plates_keeps_stores_with_anpr_off_and_goes_down_again(
+    empty_database: str,
+) -> None:
+    engine = create_engine(empty_database)
+    try:
+        await upgrade(engine, "0003")
+        async with engine.begin() as conn:
+            stores_0003 = table(
+                "stores",
+                column("id", Uuid),
+                column("name", String),
+                column("timezone", String),
+                column("opening_hours", JSON),
+                column("created_at", UtcDateTime),
+            )
+            await conn.execute(
+                stores_0003.insert().values(
+                    id=uuid.uuid4(),
+                    name="Shop",
+                    timezone="UTC",
+                    opening_hours={},
+                    created_at=datetime(2026, 1, 15, 9, tzinfo=UTC),
+                )
+            )
+        await upgrade(engine, "0004_plates")
+        async with engine.connect() as conn:
+            row = (
+                await conn.execute(text("SELECT anpr_enabled, anpr_retention_days FROM stores"))
+            ).one()
+        assert (bool(row[0]), row[1]) == (False, 30)
+        await downgrade(engine, "0003")
         assert await current_revision(engine) == "0003"
+        await upgrade(engine, "0004_plates")
+        assert await current_revision(engine) == "0004_plates"
     finally:
         await engine.dispose()
 

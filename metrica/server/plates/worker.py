@@ -10,6 +10,7 @@ from typing import Any
 from saq import Worker
 from saq.types import PartialTimersDict
 
+import metrica.server.models  # noqa: F401  every table, for the foreign keys of the job rows
 from metrica.domain.plates import UploadProcessor
 from metrica.server.auth.mailer import Mailer
 from metrica.server.blobs import blob_store

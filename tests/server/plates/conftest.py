@@ -81,7 +81,9 @@ async def world(state: AppState) -> PlateWorld:
     return await make_plate_world(state)
 
 
-def upload_files(data: bytes, name: str = "clip.png", kind: str = "image/png") -> dict[str, object]:
+def upload_files(
+    data: bytes, name: str = "clip.png", kind: str = "image/png"
+) -> dict[str, tuple[str, bytes, str]]:
     return {"file": (name, data, kind)}
 
 

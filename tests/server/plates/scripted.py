@@ -22,12 +22,19 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def scripted_upload(
-    plates: list[str], *, frames: int = 3, frame_s: float = 0.0, fail: str | None = None
+    plates: list[str],
+    *,
+    frames: int = 3,
+    frame_s: float = 0.0,
+    fail: str | None = None,
+    at: list[int] | None = None,
 ) -> bytes:
+    """`at`: the frame each plate is found at (default: plate i at frame i + 1)."""
+    where = at or [min(frames, i + 1) for i in range(len(plates))]
     script: dict[str, Any] = {
         "frames": frames,
         "frame_s": frame_s,
-        "plates": [{"frame": min(frames, i + 1), "text": t} for i, t in enumerate(plates)],
+        "plates": [{"frame": f, "text": t} for t, f in zip(plates, where, strict=True)],
         "fail": fail,
     }
     return PNG + json.dumps(script).encode()

@@ -63,7 +63,7 @@ async def test_an_upload_is_read_into_plate_reads_once(
 async def test_search_exact_fuzzy_view_export_erase_and_the_audit_log(
     client: httpx.AsyncClient, world: PlateWorld, state: AppState, settings: Settings
 ) -> None:
-    job = await _upload(client, world, scripted_upload(["AB123CD", "AB128CD", "ZZ999"]))
+    job = await _upload(client, world, scripted_upload(["AB123CD", "AB128CD", "ZZ999", "AB1234CD"]))
     await wait_for_job(client, str(job["id"]), world.headers(world.owner))
     clerk = world.headers(world.clerk)
     store = str(world.store.id)
@@ -71,12 +71,17 @@ async def test_search_exact_fuzzy_view_export_erase_and_the_audit_log(
     r = await client.get("/plates", params={"store_id": store, "q": "ab-123 cd"}, headers=clerk)
     assert r.status_code == 200
     assert [x["normalized"] for x in r.json()["results"]] == ["AB123CD"]
-    # B/8, I/1, O/0 folded; then 1 edit (0/D) from AB123CD and 2 from AB128CD: within 2
+    # B/8, I/1, O/0 folded; then 1 edit (0/D) from AB123CD, 2 from AB128CD: one allowed
+    # below 8 characters, two from 8
     r = await client.get(
         "/plates", params={"store_id": store, "q": "A8I23CO", "fuzzy": "true"}, headers=clerk
     )
-    assert sorted(x["normalized"] for x in r.json()["results"]) == ["AB123CD", "AB128CD"]
-    assert r.json()["total"] == 2
+    assert [x["normalized"] for x in r.json()["results"]] == ["AB123CD"]
+    assert r.json()["total"] == 1
+    r = await client.get(
+        "/plates", params={"store_id": store, "q": "A8I234XY", "fuzzy": "true"}, headers=clerk
+    )
+    assert [x["normalized"] for x in r.json()["results"]] == ["AB1234CD"]
     r = await client.get(
         "/plates", params={"store_id": store, "q": "A8I23CO", "fuzzy": "false"}, headers=clerk
     )
@@ -116,7 +121,7 @@ async def test_search_exact_fuzzy_view_export_erase_and_the_audit_log(
     assert r.json() == {"deleted_reads": 1, "deleted_crops": 1}
     async with state.sessions() as session:
         left = (await session.scalars(select(PlateReadRow.normalized))).all()
-    assert sorted(left) == ["AB128CD", "ZZ999"]
+    assert sorted(left) == ["AB1234CD", "AB128CD", "ZZ999"]
     assert not await state.blobs.exists(f"crops/{world.store.id}/{job['id']}/0.jpg")
     assert await state.blobs.exists(f"crops/{world.store.id}/{job['id']}/1.jpg")
 
@@ -125,7 +130,7 @@ async def test_search_exact_fuzzy_view_export_erase_and_the_audit_log(
     )
     entries = r.json()["entries"]
     actions = [e["action"] for e in reversed(entries)]
-    assert actions == ["search"] * 4 + ["view", "export", "export", "erase"]
+    assert actions == ["search"] * 5 + ["view", "export", "export", "erase"]
     assert all(e["user_email"] == "clerk@example.com" for e in entries)
     text = json.dumps(entries)
     assert "AB123CD" not in text  # erased: only its HMAC remains, also in older entries

@@ -129,7 +129,7 @@ async def test_a_watched_plate_alerts_by_webhook_and_email_once(
         assert "guard@example.com" in sink.messages[0]
 
         # a rerun of the same job stores nothing new and alerts no one again
-        await state.plate_runner().run(uuid.UUID(job["id"]))
+        await state.plate_runner().run(uuid.UUID(str(job["id"])))
         r = await c.get("/plates/alerts", params={"store_id": str(world.store.id)}, headers=owner)
         assert len(r.json()["alerts"]) == 1
         assert len(sink.messages) == 1
