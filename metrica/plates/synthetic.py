@@ -17,13 +17,15 @@ from metrica.plates.ocr import Image
 
 
 def degraded_views(
-    photo: Image, frames: int = 12, seed: int = 0, out_width: int = 640
+    photo: Image, frames: int = 12, seed: int = 0, out_width: int | None = None
 ) -> Iterator[Image]:
     """`frames` views of `photo`: a window zooming from 85 % to 100 % of the frame with a
-    random drift, down-scaled to `out_width`, then blurred, noised and JPEG-compressed
-    by random amounts."""
+    random drift, scaled to `out_width` (default: 3/4 of the photo's width, 640 to 1280 pixels,
+    so the plate stays about as legible as a CCTV frame's), then blurred, noised and
+    JPEG-compressed by random amounts."""
     rng = np.random.default_rng(seed)
     h, w = photo.shape[:2]
+    out_width = out_width or min(1280, max(640, round(w * 0.75) // 2 * 2))
     out_h = round(out_width * h / w)
     for i in range(frames):
         zoom = 0.85 + 0.15 * i / max(1, frames - 1)
@@ -35,7 +37,7 @@ def degraded_views(
         view = cv2.warpAffine(
             photo, cv2.getAffineTransform(src, dst), (out_width, out_h), flags=cv2.INTER_AREA
         )
-        sigma = rng.uniform(0.3, 1.6)
+        sigma = rng.uniform(0.3, 1.4)
         view = cv2.GaussianBlur(view, (0, 0), sigma)
         if rng.random() < 0.5:  # horizontal motion blur
             length = int(rng.integers(3, 8))
