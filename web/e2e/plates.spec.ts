@@ -3,6 +3,7 @@ import { ENV_FILE } from "./env";
 import { expect, getJson, test } from "./fixtures";
 import {
   acceptInvitation,
+  ANPR_DIR,
   anprPhoto,
   CLERK_PASSWORD,
   enableAnpr,
@@ -18,6 +19,7 @@ const stamp = Date.now();
 const clerkEmail = `clerk.${stamp}@example.com`;
 const clerkState = join(ENV_FILE, "..", `clerk-${stamp}.json`);
 const photo = anprPhoto("openalpr_eu", "eu1");
+const VIDEO_DIR = join(ANPR_DIR, "..", "videos");
 
 test.describe.configure({ mode: "serial" });
 
@@ -253,6 +255,26 @@ test.describe("plates: clerk", () => {
       const alerts = page.getByRole("list", { name: "Recent alerts" });
       await expect(alerts).toContainText(watched.plate, { timeout: 20_000 });
       await expect(alerts.getByRole("listitem").filter({ hasText: watched.plate }).first()).toContainText("email");
+    });
+
+    test("a video shows live frame progress and is cancelled (last: it leaves the reader busy a moment)", async ({ page, e2e }) => {
+      test.setTimeout(180_000);
+      await page.goto(`/app/plates/${e2e.storeId}/uploads`);
+      await page.getByLabel("Choose video or photo files").setInputFiles(join(VIDEO_DIR, "indoor_one_by_one.mp4"));
+      const row = page.getByTestId("job-row").filter({ hasText: "indoor_one_by_one.mp4" }).first();
+      await expect(row.getByTestId("job-status")).toHaveText("Running", { timeout: 60_000 });
+      // The list polls: the frame count moves without a reload.
+      const progress = row.getByRole("progressbar", { name: "Progress of indoor_one_by_one.mp4" });
+      await expect(progress).toHaveAttribute("aria-valuetext", /^\d+ \/ \d+ frames$/, { timeout: 60_000 });
+      const first = await progress.getAttribute("aria-valuetext");
+      await expect(progress).not.toHaveAttribute("aria-valuetext", first!, { timeout: 60_000 });
+
+      await row.getByRole("button", { name: "Cancel indoor_one_by_one.mp4" }).click();
+      await expect(row.getByTestId("job-status")).toHaveText("Cancelled");
+      await expect(row.getByRole("button", { name: "Retry indoor_one_by_one.mp4" })).toBeVisible();
+      // Still cancelled after the list's next polls: the server does not finish it after all.
+      await page.reload();
+      await expect(row.getByTestId("job-status")).toHaveText("Cancelled");
     });
   });
 });
