@@ -89,8 +89,9 @@ def validate_pattern(pattern: str) -> str:
     return pattern
 
 
-# Pairs a plate font draws (nearly) alike: a letter position may take the letter for the
-# digit's probability and a digit position the digit for the letter's, discounted.
+# Pairs a plate font draws (nearly) alike: a digit position takes the digit for the
+# letter's probability, discounted. Not the other way: series that start with letters
+# are so common that a read 0 or 1 would become O or I far more often than it should.
 _SAME_GLYPH = (("O", "0"), ("I", "1"))
 
 
@@ -99,13 +100,10 @@ def position_probs(
 ) -> npt.NDArray[np.float32]:
     """One character's probabilities as a position of class `cls` sees them."""
     out = row.copy()
-    if cls != "A":
+    if cls == "D":
         for letter, digit in _SAME_GLYPH:
             i, j = ALPHABET.index(letter), ALPHABET.index(digit)
-            if cls == "L":
-                out[i] = max(row[i], LOOKALIKE_DISCOUNT * row[j])
-            else:
-                out[j] = max(row[j], LOOKALIKE_DISCOUNT * row[i])
+            out[j] = max(row[j], LOOKALIKE_DISCOUNT * row[i])
     for letter in excluded:
         i = ALPHABET.index(letter)
         digit = _AS_DIGIT.get(letter, "")

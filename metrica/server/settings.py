@@ -148,8 +148,12 @@ class Settings(BaseSettings):
     plates_retention_interval_s: float = Field(
         default=3600.0, gt=0, description="How often expired plate reads and crops are purged."
     )
-    plates_crop_url_ttl_s: int = Field(default=300, ge=10, le=86400)
     plates_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    plates_webhook_allow_private: bool = Field(
+        default=False,
+        description="Let watchlist webhooks reach loopback and private addresses (a receiver "
+        "on the same network); off, such webhooks are not called (no SSRF into the LAN).",
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

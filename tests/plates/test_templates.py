@@ -100,9 +100,11 @@ def test_a_region_without_the_letter_o_reads_it_as_zero() -> None:
 @pytest.mark.parametrize(
     ("read", "templates", "expected"),
     [
-        ("BA3020Z", {"hr": ("LLDDDLL",)}, "BA302OZ"),  # a 0 where a letter goes is an O
         ("RKO99AN", {"hr": ("LLDDDLL",)}, "RK099AN"),  # an O where a digit goes is a 0
-        ("BA2681M", {"hr": ("LLDDDLL",)}, "BA268IM"),  # a 1 where a letter goes is an I
+        ("AB12I4", {"x": ("LLDDDD",)}, "AB1214"),  # an I where a digit goes is a 1
+        # but a confident 0 or 1 where a letter goes stays a digit (K179658 is no KI79658)
+        ("K179658", {"pl": ("LLDDDDD",)}, "K179658"),
+        ("W053011", {"pl": ("LLDDDDD",)}, "W053011"),
         ("AB1Z3CD", {"hr": ("LLDDDLL",)}, "AB1Z3CD"),  # Z/2 is no same-glyph pair: not free
     ],
 )

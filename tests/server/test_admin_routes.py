@@ -27,12 +27,14 @@ async def test_every_admin_route_refuses_everyone_but_the_superadmin(
     app: FastAPI, client: httpx.AsyncClient, state: AppState
 ) -> None:
     owner = bearer(state, await make_user(state, "o@example.com"))
+    clerk = bearer(state, await make_user(state, "c@example.com", role="clerk"))
     calls = _admin_calls(app)
-    assert len(calls) == 18
+    assert len(calls) == 22
     for method, path in calls:
         assert (await client.request(method, path)).status_code == 401, (method, path)
-        r = await client.request(method, path, headers=owner)
-        assert r.status_code == 403, (method, path)
+        for who in (owner, clerk):
+            r = await client.request(method, path, headers=who)
+            assert r.status_code == 403, (method, path)
 
 
 async def test_an_unknown_store_or_camera_id_is_404_for_the_superadmin(
@@ -40,7 +42,7 @@ async def test_an_unknown_store_or_camera_id_is_404_for_the_superadmin(
 ) -> None:
     admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
     calls = [(m, p) for m, p in _admin_calls(app) if p.count("/") > 2]
-    assert len(calls) == 14
+    assert len(calls) == 18
     for method, path in calls:
         r = await client.request(method, path, headers=admin)
         assert r.status_code == 404, (method, path)

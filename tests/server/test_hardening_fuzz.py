@@ -235,7 +235,7 @@ async def test_no_hostile_path_or_query_parameter_answers_5xx(
 # --- schemathesis ------------------------------------------------------------------------
 
 EXAMPLES_PER_MODE = 12  # per operation, valid data and invalid data each
-SCHEMATHESIS_BUDGET_S = 60
+SCHEMATHESIS_BUDGET_PER_OPERATION_S = 1.8  # 60 s for the 34 operations before the plates
 
 
 async def _seed(settings: Settings) -> dict[str, str]:
@@ -273,6 +273,7 @@ def _real_ids(path: str, seeded: dict[str, str]) -> dict[str, str]:
     return {"store_id": seeded["owner_store_id"], "camera_id": seeded["worker_camera_id"]}
 
 
+@pytest.mark.timeout(300)  # 50+ operations; the budget below scales with their number
 def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
     settings: Settings,
 ) -> None:
@@ -331,7 +332,9 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
     started = time.perf_counter()
     try:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+        operations = 0
         for result in schema.get_all_operations():
+            operations += 1
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 try:
                     runner(result.ok(), mode)()
@@ -343,7 +346,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(
     print(f"schemathesis: {calls[0]} requests in {elapsed:.1f} s")
     assert failures == [], f"{len(failures)} failures:\n" + "\n".join(failures[:20])
     assert calls[0] >= 34 * EXAMPLES_PER_MODE
-    assert elapsed < SCHEMATHESIS_BUDGET_S
+    assert elapsed < SCHEMATHESIS_BUDGET_PER_OPERATION_S * operations
 
 
 def test_the_hostile_values_cover_every_kind() -> None:

@@ -197,6 +197,7 @@ class PlateRunner:
                     alert_id=alert_id,
                     mailer=self.mailer,
                     timeout_s=self.settings.plates_webhook_timeout_s,
+                    allow_private=self.settings.plates_webhook_allow_private,
                 ),
                 name=f"plate-alert-{alert_id}",
             )

@@ -4,8 +4,10 @@ alert per (watch, read), delivered at once by webhook and email, and kept as a r
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import uuid
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select
@@ -54,6 +56,7 @@ async def deliver(
     alert_id: uuid.UUID,
     mailer: Mailer,
     timeout_s: float,
+    allow_private: bool = False,
 ) -> None:
     """Send the alert where its watch says; record what was delivered."""
     async with sessions() as session:
@@ -74,7 +77,11 @@ async def deliver(
         email, webhook = watch.notify_email, watch.notify_webhook
     email_ok = webhook_ok = None
     if webhook:
-        webhook_ok = await _post(webhook, payload, timeout_s)
+        if allow_private or await _public_host(webhook):
+            webhook_ok = await _post(webhook, payload, timeout_s)
+        else:
+            log.warning("plate alert webhook to a private address refused")
+            webhook_ok = False
     if email:
         try:
             await mailer.send(
@@ -92,6 +99,21 @@ async def deliver(
         if alert is not None:
             alert.email_delivered, alert.webhook_delivered = email_ok, webhook_ok
             await session.commit()
+
+
+async def _public_host(url: str) -> bool:
+    """Whether every address the URL's host resolves to is a public one."""
+    parts = urlsplit(url)
+    if parts.hostname is None:
+        return False
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+        )
+    except OSError:
+        return False
+    addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
+    return bool(addresses) and all(a.is_global for a in addresses)
 
 
 async def _post(url: str, payload: dict[str, str | None], timeout_s: float) -> bool:

@@ -65,6 +65,7 @@ async def alert_app(
         smtp_host="127.0.0.1",
         smtp_port=smtp.sockets[0].getsockname()[1],
         blob_dir=tmp_path / "blobs",
+        plates_webhook_allow_private=True,  # the receiver runs here, on 127.0.0.1
     )
     app = create_app(settings, plate_processor=ScriptedProcessor())
     await empty_tables(app.state.metrica.engine)
@@ -206,3 +207,39 @@ async def test_job_metrics_are_exported(client: httpx.AsyncClient, state: AppSta
     text = (await client.get("/metrics")).text
     assert 'metrica_jobs_queue_depth{queue="plates"} 0.0' in text
     assert 'metrica_job_duration_seconds_count{outcome="failed",queue="plates"}' in text
+
+
+async def test_a_webhook_to_a_private_address_is_not_called_by_default(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    receiver = Receiver()
+    hook = await asyncio.start_server(receiver.handle, "127.0.0.1", 0)
+    world = await make_plate_world(state)
+    owner = world.headers(world.owner)
+    url = f"http://127.0.0.1:{hook.sockets[0].getsockname()[1]}/hook"
+    r = await client.post(
+        "/plates/watchlist",
+        json={"store_id": str(world.store.id), "plate": "AB123", "notify_webhook": url},
+        headers=owner,
+    )
+    assert r.status_code == 201
+    r = await client.post(
+        "/plates/uploads",
+        params={"store_id": str(world.store.id)},
+        files=upload_files(scripted_upload(["AB123"])),
+        headers=owner,
+    )
+    await wait_for_job(client, r.json()["id"], owner)
+    deadline = time.monotonic() + 10
+    delivered: object = None
+    while delivered is None:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+        r = await client.get(
+            "/plates/alerts", params={"store_id": str(world.store.id)}, headers=owner
+        )
+        alerts = r.json()["alerts"]
+        delivered = alerts[0]["delivered"]["webhook"] if alerts else None
+    assert delivered is False
+    assert receiver.calls == 0
+    hook.close()
