@@ -18,6 +18,9 @@ export interface E2EEnv {
   ownerState: string;
 }
 
+/** The upload cap global setup gives `metrica serve` (small, so the 413 test stays quick). */
+export const PLATES_UPLOAD_CAP_BYTES = 8 * 1024 * 1024;
+
 export const ENV_FILE = join(import.meta.dirname, ".state", "env.json");
 
 export function e2eEnv(): E2EEnv {

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { chromium, type FullConfig } from "@playwright/test";
-import { type E2EEnv, ENV_FILE } from "./env";
+import { type E2EEnv, ENV_FILE, PLATES_UPLOAD_CAP_BYTES } from "./env";
 
 const WEB = resolve(import.meta.dirname, "..");
 const REPO = resolve(WEB, "..");
@@ -72,13 +72,19 @@ export default async function globalSetup(config: FullConfig) {
   const serveLog = join(dir, "serve.log");
   const logFd = openSync(serveLog, "a");
   // Emails go to the log (no SMTP in development); invitation links point at the app. CORS
-  // lets the separately hosted copy of the app (below) call the API.
+  // lets the separately hosted copy of the app (below) call the API. Uploads are capped
+  // low so that plates.spec.ts can show the 413 without sending gigabytes.
   const api = spawn(
     "uv",
     ["run", "--extra", "server", "metrica", "serve", "--host", "127.0.0.1", "--port", String(apiPort), "--db-url", dbUrl],
     {
       cwd: REPO,
-      env: { ...env, METRICA_WEB_URL: `${baseURL}/app`, METRICA_CORS_ORIGINS: apartURL },
+      env: {
+        ...env,
+        METRICA_WEB_URL: `${baseURL}/app`,
+        METRICA_CORS_ORIGINS: apartURL,
+        METRICA_PLATES_UPLOAD_MAX_BYTES: String(PLATES_UPLOAD_CAP_BYTES),
+      },
       stdio: ["ignore", logFd, logFd],
       detached: true,
     },

@@ -9,6 +9,8 @@ import {
   redirect,
 } from "@tanstack/react-router";
 import { fetchMe, meKey } from "@/lib/auth";
+import { isClerk } from "@/lib/plates";
+import { parsePlateSearch, type PlateSearch } from "@/features/plates/params";
 import { AdminLayout, AuthedLayout } from "@/components/layout";
 import { NotFound } from "@/components/not-found";
 import { LoginPage } from "@/features/auth/login";
@@ -53,9 +55,16 @@ const authedRoute = createRoute({
   component: AuthedLayout,
 });
 
+/** Clerks work only with plates: footfall pages send them to the Plates section. */
+async function footfallOnly({ context }: { context: RouterContext }) {
+  const me = await context.queryClient.ensureQueryData({ queryKey: meKey, queryFn: fetchMe });
+  if (isClerk(me)) throw redirect({ to: "/plates", replace: true });
+}
+
 export const storesRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/",
+  beforeLoad: footfallOnly,
   component: StoresPage,
 });
 
@@ -67,6 +76,7 @@ export interface StoreSearch {
 export const storeRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/stores/$storeId",
+  beforeLoad: footfallOnly,
   validateSearch: (search: Record<string, unknown>): StoreSearch => ({
     period: PERIODS.includes(search.period as Period) ? (search.period as Period) : undefined,
     date:
@@ -75,6 +85,43 @@ export const storeRoute = createRoute({
         : undefined,
   }),
   component: lazyRouteComponent(() => import("@/features/store/store"), "StorePage"),
+});
+
+export const platesRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/plates",
+  component: lazyRouteComponent(() => import("@/features/plates/plates-home"), "PlatesHomePage"),
+});
+
+export const plateSiteRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/plates/$storeId",
+  component: lazyRouteComponent(() => import("@/features/plates/site-layout"), "PlateSiteLayout"),
+});
+
+const plateSiteIndexRoute = createRoute({
+  getParentRoute: () => plateSiteRoute,
+  path: "/",
+  component: () => <Navigate from="/plates/$storeId" to="/plates/$storeId/search" replace />,
+});
+
+export const plateSearchRoute = createRoute({
+  getParentRoute: () => plateSiteRoute,
+  path: "/search",
+  validateSearch: (search: Record<string, unknown>): PlateSearch => parsePlateSearch(search),
+  component: lazyRouteComponent(() => import("@/features/plates/search"), "PlateSearchPage"),
+});
+
+export const plateUploadsRoute = createRoute({
+  getParentRoute: () => plateSiteRoute,
+  path: "/uploads",
+  component: lazyRouteComponent(() => import("@/features/plates/uploads"), "PlateUploadsPage"),
+});
+
+export const plateWatchlistRoute = createRoute({
+  getParentRoute: () => plateSiteRoute,
+  path: "/watchlist",
+  component: lazyRouteComponent(() => import("@/features/plates/watchlist"), "PlateWatchlistPage"),
 });
 
 const adminRoute = createRoute({
@@ -131,6 +178,8 @@ const routeTree = rootRoute.addChildren([
   authedRoute.addChildren([
     storesRoute,
     storeRoute,
+    platesRoute,
+    plateSiteRoute.addChildren([plateSiteIndexRoute, plateSearchRoute, plateUploadsRoute, plateWatchlistRoute]),
     adminRoute.addChildren([
       adminIndexRoute,
       adminStoresRoute,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from metrica.domain.fields import NoControlChars, SafeStr
 
-Role = Literal["superadmin", "owner"]
+Role = Literal["superadmin", "owner", "clerk"]
 # Deliberately loose (local domains like `metrica.local` are fine on a private install).
 EmailStr = Annotated[
     str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320), NoControlChars

@@ -16,6 +16,12 @@ from metrica.server.stores.models import StoreClerk
 router = admin_router()
 
 
+@router.get("/stores/{store_id}/anpr", operation_id="admin_get_anpr")
+async def get_anpr(store: VisibleStore) -> AnprSettings:
+    """The store's ANPR settings, for the admin page to show before changing them."""
+    return AnprSettings(enabled=store.anpr_enabled, retention_days=store.anpr_retention_days)
+
+
 @router.put("/stores/{store_id}/anpr", operation_id="admin_set_anpr")
 async def set_anpr(store: VisibleStore, body: AnprSettings, session: SessionDep) -> AnprSettings:
     store.anpr_enabled = body.enabled

@@ -5,6 +5,7 @@ import { usePageFocus } from "@/components/page-focus";
 import { Spinner, ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
 import { useMe, useSignOut } from "@/lib/auth";
+import { isClerk, usePlateSites } from "@/lib/plates";
 import { cn } from "@/lib/utils";
 
 const navLink =
@@ -19,6 +20,8 @@ export function AuthedLayout() {
   const navigate = useNavigate();
   const signedOut = me.isSuccess && me.data === null;
   usePageFocus("main");
+  // The Plates section appears only for callers with at least one plate site.
+  const plateSites = usePlateSites(!!me.data);
 
   // The session ended while on a page (signed out, expired): back to the sign-in form.
   useEffect(() => {
@@ -29,6 +32,8 @@ export function AuthedLayout() {
   if (me.isError) return <div className="mx-auto max-w-6xl p-4"><ErrorNote error={me.error} /></div>;
   if (!me.data) return null;
   const user = me.data;
+  const clerk = isClerk(user);
+  const showPlates = clerk || (plateSites.data?.length ?? 0) > 0;
 
   return (
     <div className="min-h-screen">
@@ -44,14 +49,21 @@ export function AuthedLayout() {
       </a>
       <header className="sticky top-0 z-40 border-b bg-card/95 backdrop-blur">
         <div className="mx-auto flex h-14 max-w-6xl items-center gap-2 px-4">
-          <Link to="/" className="mr-2 flex items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
+          <Link to={clerk ? "/plates" : "/"} className="mr-1 flex shrink-0 items-center gap-2 rounded-md font-bold focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring">
             <BarChart3 className="size-5 text-primary" aria-hidden />
             <span>Metrica</span>
           </Link>
-          <nav aria-label="Main" className="flex items-center gap-1">
-            <Link to="/" className={navLink} activeProps={{ className: navActive }} activeOptions={{ exact: true }}>
-              Stores
-            </Link>
+          <nav aria-label="Main" className="flex min-w-0 items-center gap-0.5 sm:gap-1">
+            {!clerk && (
+              <Link to="/" className={navLink} activeProps={{ className: navActive }} activeOptions={{ exact: true }}>
+                Stores
+              </Link>
+            )}
+            {showPlates && (
+              <Link to="/plates" className={navLink} activeProps={{ className: navActive }}>
+                Plates
+              </Link>
+            )}
             {user.role === "superadmin" && (
               <Link to="/admin" className={navLink} activeProps={{ className: navActive }}>
                 Admin
@@ -71,7 +83,8 @@ export function AuthedLayout() {
               }}
             >
               <LogOut aria-hidden />
-              Sign out
+              {/* Icon only on phones: the header holds up to three sections there. */}
+              <span className="sr-only sm:not-sr-only">Sign out</span>
             </Button>
           </div>
         </div>

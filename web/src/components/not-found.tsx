@@ -1,7 +1,8 @@
 import { Link } from "@tanstack/react-router";
 import { buttonVariants } from "@/components/ui/button";
 
-export function NotFound({ what = "page" }: { what?: string }) {
+/** 404 page; `section` picks where its way back leads (the Plates section or the stores). */
+export function NotFound({ what = "page", section = "stores" }: { what?: string; section?: "stores" | "plates" }) {
   return (
     <div className="mx-auto max-w-md py-16 text-center" data-testid="not-found">
       <p className="text-sm font-semibold text-primary">404</p>
@@ -9,8 +10,8 @@ export function NotFound({ what = "page" }: { what?: string }) {
       <p className="mt-2 text-sm text-muted-foreground">
         This {what} does not exist, or you do not have access to it.
       </p>
-      <Link to="/" className={buttonVariants({ variant: "outline", className: "mt-6" })}>
-        Back to your stores
+      <Link to={section === "plates" ? "/plates" : "/"} className={buttonVariants({ variant: "outline", className: "mt-6" })}>
+        {section === "plates" ? "Back to plates" : "Back to your stores"}
       </Link>
     </div>
   );

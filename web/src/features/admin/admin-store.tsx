@@ -24,6 +24,7 @@ import { Label } from "@/components/ui/label";
 import { isNotFound, unwrap } from "@/lib/api";
 import { dateTimeInZone, tzLabel } from "@/lib/format";
 import { adminStoresKey } from "@/features/admin/admin-stores";
+import { AnprCard } from "@/features/admin/anpr-card";
 
 export function AdminStorePage() {
   const { storeId } = useParams({ from: "/authed/admin/stores/$storeId" });
@@ -76,6 +77,7 @@ export function AdminStorePage() {
         <CamerasCard storeId={storeId} timezone={store.data.timezone} />
         <OwnersCard storeId={storeId} />
       </div>
+      <AnprCard storeId={storeId} />
       <DeleteStoreCard storeId={storeId} name={store.data.name} />
     </div>
   );
