@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 import uuid
@@ -88,13 +89,14 @@ class PlateRunner:
         except _Cancelled:
             await self._finish(job_id, "cancelled", started, None)
         except (ValueError, BlobError) as exc:  # the file cannot be read: no retry helps
-            await self._finish(job_id, "failed", started, str(exc) or type(exc).__name__)
+            log.info("plate job %s: unreadable upload: %s", job_id, exc)
+            await self._finish(job_id, "failed", started, public_reason(str(exc)) or "unreadable")
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"[:900]
+            log.warning("plate job %s try %d failed", job_id, attempt, exc_info=True)
+            reason = public_reason(f"{type(exc).__name__}: {exc}")[:900]
             if attempt >= limit:
                 await self._finish(job_id, "failed", started, reason)
                 return
-            log.warning("plate job %s try %d failed: %s", job_id, attempt, reason)
             await self._set(job_id, status="queued", error=f"try {attempt} failed: {reason}")
             raise RetryJob(reason) from exc
         else:
@@ -256,3 +258,12 @@ async def refresh_queue_depth(sessions: async_sessionmaker[AsyncSession]) -> Non
     """Set `metrica_jobs_queue_depth{queue="plates"}` from the job table."""
     async with sessions() as session:
         metrics.JOBS_QUEUE_DEPTH.labels(metrics.QUEUE).set(await queued_count(session=session))
+
+
+_FILE_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^\s'\"/\\:]+){2,}[/\\]?")
+
+
+def public_reason(message: str) -> str:
+    """A job's error as clerks see it: the server's file paths (blob directory, temporary
+    files) replaced, since they say how the server is laid out; the log keeps them."""
+    return _FILE_PATH.sub("<file>", message)

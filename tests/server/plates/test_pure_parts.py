@@ -9,6 +9,7 @@ import pytest
 
 from metrica.domain.media import sniff_media
 from metrica.domain.plate_text import edit_distance, fold_plate, fuzzy_limit, normalize_plate
+from metrica.server.plates.runner import public_reason
 from metrica.server.plates.search import trigram_threshold
 from metrica.server.plates.uploads import MultipartFile, UploadError
 
@@ -116,3 +117,15 @@ async def test_broken_bodies_are_upload_errors() -> None:
     form = MultipartFile(_chunks(huge_header, 1000), "multipart/form-data; boundary=b")
     with pytest.raises(UploadError):
         await form.open()
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        ("cannot read /srv/metrica/var/blobs/uploads/ab/cd.image", "cannot read <file>"),
+        ("OSError: No such file: 'C:\\data\\blobs\\x.mp4'", "OSError: No such file: '<file>'"),
+        ("unsupported codec (ratio 3/4)", "unsupported codec (ratio 3/4)"),
+    ],
+)
+def test_a_jobs_error_never_shows_the_servers_file_paths(reason: str, shown: str) -> None:
+    assert public_reason(reason) == shown
