@@ -108,6 +108,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="every 3rd photo, fewer clips")
     parser.add_argument("--extra", type=Path, action="append", default=[], help="more truth dirs")
     parser.add_argument("--no-voting", action="store_true", help="skip the voting experiment")
+    parser.add_argument("--voting-only", action="store_true", help="only the voting experiment")
     parser.add_argument("--show", action="store_true", help="print each wrong read")
     args = parser.parse_args()
     anpr = data_dir() / "anpr"
@@ -121,6 +122,8 @@ def main() -> None:
     print(f"{'region':14} {'images':>6} {'exact':>6} {'folded':>6} {'edit1':>6} {'box':>6} "
           f"{'med ms':>7} {'p95 ms':>7} {'cpu ms':>7}")  # fmt: skip
     for name, folder in regions.items():
+        if args.voting_only:
+            break
         truths = load_truth_dir(folder)[:: 3 if args.quick else 1]
         rows = read_photos(reader, truths, args.show)
         per_region[name] = figures = rates(rows)
