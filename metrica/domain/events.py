@@ -46,7 +46,7 @@ class LineCrossed(BaseModel):
 class PlateRead(BaseModel):
     """A licence plate was read, from a camera or an uploaded file (one per vehicle track).
 
-    Stored by the plate service in its own `plate_reads` table (see docs/plates-service.md):
+    Stored by the plate service in its own `plate_reads` table (see docs/plates.md):
     plate reads are personal data with their own access rules, retention and erasure, and
     they come from plate jobs, not from `POST /events`, so they are not part of `Event`.
     """
