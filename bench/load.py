@@ -1,10 +1,14 @@
 """Mixed load on one server: how many stores one server carries with every p95 < 100 ms.
 
     uv run python bench/load.py [--quick] [--stores 10,20,40,80] [--stage-s 40]
-                                [--workers 1] [--p95-ms 100]
+                                [--workers 1] [--p95-ms 100] [--probe-only]
+                                [--zones Europe/Berlin,...] [--server-src DIR]
 
 A real uvicorn server on PostgreSQL (database `metrica_bench_load`, made and dropped),
-stores seeded with 35 days of hourly rollups and today's raw events so far. Then, in
+stores seeded with 35 days of hourly rollups and today's raw events so far (since each
+store's local midnight, with their rollup). First a CPU probe: server + PostgreSQL CPU ms
+per request of each endpoint, one request at a time, and the stores one busy core would
+carry at the schedule's rates (the figure that carries over to a quiet box). Then, in
 stages with more stores each, what a fleet and its owners do, scheduled open-loop (every
 request is sent at its planned time whether or not earlier ones were answered; latency
 counts from the planned time, so a slow server cannot hide by slowing the client):
@@ -17,8 +21,10 @@ counts from the planned time, so a slow server cannot hide by slowing the client
   `GET /dashboard/{store}` for day, week or month in turn, as the page does).
 
 A stage passes when no request failed and every endpoint's p95 is under `--p95-ms`;
-`stores_max` is the largest passing stage. The client shares the machine, so on a box
-with other work the figure is a floor. The last stdout line is one JSON object.
+`stores_max` is the largest passing stage; it stops at the first failing one. The client
+shares the machine, so on a box with other work the figure is a floor. `--server-src DIR`
+runs the server from another checkout (same schema and data) for A/B. The last stdout line
+is one JSON object.
 """
 
 from __future__ import annotations
