@@ -34,9 +34,12 @@ Fingerprint = tuple[tuple[str, str, int, int], ...]  # (camera, line, in, out) p
 
 
 class HourRuns:
-    """Least-recently-used (store, hour start) -> (rollup fingerprint, its OccupancyRun)."""
+    """Least-recently-used (store, hour start) -> (rollup fingerprint, its OccupancyRun).
 
-    def __init__(self, max_entries: int = 200_000) -> None:
+    An entry is about 0.5 KB (two camera lines), so the default bound is about 25 MB:
+    2,000 stores' days. Beyond that the oldest hours are summarised again when read."""
+
+    def __init__(self, max_entries: int = 50_000) -> None:
         self._max = max_entries
         self._runs: OrderedDict[tuple[uuid.UUID, datetime], tuple[Fingerprint, kpis.OccupancyRun]]
         self._runs = OrderedDict()
