@@ -1,10 +1,14 @@
 """Mixed load on one server: how many stores one server carries with every p95 < 100 ms.
 
     uv run python bench/load.py [--quick] [--stores 10,20,40,80] [--stage-s 40]
-                                [--workers 1] [--p95-ms 100]
+                                [--workers 1] [--p95-ms 100] [--probe-only]
+                                [--zones Europe/Berlin,...] [--server-src DIR]
 
 A real uvicorn server on PostgreSQL (database `metrica_bench_load`, made and dropped),
-stores seeded with 35 days of hourly rollups and today's raw events so far. Then, in
+stores seeded with 35 days of hourly rollups and today's raw events so far (since each
+store's local midnight, with their rollup). First a CPU probe: server + PostgreSQL CPU ms
+per request of each endpoint, one request at a time, and the stores one busy core would
+carry at the schedule's rates (the figure that carries over to a quiet box). Then, in
 stages with more stores each, what a fleet and its owners do, scheduled open-loop (every
 request is sent at its planned time whether or not earlier ones were answered; latency
 counts from the planned time, so a slow server cannot hide by slowing the client):
@@ -17,8 +21,10 @@ counts from the planned time, so a slow server cannot hide by slowing the client
   `GET /dashboard/{store}` for day, week or month in turn, as the page does).
 
 A stage passes when no request failed and every endpoint's p95 is under `--p95-ms`;
-`stores_max` is the largest passing stage. The client shares the machine, so on a box
-with other work the figure is a floor. The last stdout line is one JSON object.
+`stores_max` is the largest passing stage; it stops at the first failing one. The client
+shares the machine, so on a box with other work the figure is a floor. `--server-src DIR`
+runs the server from another checkout (same schema and data) for A/B. The last stdout line
+is one JSON object.
 """
 
 from __future__ import annotations
@@ -96,7 +102,9 @@ async def admin_sql(sql: str) -> None:
     await engine.dispose()
 
 
-async def provision(settings: Settings, n_stores: int, n_cameras: int) -> list[Site]:
+async def provision(
+    settings: Settings, n_stores: int, n_cameras: int, zones: tuple[str, ...] = ZONES
+) -> list[Site]:
     """Stores with cameras, one owner each, 35 days of rollups and today's raw events."""
     await admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
     await admin_sql(f'CREATE DATABASE "{DB_NAME}"')
@@ -110,7 +118,7 @@ async def provision(settings: Settings, n_stores: int, n_cameras: int) -> list[S
                     session=session, email=f"owner{i}@bench.example", hasher=state.passwords
                 )
                 data = StoreCreate(
-                    name=f"Store {i}", timezone=ZONES[i % len(ZONES)], opening_hours=ALWAYS_OPEN
+                    name=f"Store {i}", timezone=zones[i % len(zones)], opening_hours=ALWAYS_OPEN
                 )
                 store = await stores.create(session=session, data=data)
                 await stores.add_owner(session=session, store_id=store.id, user_id=owner.id)
@@ -139,44 +147,72 @@ async def provision(settings: Settings, n_stores: int, n_cameras: int) -> list[S
 
 
 async def seed_history(conn: object) -> None:
-    """35 days of hourly rollups per camera line; today's raw events, ~40 an hour."""
+    """Per camera line: hourly rollups for 35 days up to the store's local midnight, then
+    today's raw events so far (one every 90 s, ~40 an hour) with their rollup, as ingest
+    would have written it (local hours, so the live view's hour summaries match)."""
     from sqlalchemy.ext.asyncio import AsyncConnection
 
     assert isinstance(conn, AsyncConnection)
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    now = datetime.now(UTC)
+    local_hour = "date_trunc('{unit}', {t} AT TIME ZONE s.timezone) AT TIME ZONE s.timezone"
+    midnight = local_hour.format(unit="day", t="CAST(:now AS timestamptz)")
+    event_hour = local_hour.format(unit="hour", t="e.occurred_at")
     await conn.execute(
         text(
-            """
+            f"""
             INSERT INTO hourly_counts (camera_id, line_id, bucket_start, store_id, in_count,
                                        out_count, in_remaining_s, out_remaining_s)
-            SELECT c.id, 'door', h, c.store_id, 20, 19, 20 * 1800.0, 19 * 1800.0
-            FROM cameras c,
-                 generate_series(CAST(:first AS timestamptz), CAST(:last AS timestamptz),
+            SELECT c.id, 'door', {local_hour.format(unit="hour", t="h")}, c.store_id, 20, 19,
+                   20 * 1800.0, 19 * 1800.0
+            FROM cameras c JOIN stores s ON s.id = c.store_id,
+                 generate_series(CAST(:first AS timestamptz), CAST(:now AS timestamptz),
                                  interval '1 hour') AS h
+            WHERE h < {midnight}
+            ON CONFLICT DO NOTHING  -- the repeated hour of a DST fall back
             """
         ),
-        {"first": now - timedelta(days=35), "last": now - timedelta(hours=1)},
+        {
+            "first": (now - timedelta(days=35)).replace(minute=0, second=0, microsecond=0),
+            "now": now,
+        },
     )
     await conn.execute(
         text(
-            """
+            f"""
             WITH e AS (
                 SELECT gen_random_uuid() AS id, c.id AS camera_id, c.store_id,
-                       CAST(:day_start AS timestamptz) + n * interval '90 seconds' AS at,
+                       {midnight} + n * interval '90 seconds' AS at,
                        CASE WHEN n % 2 = 0 THEN 'in' ELSE 'out' END AS direction
-                FROM cameras c, generate_series(0, CAST(:n AS integer) - 1) AS n
+                FROM cameras c JOIN stores s ON s.id = c.store_id,
+                     generate_series(0, 24 * 40) AS n
+                WHERE {midnight} + n * interval '90 seconds' < CAST(:now AS timestamptz)
             ), ids AS (INSERT INTO event_ids (event_id) SELECT id FROM e)
             INSERT INTO events (store_id, occurred_at, event_id, type, camera_id, received_at,
                                 line_id, direction, payload)
             SELECT store_id, at, id, 'line_crossed', camera_id, at, 'door', direction,
-                   '{"track_id": 1}'
+                   '{{"track_id": 1}}'
             FROM e
             """
         ),
-        {
-            "day_start": now - timedelta(hours=12),
-            "n": 12 * 40,
-        },
+        {"now": now},
+    )
+    await conn.execute(
+        text(
+            f"""
+            INSERT INTO hourly_counts (camera_id, line_id, bucket_start, store_id, in_count,
+                                       out_count, in_remaining_s, out_remaining_s)
+            SELECT camera_id, line_id, b, store_id,
+                   count(*) FILTER (WHERE direction = 'in'),
+                   count(*) FILTER (WHERE direction <> 'in'),
+                   coalesce(sum(3600 - extract(epoch FROM occurred_at - b))
+                            FILTER (WHERE direction = 'in'), 0),
+                   coalesce(sum(3600 - extract(epoch FROM occurred_at - b))
+                            FILTER (WHERE direction <> 'in'), 0)
+            FROM (SELECT e.*, {event_hour} AS b
+                  FROM events e JOIN stores s ON s.id = e.store_id) x
+            GROUP BY camera_id, line_id, b, store_id
+            """
+        )
     )
 
 
@@ -214,7 +250,9 @@ def free_port() -> int:
         return port
 
 
-def start_server(settings: Settings, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    settings: Settings, port: int, workers: int, server_src: str | None
+) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "METRICA_DATABASE_URL": settings.database_url,
         "METRICA_ENVIRONMENT": "test",
@@ -222,12 +260,16 @@ def start_server(settings: Settings, port: int, workers: int) -> subprocess.Pope
         "METRICA_DB_POOL_SIZE": "10",
         "METRICA_LOG_LEVEL": "WARNING",
     }
+    if server_src:  # A/B: the server's code from another checkout, same schema and data
+        env["PYTHONPATH"] = server_src
+    # `python -m` puts the working directory first on sys.path: start where the code is.
+    cwd = server_src or None
     command = [
         *(sys.executable, "-m", "uvicorn", "metrica.server.app:create_app", "--factory"),
         *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
         *("--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"),
     ]
-    return subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.DEVNULL)
 
 
 async def wait_ready(base: str, timeout_s: float = 60) -> None:
@@ -344,6 +386,76 @@ async def run_stage(client: httpx.AsyncClient, sites: list[Site], seconds: float
     return stage
 
 
+# Per store and second, what the schedule in `run_stage` sends (2 cameras by default).
+def rates_per_store(n_cameras: int) -> dict[str, float]:
+    return {
+        "POST /events": n_cameras / 2.0,
+        "POST /cameras/{id}/heartbeat": n_cameras / 30.0,
+        "GET /cameras/{id}/config": n_cameras / 30.0,
+        "GET /live/{store}": 1 / 5.0,
+        "GET /stores": 1 / 30.0,
+        "GET /dashboard/{store}": 1 / 30.0,
+    }
+
+
+async def cpu_probe(
+    client: httpx.AsyncClient, sites: list[Site], url: str, server_pid: int, rounds: int
+) -> dict[str, float]:
+    """Server + PostgreSQL CPU ms per request of each endpoint, one request at a time
+    (closed loop, so the figure does not depend on the neighbours' share of the box).
+
+    `GET /live/{store} (first today)` is a store's first poll of the day: it summarises
+    every complete hour so far once; later polls read the current hour only."""
+    site_list = sites[: max(1, min(len(sites), 20))]
+
+    def live(site: Site) -> Send:
+        h = {"Authorization": f"Bearer {site.owner_token}"}
+        return lambda: client.get(f"/live/{site.store_id}", headers=h)
+
+    def requests(site: Site, k: int) -> dict[str, Send]:
+        owner = {"Authorization": f"Bearer {site.owner_token}"}
+        camera_id, key = site.cameras[k % len(site.cameras)]
+        worker = {"X-Worker-Key": key, "Content-Type": "application/json"}
+        body = crossings(camera_id, 1 + k % 4)
+        period = ("day", "week", "month")[k % 3]
+        sid = site.store_id
+        return {
+            "POST /events": lambda: client.post("/events", content=body, headers=worker),
+            "POST /cameras/{id}/heartbeat": lambda: client.post(
+                f"/cameras/{camera_id}/heartbeat", content=HEARTBEAT, headers=worker
+            ),
+            "GET /cameras/{id}/config": lambda: client.get(
+                f"/cameras/{camera_id}/config", headers=worker
+            ),
+            "GET /live/{store}": live(site),
+            "GET /stores": lambda: client.get("/stores", headers=owner),
+            "GET /dashboard/{store}": lambda: client.get(
+                f"/dashboard/{sid}", params={"period": period}, headers=owner
+            ),
+        }
+
+    async def measure(sends: list[Send]) -> float:
+        before = await server_side_cpu(url, server_pid)
+        for send in sends:
+            r = await send()
+            if r.status_code >= 400:
+                raise RuntimeError(f"probe request failed: {r.status_code} {r.text[:120]}")
+        return (await server_side_cpu(url, server_pid) - before) * 1000 / len(sends)
+
+    out = {"GET /live/{store} (first today)": await measure([live(s) for s in site_list])}
+    for name in requests(site_list[0], 0):
+        sends = [requests(site_list[k % len(site_list)], k)[name] for k in range(rounds)]
+        await measure(sends[:5])  # warm: connections, caches
+        out[name] = await measure(sends)
+    return {k: round(v, 2) for k, v in out.items()}
+
+
+def stores_per_busy_core(cpu_ms: dict[str, float], n_cameras: int) -> int | None:
+    """Stores whose schedule keeps one core 100 % busy, server and PostgreSQL together."""
+    per_store_ms = sum(rate * cpu_ms[name] for name, rate in rates_per_store(n_cameras).items())
+    return round(1000 / per_store_ms) if per_store_ms > 0 else None
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short stages (about 2 minutes)")
@@ -352,6 +464,22 @@ async def main() -> int:
     parser.add_argument("--cameras", type=int, default=2, help="cameras per store")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--p95-ms", type=float, default=100.0)
+    parser.add_argument(
+        "--probe-rounds", type=int, default=None, help="requests per endpoint in the CPU probe"
+    )
+    parser.add_argument(
+        "--probe-only", action="store_true", help="only the CPU probe, no load stages"
+    )
+    parser.add_argument(
+        "--zones",
+        default=",".join(ZONES),
+        help="stores' time zones in turn (a zone late in its day makes /live's day long)",
+    )
+    parser.add_argument(
+        "--server-src",
+        default=None,
+        help="run the server from this source tree (PYTHONPATH), e.g. an older commit for A/B",
+    )
     args = parser.parse_args()
     sizes = [
         int(s)
@@ -362,18 +490,23 @@ async def main() -> int:
     stage_s = args.stage_s or (30.0 if args.quick else 60.0)  # ≥ 30: every request kind fires
     url = make_url(PG_URL).set(database=DB_NAME).render_as_string(hide_password=False)
     settings = Settings(environment="test", database_url=url, secret_key="load-" + uuid.uuid4().hex)
-    sites = await provision(settings, max(sizes), args.cameras)
+    zones = tuple(args.zones.split(","))
+    sites = await provision(settings, max(sizes), args.cameras, zones)
     port = free_port()
-    server = start_server(settings, port, args.workers)
+    server = start_server(settings, port, args.workers, args.server_src)
     base = f"http://127.0.0.1:{port}"
     results: list[dict[str, object]] = []
     best: dict[str, object] | None = None
     total_errors = 0
+    cpu_ms: dict[str, float] = {}
     try:
         await wait_ready(base)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-            for n in sizes:
+            rounds = args.probe_rounds or (40 if args.quick else 150)
+            cpu_ms = await cpu_probe(client, sites, settings.database_url, server.pid, rounds)
+            print(json.dumps({"server_and_db_cpu_ms_per_request_by_endpoint": cpu_ms}))
+            for n in [] if args.probe_only else sizes:
                 cpu_before = await server_side_cpu(settings.database_url, server.pid)
                 stage = await run_stage(client, sites[:n], stage_s)
                 cpu_s = await server_side_cpu(settings.database_url, server.pid) - cpu_before
@@ -403,16 +536,21 @@ async def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         await admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    print(f"cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} workers={args.workers}")
+    load = os.getloadavg()[0]
+    print(f"cpus={os.cpu_count()} load={load:.1f} workers={args.workers}")
     print(
         json.dumps(
             {
                 "stores_max": best["stores"] if best else 0,
                 "p95_ms_by_endpoint": best["p95_ms_by_endpoint"] if best else {},
                 "errors": total_errors,
+                "server_and_db_cpu_ms_per_request_by_endpoint": cpu_ms,
+                "stores_per_busy_core_projected": stores_per_busy_core(cpu_ms, args.cameras),
                 "stages": results,
                 "server_workers": args.workers,
                 "p95_limit_ms": args.p95_ms,
+                "load_average_1m": round(load, 1),
+                "server_src": args.server_src or ".",
             }
         )
     )

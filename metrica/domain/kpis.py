@@ -164,6 +164,36 @@ def running_occupancy(directions: Iterable[str]) -> int:
     return occupancy
 
 
+@dataclass(frozen=True, slots=True)
+class OccupancyRun:
+    """What a time-ordered run of crossings does to occupancy clamped at 0, in three numbers.
+
+    With steps +1 (IN) and −1 (anything else) and prefix sums S_0 = 0, S_1 … S_n, an
+    occupancy `x` before the run ends at S_n + max(x, −min S_k) after it (the clamp at 0
+    is a reflection). So runs compose: folding `apply` over the runs of consecutive hours
+    gives exactly `running_occupancy` of all their crossings, clamps inside hours included.
+    """
+
+    footfall_in: int
+    footfall_out: int
+    lowest: int  # min S_k over k = 0..n, so ≤ 0
+
+    def apply(self, occupancy: int) -> int:
+        return self.footfall_in - self.footfall_out + max(occupancy, -self.lowest)
+
+
+def occupancy_run(directions: Iterable[str]) -> OccupancyRun:
+    """Summarise time-ordered directions (see `OccupancyRun`)."""
+    ins = outs = lowest = 0
+    for direction in directions:
+        if direction == "in":
+            ins += 1
+        else:
+            outs += 1
+            lowest = min(lowest, ins - outs)
+    return OccupancyRun(ins, outs, lowest)
+
+
 def hour_occupancy(buckets: Sequence[HourBucket]) -> list[tuple[int, int, float]]:
     """(occupancy at start, at end, integral in person-seconds) of each hour of one day.
 

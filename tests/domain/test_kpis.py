@@ -310,3 +310,26 @@ def test_shift_local_keeps_the_wall_clock_across_dst() -> None:
     before = shift_local(after, -7, berlin)  # 25 March: winter time
     assert before.astimezone(berlin).replace(tzinfo=None) == datetime(2026, 3, 25, 10)
     assert (after - before) == timedelta(days=7, hours=-1)
+
+
+def test_occupancy_runs_compose_to_the_running_occupancy() -> None:
+    """Folding per-chunk summaries equals the clamped walk over all steps, whatever the
+    chunking (clamps inside chunks included)."""
+    import random
+
+    from metrica.domain.kpis import occupancy_run
+
+    rng = random.Random(7)
+    dips_inside = 0
+    for _ in range(500):
+        directions = [rng.choice(("in", "out", "out", "in", "in", "")) for _ in range(60)]
+        cuts = sorted(rng.sample(range(61), rng.randint(0, 6)))
+        chunks = [directions[a:b] for a, b in zip([0, *cuts], [*cuts, 60], strict=True)]
+        occupancy = 0
+        for chunk in chunks:
+            run = occupancy_run(chunk)
+            occupancy = run.apply(occupancy)
+            dips_inside += run.lowest < 0
+        assert occupancy == running_occupancy(directions)
+        assert sum(occupancy_run(c).footfall_in for c in chunks) == directions.count("in")
+    assert dips_inside > 100

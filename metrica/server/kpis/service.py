@@ -1,4 +1,4 @@
-"""KPI queries: the dashboard reads only the hourly rollup; live reads today's events."""
+"""KPI queries: the dashboard reads the hourly rollup; live reads it and the current hour."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from metrica.domain import kpis
 from metrica.server.cameras.health import list_with_health
 from metrica.server.cameras.models import Camera
 from metrica.server.events.models import EventRow, HourlyCount
+from metrica.server.kpis import occupancy
 from metrica.server.kpis.schemas import (
     CameraCounts,
     Comparison,
@@ -241,26 +242,13 @@ async def live(
     live_after_s: float,
     stale_after_s: float,
 ) -> LivePublic:
-    """Occupancy since local midnight from today's events (clamped at 0 as it goes)."""
+    """Occupancy since local midnight from today's events (clamped at 0 as it goes),
+    from one summary per complete hour and the current hour's events (`kpis.occupancy`)."""
     tz = ZoneInfo(store.timezone)
-    day_start, _ = kpis.local_day_bounds(now.astimezone(tz).date(), tz)
-    counting = select(Camera.id).where(
-        Camera.store_id == store.id, Camera.is_counting_line.is_(True)
-    )
-    directions = list(
-        await session.scalars(
-            select(EventRow.direction)
-            .where(
-                EventRow.store_id == store.id,
-                EventRow.occurred_at >= day_start,
-                EventRow.occurred_at <= now,
-                EventRow.type == "line_crossed",
-                EventRow.camera_id.in_(counting.scalar_subquery()),
-            )
-            .order_by(EventRow.occurred_at)
-        )
-    )
-    in_today = sum(1 for d in directions if d == "in")
+    runs = await occupancy.today_runs(session=session, store_id=store.id, tz=tz, now=now)
+    occupancy_now = 0
+    for run in runs:
+        occupancy_now = run.apply(occupancy_now)
     cams = await list_with_health(
         session=session, store_id=store.id, live_after_s=live_after_s, stale_after_s=stale_after_s
     )
@@ -268,9 +256,9 @@ async def live(
         store_id=store.id,
         timezone=store.timezone,
         as_of=now,
-        occupancy=kpis.running_occupancy(d or "" for d in directions),
-        in_today=in_today,
-        out_today=len(directions) - in_today,
+        occupancy=occupancy_now,
+        in_today=sum(r.footfall_in for r in runs),
+        out_today=sum(r.footfall_out for r in runs),
         cameras=[
             LiveCamera(
                 id=c.id,
