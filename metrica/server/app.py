@@ -19,6 +19,7 @@ from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
 from metrica.server.events import partitions
 from metrica.server.events.views import router as events_router
+from metrica.server.gc_tuning import tune_for_serving
 from metrica.server.kpis.views import router as kpis_router
 from metrica.server.migrate import upgrade
 from metrica.server.ops import logging as ops_logging
@@ -64,6 +65,7 @@ def create_app(
             keeper = asyncio.create_task(
                 partitions.keep_ahead(engine, clock=lambda: state.clock()), name="event-partitions"
             )
+        tune_for_serving()
         yield
         if keeper is not None:
             keeper.cancel()
