@@ -166,10 +166,10 @@ class IngestResult:
 def first_of_each_id(events: list[LineCrossed]) -> list[LineCrossed]:
     """The batch without repeated ids (the first one counts), sorted by id: one lock order
     for concurrent batches, so that they cannot deadlock."""
-    unique: dict[uuid.UUID, LineCrossed] = {}
+    unique: dict[int, LineCrossed] = {}  # by the id's int: UUID hashes in Python code
     for event in events:
-        unique.setdefault(event.event_id, event)
-    return sorted(unique.values(), key=lambda e: e.event_id.int)
+        unique.setdefault(event.event_id.int, event)
+    return [unique[key] for key in sorted(unique)]
 
 
 async def store_batch(
