@@ -6,8 +6,8 @@ generation often, each old pass walking every long-lived object (modules, the ap
 SQLAlchemy metadata). Once the app has started: everything alive then is frozen (never
 scanned again: it lives as long as the process) and the young generation is collected
 every 7,000 allocations. Reference counting still frees almost everything at once; only
-cycles wait a little longer. Measured in-process on `POST /events` (500 events): about
-1.5 CPU ms per 1000 events less (16.9 -> 15.3).
+cycles wait a little longer. Measured on `POST /events` (500 events a request) with
+`bench/ingest.py`: server CPU per 1000 events 18.7 -> 13.1 ms (docs/operations-capacity.md).
 """
 
 from __future__ import annotations
