@@ -4,10 +4,12 @@
 
 Runs the steps of the ingest path one by one in this process on PostgreSQL (two scratch
 databases: one at revision 0003, the plain `events` table, one at head, partitioned with
-`event_ids`), alternatives back to back on the same batches so that a noisy shared box
+`event_ids`; on head, the one-statement store alternates with the two statements it
+replaced), alternatives back to back on the same batches so that a noisy shared box
 moves both sides alike. For each step: CPU ms in this process (Python, driver) and in the
 PostgreSQL backend (read from /proc for the backend's pid), per 1000 events, medians
-over the batches. The whole request through the ASGI app gives the framework's share.
+over the batches. The whole request through the ASGI app gives the framework's share,
+with the events route as it is and with FastAPI parsing its body (alternating).
 The last stdout line is one JSON object {step: {"py_ms", "pg_ms"}}.
 """
 
@@ -28,9 +30,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import psutil  # type: ignore[import-untyped]
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import TypeAdapter
 from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from starlette.routing import request_response
 
 from metrica.domain.events import EventBatch
 from metrica.server.app import create_app
@@ -48,6 +54,7 @@ from metrica.server.stores.schemas import StoreCreate
 PG_URL = os.environ.get(
     "METRICA_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
+BATCH_ADAPTER: TypeAdapter[EventBatch] = TypeAdapter(EventBatch)
 OLD_DB, NEW_DB = "metrica_bench_steps_0003", "metrica_bench_steps_head"
 
 # The insert as it was at revision 0003: one multi-row statement, ids unique by the key.
@@ -65,6 +72,36 @@ OLD_INSERT = text(
                 CAST(CAST(:tracks AS text) AS bigint[]))
          AS e(id, occurred_at, line_id, direction, track_id)
     ON CONFLICT (event_id) DO NOTHING
+    RETURNING line_id, direction, occurred_at
+    """
+)
+
+
+# Head before the one-statement store: claim + insert returning the new rows, then the
+# rollup upsert of the Python sums (a second statement).
+TWO_STATEMENT_INSERT = text(
+    """
+    WITH e AS (
+        SELECT * FROM unnest(CAST(CAST(:ids AS text) AS uuid[]),
+                             CAST(CAST(:occurred AS text) AS timestamptz[]),
+                             CAST(CAST(:lines AS text) AS varchar[]),
+                             CAST(CAST(:directions AS text) AS varchar[]),
+                             CAST(CAST(:tracks AS text) AS bigint[]))
+             AS e(id, occurred_at, line_id, direction, track_id)
+    ), fresh AS (
+        INSERT INTO event_ids (event_id) SELECT id FROM e
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING event_id
+    ), touched AS (
+        UPDATE cameras SET last_event_at = :received_at
+        WHERE id = :camera_id AND (last_event_at IS NULL OR last_event_at < :stale_before)
+    )
+    INSERT INTO events
+        (store_id, occurred_at, event_id, type, camera_id, received_at, line_id, direction,
+         payload)
+    SELECT :store_id, e.occurred_at, e.id, 'line_crossed', :camera_id, :received_at,
+           e.line_id, e.direction, json_build_object('track_id', e.track_id)
+    FROM e JOIN fresh ON fresh.event_id = e.id
     RETURNING line_id, direction, occurred_at
     """
 )
@@ -181,8 +218,8 @@ def validate(steps: Steps, prefix: str, body: bytes) -> EventBatch:
         lambda: EventBatch.model_validate(json.loads(body)),
     )
     steps.time(
-        f"{prefix}validate: model_validate_json (alternative)",
-        lambda: EventBatch.model_validate_json(body),
+        f"{prefix}validate: TypeAdapter.validate_json (RustValidatedRoute)",
+        lambda: BATCH_ADAPTER.validate_json(body),
     )
     return batch
 
@@ -244,33 +281,77 @@ async def new_batch(steps: Steps, engine: AsyncEngine, camera: WorkerCamera, bod
     async with session_factory(engine)() as session:
         backend = await backend_of(await session.connection())
         await steps.time_sql(
-            f"{prefix}store_batch: claim ids + insert, rollup, camera",
+            f"{prefix}store_batch: one statement (claim, insert, rollup, camera)",
             backend,
             lambda: service.store_batch(session=session, camera=camera, batch=batch, now=now),
         )
         await steps.time_sql(f"{prefix}commit", backend, session.commit)
 
 
-async def whole_requests(steps: Steps, url: str, key: str, bodies: list[bytes]) -> None:
-    """The same batches through the ASGI app in this process: everything Python does."""
+async def two_statement_batch(
+    steps: Steps, engine: AsyncEngine, camera: WorkerCamera, body: bytes
+) -> None:
+    """One batch the way head stored it before `_PG_STORE`: insert returning the new rows,
+    Python sums, a second statement for the rollup upsert."""
+    prefix = "head two statements "
+    now = datetime.now(UTC)
+    batch = BATCH_ADAPTER.validate_json(body)
+    events = service.first_of_each_id(batch.events)
+    params = arrays(events) | {
+        "store_id": camera.store_id,
+        "camera_id": camera.camera_id,
+        "received_at": now,
+        "stale_before": now - service.LAST_EVENT_RESOLUTION,
+    }
+    async with session_factory(engine)() as session:
+        backend = await backend_of(await session.connection())
+
+        async def both() -> None:
+            rows = (await session.execute(TWO_STATEMENT_INSERT, params)).all()
+            inserted = [(r[0], r[1], r[2]) for r in rows]
+            await service.roll_up(session=session, camera=camera, inserted=inserted)
+
+        name = f"{prefix}insert returning, sums, rollup upsert"
+        await steps.time_sql(name, backend, both)
+        await steps.time_sql(f"{prefix}commit", backend, session.commit)
+
+
+def _fastapi_body_parsing(app: FastAPI) -> None:
+    """The app as it was before `RustValidatedRoute`: FastAPI parses the events body."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path == "/events":
+            route.app = request_response(APIRoute.get_route_handler(route))
+
+
+async def whole_requests(
+    steps: Steps, url: str, key: str, camera_id: uuid.UUID, n: int, size: int
+) -> None:
+    """The same batches through the ASGI app in this process: everything Python does, with
+    the events route as it is and with FastAPI parsing its body, alternating."""
     settings = Settings(
         environment="test", database_url=url, secret_key="steps-" + uuid.uuid4().hex
     )
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
+    apps = {"RustValidatedRoute": create_app(settings), "FastAPI body": create_app(settings)}
+    _fastapi_body_parsing(apps["FastAPI body"])
     headers = {"X-Worker-Key": key, "Content-Type": "application/json"}
+    clients = {
+        name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        for name, app in apps.items()
+    }
     try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            for body in bodies:
+        for i in range(n):
+            for j, (name, client) in enumerate(clients.items()):
+                body = batch_body(camera_id, size, 10_000 + 2 * i + j)  # fresh ids each
                 t0 = time.process_time()
                 r = await client.post("/events", content=body, headers=headers)
-                steps.record(
-                    "whole request in-process (ASGI app, Python side)", time.process_time() - t0
-                )
+                steps.record(f"whole request in-process, {name}", time.process_time() - t0)
                 if r.status_code != 200:
                     raise RuntimeError(f"ingest failed: {r.status_code} {r.text[:200]}")
     finally:
-        await app.state.metrica.close()
+        for client in clients.values():
+            await client.aclose()
+        for app in apps.values():
+            await app.state.metrica.close()
 
 
 async def main() -> int:
@@ -290,8 +371,9 @@ async def main() -> int:
             await old_batch(steps, old_engine, old_camera, body)
             body = batch_body(new_camera.camera_id, args.batch, i)
             await new_batch(steps, new_engine, new_camera, body)
-        bodies = [batch_body(new_camera.camera_id, args.batch, n + i) for i in range(n)]
-        await whole_requests(steps, db_url(NEW_DB), new_key, bodies)
+            body = batch_body(new_camera.camera_id, args.batch, n + i)
+            await two_statement_batch(steps, new_engine, new_camera, body)
+        await whole_requests(steps, db_url(NEW_DB), new_key, new_camera.camera_id, n, args.batch)
     finally:
         await old_engine.dispose()
         await new_engine.dispose()

@@ -23,6 +23,7 @@ from metrica.server.events import partitions
 from metrica.server.events.views import router as events_router
 from metrica.server.fleet.admin import router as fleet_admin_router
 from metrica.server.fleet.views import router as fleet_router
+from metrica.server.gc_tuning import tune_for_serving
 from metrica.server.kpis.views import router as kpis_router
 from metrica.server.migrate import upgrade
 from metrica.server.ops import logging as ops_logging
@@ -79,6 +80,7 @@ def create_app(
             keeper = asyncio.create_task(
                 partitions.keep_ahead(engine, clock=lambda: state.clock()), name="event-partitions"
             )
+        tune_for_serving()
         periodic = app.state.periodic = PeriodicTasks()
         if maintenance:
             schedule_retention(periodic, app.state.metrica)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from metrica.server.events.models import EventRow, HourlyCount
@@ -186,3 +188,51 @@ async def test_late_event_lands_in_its_local_hour(
         remaining = await session.scalar(select(HourlyCount.in_remaining_s))
     assert bucket == datetime(2025, 1, 15, 4, 30, tzinfo=UTC)
     assert remaining == 45 * 60
+
+
+async def test_rollup_matches_the_python_sums_across_a_dst_night(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    """On PostgreSQL the rollup is summed inside the insert statement: it must give what
+    `hourly_sums` gives (both local 02:00 hours of the fall-back night apart, a slot edge
+    one microsecond away), counting only the events that were new."""
+    from metrica.server.events.service import hourly_sums
+
+    store = await make_store(state, timezone="Europe/Berlin")
+    camera, key = await make_camera(state, store, lines=("door", "side"))
+    night = datetime(2025, 10, 26, 0, 0, tzinfo=UTC)  # 02:00 CEST, then 02:00 CET at 01:00
+    offsets = [
+        timedelta(minutes=7, microseconds=123_457),
+        timedelta(minutes=44, seconds=59, microseconds=999_999),
+        timedelta(minutes=45),
+        timedelta(hours=1, minutes=14, seconds=59, microseconds=999_999),
+        timedelta(hours=1, minutes=30, microseconds=1),
+        timedelta(hours=2, minutes=59, seconds=59, microseconds=999_999),
+        timedelta(hours=27, seconds=3),
+    ]
+    events = [
+        crossing(camera, direction, night + offset, line=line)
+        for offset in offsets
+        for direction in ("in", "out")
+        for line in ("door", "side")
+    ]
+    headers = {"X-Worker-Key": key}
+    first, second = events[: len(events) // 2 + 3], events[len(events) // 2 :]
+    r1 = await client.post("/events", json={"events": first}, headers=headers)
+    r2 = await client.post("/events", json={"events": second}, headers=headers)
+    assert r1.json() == {"accepted": len(first), "duplicates": 0}
+    assert r2.json() == {"accepted": len(events) - len(first), "duplicates": 3}
+    expected = hourly_sums(
+        [(e["line_id"], e["direction"], datetime.fromisoformat(e["occurred_at"])) for e in events],
+        ZoneInfo("Europe/Berlin"),
+    )
+    assert {start for _, start in expected} >= {night, night + timedelta(hours=1)}
+    async with state.sessions() as session:
+        rows = (await session.execute(select(HourlyCount))).scalars().all()
+    got = {(r.line_id, r.bucket_start): r for r in rows}
+    assert set(got) == set(expected)
+    for key_, (ins, outs, in_rem, out_rem) in expected.items():
+        row = got[key_]
+        assert (row.in_count, row.out_count) == (ins, outs), key_
+        assert row.in_remaining_s == pytest.approx(in_rem, abs=1e-6), key_
+        assert row.out_remaining_s == pytest.approx(out_rem, abs=1e-6), key_

@@ -3,17 +3,18 @@
 An event id is claimed in `event_ids` first (`INSERT ... ON CONFLICT (event_id) DO NOTHING
 RETURNING`), which tells exactly which events are new, whatever month partition they go
 to; only those are stored and added to the hourly rollup (one upsert per batch), so a
-batch posted twice, even concurrently, counts once. On PostgreSQL claiming and storing is
-one statement, which also sets the camera's `last_event_at` (at most every 10 s). Deleting a
-store's or camera's events happens here too; retention removes old ones
-(`events.retention`, which leaves `event_ids` alone so a replay stays a duplicate).
+batch posted twice, even concurrently, counts once. On PostgreSQL claiming, storing and
+rolling up is one statement (`_PG_STORE`), which also sets the camera's `last_event_at`
+(at most every 10 s). Deleting a store's or camera's events happens here too; retention
+removes old ones (`events.retention`, which leaves `event_ids` alone so a replay stays a
+duplicate).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,13 @@ LAST_EVENT_RESOLUTION = timedelta(seconds=10)
 # than per-element encoding in the driver. Values are safe in the literal: UUIDs, ISO
 # timestamps, integers, `in`/`out` and line ids checked against the camera's lines
 # ([A-Za-z0-9_.-] only, see metrica.domain.geometry).
-_PG_INSERT = text(
+#
+# One statement, one round trip: claim the ids, store the events whose id was new, add
+# those to the hourly rollup, touch the camera. The store-local hour of each event comes
+# from Python (`hour_starts`: zoneinfo, DST-correct, by 15-minute UTC slot, computed with
+# the same float arithmetic on both sides); PostgreSQL sums per (line, hour) in exact
+# numeric and upserts the groups in key order (one lock order for concurrent batches).
+_PG_STORE = text(
     """
     WITH e AS (
         SELECT * FROM unnest(CAST(CAST(:ids AS text) AS uuid[]),
@@ -46,19 +53,56 @@ _PG_INSERT = text(
         INSERT INTO event_ids (event_id) SELECT id FROM e
         ON CONFLICT (event_id) DO NOTHING
         RETURNING event_id
+    ), new AS MATERIALIZED (
+        SELECT e.* FROM e JOIN fresh ON fresh.event_id = e.id
+    ), stored AS (
+        INSERT INTO events
+            (store_id, occurred_at, event_id, type, camera_id, received_at, line_id,
+             direction, payload)
+        SELECT :store_id, occurred_at, id, 'line_crossed', :camera_id, :received_at,
+               line_id, direction, json_build_object('track_id', track_id)
+        FROM new
+    ), hours AS (
+        SELECT * FROM unnest(CAST(CAST(:slots AS text) AS bigint[]),
+                             CAST(CAST(:hour_starts AS text) AS timestamptz[]))
+             AS h(slot, bucket_start)
+    ), rolled AS (
+        INSERT INTO hourly_counts
+            (camera_id, line_id, bucket_start, store_id, in_count, out_count, in_remaining_s,
+             out_remaining_s)
+        SELECT :camera_id, n.line_id, h.bucket_start, :store_id,
+               count(*) FILTER (WHERE n.direction = 'in'),
+               count(*) FILTER (WHERE n.direction <> 'in'),
+               coalesce(sum(3600 - extract(epoch FROM n.occurred_at - h.bucket_start))
+                        FILTER (WHERE n.direction = 'in'), 0)::float8,
+               coalesce(sum(3600 - extract(epoch FROM n.occurred_at - h.bucket_start))
+                        FILTER (WHERE n.direction <> 'in'), 0)::float8
+        FROM new n
+        JOIN hours h
+          ON h.slot = CAST(floor(CAST(extract(epoch FROM n.occurred_at) AS float8)) AS bigint)
+                      / 900
+        GROUP BY n.line_id, h.bucket_start
+        ORDER BY n.line_id, h.bucket_start
+        ON CONFLICT (camera_id, line_id, bucket_start) DO UPDATE SET
+            in_count = hourly_counts.in_count + excluded.in_count,
+            out_count = hourly_counts.out_count + excluded.out_count,
+            in_remaining_s = hourly_counts.in_remaining_s + excluded.in_remaining_s,
+            out_remaining_s = hourly_counts.out_remaining_s + excluded.out_remaining_s
     ), touched AS (
         UPDATE cameras SET last_event_at = :received_at
         WHERE id = :camera_id AND (last_event_at IS NULL OR last_event_at < :stale_before)
     )
-    INSERT INTO events
-        (store_id, occurred_at, event_id, type, camera_id, received_at, line_id, direction,
-         payload)
-    SELECT :store_id, e.occurred_at, e.id, 'line_crossed', :camera_id, :received_at,
-           e.line_id, e.direction, json_build_object('track_id', e.track_id)
-    FROM e JOIN fresh ON fresh.event_id = e.id
-    RETURNING line_id, direction, occurred_at
+    SELECT count(*) FROM new
     """
 )
+
+SLOT_S = 900  # every UTC offset is a multiple of 15 min: a 15-min UTC slot is in one local hour
+
+
+def hour_starts(events: list[LineCrossed], tz: ZoneInfo) -> tuple[list[int], list[datetime]]:
+    """The 15-minute UTC slots the events fall in, and the start of each one's local hour."""
+    slots = sorted({int(e.occurred_at.timestamp()) // SLOT_S for e in events})
+    return slots, [local_hour_start(datetime.fromtimestamp(s * SLOT_S, UTC), tz) for s in slots]
 
 
 def _pg_array(values: list[str]) -> str:
@@ -124,10 +168,10 @@ class IngestResult:
 def first_of_each_id(events: list[LineCrossed]) -> list[LineCrossed]:
     """The batch without repeated ids (the first one counts), sorted by id: one lock order
     for concurrent batches, so that they cannot deadlock."""
-    unique: dict[uuid.UUID, LineCrossed] = {}
+    unique: dict[int, LineCrossed] = {}  # by the id's int: UUID hashes in Python code
     for event in events:
-        unique.setdefault(event.event_id, event)
-    return sorted(unique.values(), key=lambda e: e.event_id.int)
+        unique.setdefault(event.event_id.int, event)
+    return [unique[key] for key in sorted(unique)]
 
 
 async def store_batch(
@@ -138,24 +182,24 @@ async def store_batch(
         return IngestResult(0, 0)
     events = first_of_each_id(batch.events)
     if dialect_of(session) == "postgresql":
-        rows = (
-            await session.execute(
-                _PG_INSERT,
-                {
-                    "store_id": camera.store_id,
-                    "camera_id": camera.camera_id,
-                    "received_at": now,
-                    "stale_before": now - LAST_EVENT_RESOLUTION,
-                    "ids": _pg_array([str(e.event_id) for e in events]),
-                    "occurred": _pg_array([e.occurred_at.isoformat() for e in events]),
-                    "lines": _pg_array([e.line_id for e in events]),
-                    "directions": _pg_array([e.direction for e in events]),
-                    "tracks": _pg_array([str(e.track_id) for e in events]),
-                },
-            )
-        ).all()
-        inserted = [(r[0], r[1], r[2]) for r in rows]
-        await roll_up(session=session, camera=camera, inserted=inserted)
+        slots, starts = hour_starts(events, camera.timezone)
+        accepted = await session.scalar(
+            _PG_STORE,
+            {
+                "store_id": camera.store_id,
+                "camera_id": camera.camera_id,
+                "received_at": now,
+                "stale_before": now - LAST_EVENT_RESOLUTION,
+                "ids": _pg_array([str(e.event_id) for e in events]),
+                "occurred": _pg_array([e.occurred_at.isoformat() for e in events]),
+                "lines": _pg_array([e.line_id for e in events]),
+                "directions": _pg_array([e.direction for e in events]),
+                "tracks": _pg_array([str(e.track_id) for e in events]),
+                "slots": _pg_array([str(s) for s in slots]),
+                "hour_starts": _pg_array([h.isoformat() for h in starts]),
+            },
+        )
+        return IngestResult(accepted=accepted, duplicates=len(batch.events) - accepted)
     else:
         inserted = await _store_portably(session=session, camera=camera, events=events, now=now)
         await roll_up(session=session, camera=camera, inserted=inserted)
