@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import httpx
+from bench_support import free_port
 
 from metrica.server.auth import service as auth
 from metrica.server.auth.passwords import Passwords
@@ -36,13 +36,6 @@ from metrica.server.migrate import upgrade
 
 KNOWN, UNKNOWN = "known@example.com", "nobody@example.com"
 OPEN = "1000000/minute"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def seed(url: str) -> None:

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import psutil  # type: ignore[import-untyped]
+from bench_support import PG_URL, admin_sql, free_port, wait_ready
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
@@ -42,18 +42,7 @@ from metrica.server.migrate import upgrade
 from metrica.server.stores import service as stores
 from metrica.server.stores.schemas import StoreCreate
 
-PG_URL = os.environ.get(
-    "METRICA_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 DB_NAME = "metrica_bench_ingest"
-
-
-async def admin_sql(sql: str) -> None:
-    engine = create_engine(PG_URL)
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 async def provision(url: str, n_stores: int, n_cameras: int) -> list[tuple[str, str]]:
@@ -187,26 +176,6 @@ async def backend_pids(url: str) -> list[int]:
         pids = [r[0] for r in rows]
     await engine.dispose()
     return pids
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def wait_ready(base: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(base_url=base) as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get("/health/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("server did not become ready")
 
 
 def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import psutil  # type: ignore[import-untyped]
+from bench_support import PG_URL, admin_sql
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
@@ -51,9 +52,6 @@ from metrica.server.state import WorkerCamera
 from metrica.server.stores import service as stores
 from metrica.server.stores.schemas import StoreCreate
 
-PG_URL = os.environ.get(
-    "METRICA_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 BATCH_ADAPTER: TypeAdapter[EventBatch] = TypeAdapter(EventBatch)
 OLD_DB, NEW_DB = "metrica_bench_steps_0003", "metrica_bench_steps_head"
 
@@ -105,14 +103,6 @@ TWO_STATEMENT_INSERT = text(
     RETURNING line_id, direction, occurred_at
     """
 )
-
-
-async def admin_sql(sql: str) -> None:
-    engine = create_engine(PG_URL)
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 def db_url(name: str) -> str:

@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import numpy as np
-from sqlalchemy import text
+from bench_support import PG_URL, admin_sql, free_port
 from sqlalchemy.engine import make_url
 
 from metrica.domain.kpis import local_midnight
@@ -41,9 +40,6 @@ from metrica.server.migrate import upgrade
 from metrica.server.stores import service as stores
 from metrica.server.stores.schemas import StoreCreate
 
-PG_URL = os.environ.get(
-    "METRICA_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 DB_NAME = "metrica_bench_kpi"
 SECRET = "bench-kpi-" + uuid.uuid4().hex
 ZONES = [
@@ -65,14 +61,6 @@ CROSS JOIN LATERAL (
 ) b
 GROUP BY 1, 2, 3, 4
 """
-
-
-async def admin_sql(sql: str) -> None:
-    engine = create_engine(PG_URL)
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 async def provision(url: str, n_stores: int) -> tuple[list[tuple[uuid.UUID, uuid.UUID, str]], str]:
@@ -176,13 +164,6 @@ async def load(url: str, stores_: list[tuple[uuid.UUID, uuid.UUID, str]], days: 
     print(f"  indexes + rollup in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
     await conn.close()
     return total
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def wait_ready(client: httpx.AsyncClient) -> None:

@@ -34,10 +34,8 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +43,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import psutil  # type: ignore[import-untyped]
+from bench_support import PG_URL, admin_sql, free_port, wait_ready
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -59,9 +58,6 @@ from metrica.server.state import AppState
 from metrica.server.stores import service as stores
 from metrica.server.stores.schemas import StoreCreate
 
-PG_URL = os.environ.get(
-    "METRICA_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 DB_NAME = "metrica_bench_load"
 ALWAYS_OPEN = {d: ["00:00", "24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC")
@@ -92,14 +88,6 @@ class Stage:
 
     def requests(self) -> int:
         return sum(len(v) for v in self.latencies.values())
-
-
-async def admin_sql(sql: str) -> None:
-    engine = create_engine(PG_URL)
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 async def provision(
@@ -243,13 +231,6 @@ async def server_side_cpu(url: str, server_pid: int) -> float:
     return cpu_seconds([server_pid]) + cpu_seconds(backends)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def start_server(
     settings: Settings, port: int, workers: int, server_src: str | None
 ) -> subprocess.Popen[bytes]:
@@ -270,19 +251,6 @@ def start_server(
         *("--log-level", "warning", "--no-access-log", "--loop", "uvloop", "--http", "httptools"),
     ]
     return subprocess.Popen(command, env=env, cwd=cwd, stderr=subprocess.DEVNULL)
-
-
-async def wait_ready(base: str, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    async with httpx.AsyncClient(base_url=base) as client:
-        while time.monotonic() < deadline:
-            try:
-                if (await client.get("/health/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("server did not become ready")
 
 
 def crossings(camera_id: str, n: int) -> bytes:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
 import string
@@ -23,6 +22,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from bench_support import PG_URL, admin_sql
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -31,9 +31,6 @@ from metrica.server.db import create_engine, session_factory
 from metrica.server.migrate import upgrade
 from metrica.server.plates.search import PlateQuery, search
 
-PG_URL = os.environ.get(
-    "METRICA_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-)
 DB_NAME = "metrica_bench_plates"
 LETTERS, DIGITS = string.ascii_uppercase, string.digits
 CONFUSIONS = {"0": "O", "O": "0", "1": "I", "I": "1", "8": "B", "B": "8", "5": "S", "2": "Z"}
@@ -70,14 +67,6 @@ def misread(plate: str, rng: random.Random) -> str:
         elif len(chars) > 5:
             del chars[i]
     return "".join(chars)
-
-
-async def admin_sql(sql: str) -> None:
-    engine = create_engine(PG_URL)
-    async with engine.connect() as conn:
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await conn.execute(text(sql))
-    await engine.dispose()
 
 
 async def load(url: str, rows: int, rng: random.Random) -> tuple[uuid.UUID, list[str]]:

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -30,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import psutil
+from bench_support import free_port
 from sqlalchemy import func, select
 
 from metrica.evaluation.truth import data_dir
@@ -38,13 +38,6 @@ from metrica.server.db import create_engine, session_factory
 from metrica.server.demo_site import prepare_demo_site
 from metrica.server.events.models import EventRow
 from metrica.server.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_ready(url: str, deadline_s: float = 60.0) -> None:

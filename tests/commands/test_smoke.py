@@ -14,12 +14,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from metrica.server.auth import service as auth
-from metrica.server.auth.passwords import Passwords
 from metrica.server.db import create_engine, session_factory
 from metrica.server.stores.models import Store
 from tests.support.backend import Backend
 from tests.support.db import migrate, sqlite_url_in
+from tests.support.users import create_superadmin
 
 EMAIL = "ops@example.com"
 PASSWORD = "violet harbour lamp smoke"
@@ -27,22 +26,7 @@ STEPS = ("docs load", "sign in", "provision", "worker posts", "camera live", "cl
 
 
 def _make_admin(db_url: str) -> None:
-    async def create() -> None:
-        engine = create_engine(db_url)
-        try:
-            async with session_factory(engine)() as session:
-                await auth.create_user(
-                    session=session,
-                    email=EMAIL,
-                    role="superadmin",
-                    password=PASSWORD,
-                    hasher=Passwords(max_concurrent=1),
-                )
-                await session.commit()
-        finally:
-            await engine.dispose()
-
-    asyncio.run(create())
+    create_superadmin(db_url, EMAIL, PASSWORD)
 
 
 def _stores(db_url: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import uuid
@@ -11,31 +10,14 @@ from pathlib import Path
 
 import httpx
 
-from metrica.server.auth import service as auth
-from metrica.server.auth.passwords import Passwords
-from metrica.server.db import create_engine, session_factory
+from tests.support.users import create_superadmin
 
 
 def admin_client(base_url: str, db_url: str) -> httpx.Client:
     """An HTTP client signed in (bearer) as a fresh superadmin of the backend."""
     email, password = f"root-{uuid.uuid4().hex[:8]}@example.com", "fleet-" + uuid.uuid4().hex
 
-    async def create() -> None:
-        engine = create_engine(db_url)
-        try:
-            async with session_factory(engine)() as session:
-                await auth.create_user(
-                    session=session,
-                    email=email,
-                    role="superadmin",
-                    password=password,
-                    hasher=Passwords(max_concurrent=1),
-                )
-                await session.commit()
-        finally:
-            await engine.dispose()
-
-    asyncio.run(create())
+    create_superadmin(db_url, email, password)
     client = httpx.Client(base_url=base_url, timeout=10)
     signed_in = client.post("/auth/login", json={"email": email, "password": password})
     assert signed_in.status_code == 200, signed_in.text
