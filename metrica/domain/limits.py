@@ -36,3 +36,10 @@ EARLIEST_INSTANT = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_INSTANT = datetime(2100, 1, 1, tzinfo=UTC)
 
 MAX_LINES_PER_CAMERA = 32  # counting lines of one camera
+
+RAW_EVENTS_MIN_DAYS = 35
+"""Raw events younger than this are read by KPIs: the month view compares with the same
+moment of the previous month (<= 31 days back) to the second, live occupancy reads
+today's, and the day view's occupancy curve is drawn for days this recent. Older answers
+come from the hourly rollup alone, so retention (which keeps at least this much) never
+changes them."""

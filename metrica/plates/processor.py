@@ -3,6 +3,7 @@ a photo one per plate. Load once (seconds), then `process` each upload."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,8 +53,27 @@ class PlateUploadProcessor:
         settings: PlateSettings | None = None,
         scan: ScanConfig | None = None,
     ) -> None:
-        self.reader = reader or load_reader(settings)
-        self.scanner = PlateScanner(self.reader, scan)
+        self._reader, self._settings, self._scan = reader, settings, scan
+        self._scanner: PlateScanner | None = None
+        self._loading = threading.Lock()
+
+    @property
+    def reader(self) -> PlateReader:
+        """Loaded on the first upload, not when a server starts: a server whose machine
+        lacks a model still starts, and its jobs fail naming the missing file
+        (`PlateSetupError` is a `ValueError`, which the job runner does not retry)."""
+        with self._loading:
+            if self._reader is None:
+                self._reader = load_reader(self._settings)
+            return self._reader
+
+    @property
+    def scanner(self) -> PlateScanner:
+        reader = self.reader
+        with self._loading:
+            if self._scanner is None:
+                self._scanner = PlateScanner(reader, self._scan)
+            return self._scanner
 
     def process(self, path: Path, kind: UploadKind, progress: Progress) -> Iterator[PlateFound]:
         if kind == "image":

@@ -12,12 +12,7 @@ from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from metrica.domain.limits import EVENTS_MAX_BODY_BYTES, SNAPSHOT_MAX_BYTES
-
-RAW_EVENTS_MIN_DAYS = 35
-"""Raw events younger than this are read by KPIs: the month view compares with the same
-moment of the previous month (<= 31 days back) to the second, and live occupancy reads
-today's. Older answers come from the hourly rollup alone."""
+from metrica.domain.limits import EVENTS_MAX_BODY_BYTES, RAW_EVENTS_MIN_DAYS, SNAPSHOT_MAX_BYTES
 
 DEFAULT_SECRET = "insecure-development-secret-change-me"
 DEFAULT_DB_URL = "sqlite+aiosqlite:///./var/metrica.db"
@@ -152,7 +147,7 @@ class Settings(BaseSettings):
     )
     retention_backup_runs_days: int = Field(default=400, ge=0, description="The backup log.")
 
-    data_dir: Path = Field(
+    var_dir: Path = Field(
         default=Path("./var"),
         description="The server's own files (the default SQLite database lives here); "
         "/health/deep checks its disk and /metrics reports its free space.",

@@ -151,7 +151,7 @@ class AppState:
             rate_limits=rate_limiter(settings),
             jobs=BackgroundJobs(),
             worker_keys=worker_keys,
-            gauges=ServerGauges(engine, settings.data_dir),
+            gauges=ServerGauges(engine, settings.var_dir),
             blobs=blob_store(settings),
         )
 

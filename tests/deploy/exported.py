@@ -45,7 +45,7 @@ def server_series(directory: Path) -> dict[str, frozenset[str]]:
     from metrica.server.settings import Settings
 
     url = f"sqlite+aiosqlite:///{directory / 'metrics.db'}"
-    app = create_app(Settings(database_url=url, data_dir=directory), migrate_on_start=True)
+    app = create_app(Settings(database_url=url, var_dir=directory), migrate_on_start=True)
     with TestClient(app) as client:
         text = client.get("/metrics").raise_for_status().text
     return {

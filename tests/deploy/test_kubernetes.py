@@ -22,9 +22,6 @@ from tests.deploy.paths import DEPLOY, run, tool
 KUBERNETES_VERSION = "1.31.0"
 OVERLAYS = ("pilot", "production")
 CRD_KINDS = {("monitoring.coreos.com/v1", "ServiceMonitor")}
-# `metrica` subcommands the manifests run that other work of issue #12 adds; the
-# integrator deletes each as it lands (a listed command that exists fails the test).
-COMMANDS_NOT_MERGED_YET = {"retention", "backup"}
 SECRET_LIKE = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY$|DATABASE_URL|REDIS_URL")
 
 
@@ -145,9 +142,7 @@ def test_jobs_run_commands_that_exist(rendered: tuple[str, list[dict[str, Any]]]
             words = shlex.split(" ".join(container.get("command", [])))
             subcommands += [words[i + 1] for i, word in enumerate(words[:-1]) if word == "metrica"]
     assert {"retention", "backup"} <= set(subcommands)
-    missing = set(subcommands) - set(COMMANDS)
-    assert missing - COMMANDS_NOT_MERGED_YET == set(), "manifests run unknown commands"
-    assert COMMANDS_NOT_MERGED_YET & set(COMMANDS) == set(), "merged: delete from the list"
+    assert set(subcommands) - set(COMMANDS) == set(), "manifests run unknown commands"
 
 
 def test_the_migration_job_runs_alembic_from_the_image() -> None:

@@ -41,7 +41,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": TEST_SECRET,
         "db_pool_size": 5,
-        "data_dir": Path(tempfile.gettempdir()),  # exists, so /health/deep's disk check passes
+        "var_dir": Path(tempfile.gettempdir()),  # exists, so /health/deep's disk check passes
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -12,13 +12,19 @@ from metrica.server.state import AppState
 from tests.server.factories import bearer, make_user
 
 
-def _admin_calls(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path) of every documented admin operation, with made-up ids."""
-    ids = {"store_id": uuid.uuid4(), "camera_id": uuid.uuid4(), "user_id": uuid.uuid4()}
+def _admin_calls(app: FastAPI, *, with_path_ids: bool = False) -> list[tuple[str, str]]:
+    """(method, path) of every documented admin operation, with made-up ids (only those
+    whose path names a resource, with `with_path_ids`)."""
+    ids = {
+        "store_id": uuid.uuid4(),
+        "camera_id": uuid.uuid4(),
+        "user_id": uuid.uuid4(),
+        "box_id": uuid.uuid4(),
+    }
     return [
         (method.upper(), path.format(**ids))
         for path, operations in app.openapi()["paths"].items()
-        if path.startswith("/admin")
+        if path.startswith("/admin") and ("{" in path or not with_path_ids)
         for method in operations
     ]
 
@@ -29,7 +35,7 @@ async def test_every_admin_route_refuses_everyone_but_the_superadmin(
     owner = bearer(state, await make_user(state, "o@example.com"))
     clerk = bearer(state, await make_user(state, "c@example.com", role="clerk"))
     calls = _admin_calls(app)
-    assert len(calls) == 22
+    assert len(calls) == 31
     for method, path in calls:
         assert (await client.request(method, path)).status_code == 401, (method, path)
         for who in (owner, clerk):
@@ -41,9 +47,12 @@ async def test_an_unknown_store_or_camera_id_is_404_for_the_superadmin(
     app: FastAPI, client: httpx.AsyncClient, state: AppState
 ) -> None:
     admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
-    calls = [(m, p) for m, p in _admin_calls(app) if p.count("/") > 2]
-    assert len(calls) == 18
+    calls = _admin_calls(app, with_path_ids=True)
+    assert len(calls) == 25
     for method, path in calls:
         r = await client.request(method, path, headers=admin)
         assert r.status_code == 404, (method, path)
-        assert r.json()["detail"] in ("store not found", "camera not found"), (method, path)
+        assert r.json()["detail"] in ("store not found", "camera not found", "box not found"), (
+            method,
+            path,
+        )

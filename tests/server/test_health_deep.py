@@ -31,7 +31,8 @@ NOW = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
 
 
 class DirectoryBlobs:
-    """A blob store on a local directory: the minimal interface the blob check needs."""
+    """A blob store on a local directory that can be made to lie or hang: what the blob
+    check uses (put, get, delete), and close for the app's shutdown."""
 
     def __init__(self, root: Path, *, corrupt: bool = False, stuck: bool = False) -> None:
         self.root, self.corrupt, self.stuck = root, corrupt, stuck
@@ -52,11 +53,14 @@ class DirectoryBlobs:
     async def delete(self, key: str) -> None:
         self._path(key).unlink()
 
+    async def close(self) -> None:
+        pass
+
 
 async def _client_for(database_url: str, tmp_path: Path, **overrides: Any) -> AsyncIterator[Any]:
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
-    values: dict[str, Any] = {"data_dir": data_dir, "ops_token": OPS_TOKEN}
+    values: dict[str, Any] = {"var_dir": data_dir, "ops_token": OPS_TOKEN}
     values.update(overrides)
     app = create_app(make_settings(database_url, **values))
     await empty_tables(app.state.metrica.engine)
@@ -124,7 +128,7 @@ async def test_a_healthy_server_passes_every_check(
     blobs_dir = tmp_path / "blobs"
     blobs_dir.mkdir()
     blobs = DirectoryBlobs(blobs_dir)
-    state.blobs = blobs  # type: ignore[attr-defined]  # what the blob helper will add
+    state.blobs = blobs  # type: ignore[assignment]  # this one counts its puts
 
     r = await c.get("/health/deep", headers=OPS)
     assert r.status_code == 200, r.text
@@ -184,7 +188,7 @@ async def test_a_full_disk_fails_the_disk_check(database_url: str, tmp_path: Pat
 async def test_a_missing_data_directory_and_a_bad_blob_store_are_named(
     database_url: str, tmp_path: Path
 ) -> None:
-    async for app, c in _client_for(database_url, tmp_path, data_dir=tmp_path / "gone"):
+    async for app, c in _client_for(database_url, tmp_path, var_dir=tmp_path / "gone"):
         blobs_dir = tmp_path / "blobs"
         blobs_dir.mkdir()
         app.state.metrica.blobs = DirectoryBlobs(blobs_dir, corrupt=True)
@@ -201,7 +205,7 @@ async def test_a_database_behind_head_fails_migrations(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    app = create_app(make_settings(url, data_dir=data_dir, ops_token=OPS_TOKEN))
+    app = create_app(make_settings(url, var_dir=data_dir, ops_token=OPS_TOKEN))
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
@@ -243,7 +247,7 @@ async def test_a_database_that_is_down_fails_its_checks_without_echoing_its_url(
     url = "postgresql+asyncpg://metrica:s3cret-pw@127.0.0.1:1/none"
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    app = create_app(make_settings(url, data_dir=data_dir, ops_token=OPS_TOKEN))
+    app = create_app(make_settings(url, var_dir=data_dir, ops_token=OPS_TOKEN))
     try:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:

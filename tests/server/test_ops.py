@@ -93,7 +93,7 @@ async def test_metrics_report_pool_cameras_disk_and_build(tmp_path: Path) -> Non
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     url = f"sqlite+aiosqlite:///{data_dir / 'metrica.db'}"
-    app = create_app(make_settings(url, data_dir=data_dir, metrics_refresh_s=3600))
+    app = create_app(make_settings(url, var_dir=data_dir, metrics_refresh_s=3600))
     state: AppState = app.state.metrica
     try:
         await upgrade(state.engine)

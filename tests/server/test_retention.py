@@ -8,7 +8,7 @@ out by hand.
 from __future__ import annotations
 
 import asyncio
-import random
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,10 +24,18 @@ from metrica.server.app import create_app
 from metrica.server.auth.models import Invitation, LoginCode, RevokedToken
 from metrica.server.backups.models import BackupRun
 from metrica.server.cameras.models import CameraHeartbeat, CameraSnapshot
+from metrica.server.demo_traffic import day_rng
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.events.retention import is_partitioned
 from metrica.server.retention.service import run_retention
-from metrica.server.seed import ADMIN_EMAIL, DEMO_TZ, DemoSeed, seed_demo, synthetic_day
+from metrica.server.seed import (
+    ADMIN_EMAIL,
+    DEMO_SEED,
+    DEMO_TZ,
+    DemoSeed,
+    seed_demo,
+    synthetic_day,
+)
 from metrica.server.settings import Settings
 from metrica.server.state import AppState
 from tests.server.conftest import make_settings
@@ -44,13 +52,15 @@ FIRST_DAY = date(2026, 2, 6)  # NOW in Berlin is 2026-03-18; 40 days back
 
 
 def replayed_event_times() -> list[datetime]:
-    """The `occurred_at` of every event `seed_demo(days=DAYS, seed=7, now=NOW)` stores."""
-    rng, tz = random.Random(7), ZoneInfo(DEMO_TZ)
+    """The `occurred_at` of every event `seed_demo(days=DAYS, now=NOW)` stores (the camera's
+    id names the events, not their times)."""
+    tz, camera = ZoneInfo(DEMO_TZ), str(uuid.UUID(int=1))
     today = NOW.astimezone(tz).date()
     times = []
     for offset in range(DAYS, -1, -1):
         day = today - timedelta(days=offset)
-        times += [e.occurred_at for e in synthetic_day(rng, day, tz, "c", "door", until=NOW)]
+        events = synthetic_day(day_rng(DEMO_SEED, day), day, tz, camera, "door", until=NOW)
+        times += [e.occurred_at for e in events]
     return times
 
 

@@ -54,7 +54,7 @@ class Backend:
                 "METRICA_ENVIRONMENT": "test",
                 "METRICA_SECRET_KEY": "worker-tests-" + uuid.uuid4().hex,
                 "METRICA_LOG_LEVEL": "WARNING",
-                "METRICA_DATA_DIR": tempfile.gettempdir(),
+                "METRICA_VAR_DIR": tempfile.gettempdir(),
             }
             | self.extra_env
         )

@@ -11,6 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.domain import kpis
+from metrica.domain.limits import RAW_EVENTS_MIN_DAYS
 from metrica.server.cameras.health import list_with_health
 from metrica.server.cameras.models import Camera
 from metrica.server.events.models import EventRow, HourlyCount
@@ -189,6 +190,8 @@ async def comparisons(
     result = []
     for kind, days in _COMPARISONS[period]:
         s, e = kpis.shift_local(start, -days, tz), kpis.shift_local(cut, -days, tz)
+        if kind == "last_year":  # cut at the hour: raw events that old may be gone
+            e = max(s, kpis.local_hour_start(e, tz))
         footfall = await footfall_in_between(session=session, store=store, start=s, end=e)
         if kind == "last_year" and footfall == 0:
             continue  # no data that far back: say nothing rather than "no visits"
@@ -208,11 +211,13 @@ async def comparisons(
 async def occupancy_through_the_day(
     *, session: AsyncSession, store: Store, day: date, now: datetime
 ) -> list[OccupancyPoint]:
-    """People inside every `OCCUPANCY_STEP` of local `day`, up to `now` (empty ahead)."""
+    """People inside every `OCCUPANCY_STEP` of local `day`, up to `now`: empty ahead, and
+    for days older than `RAW_EVENTS_MIN_DAYS` (drawn from raw events, which retention may
+    remove after that; the hourly views keep the history)."""
     tz = ZoneInfo(store.timezone)
     start, end = kpis.local_day_bounds(day, tz)
     until = min(end, now)
-    if until <= start:
+    if until <= start or start < now - timedelta(days=RAW_EVENTS_MIN_DAYS):
         return []
     rows = await session.execute(
         select(EventRow.occurred_at, EventRow.direction)

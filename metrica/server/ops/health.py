@@ -91,7 +91,7 @@ def deep_checks(state: AppState) -> dict[str, Check]:
         "database": lambda: database_round_trip(state),
         "migrations": lambda: migrations_current(state),
         "disk": lambda: disk_free(
-            state.settings.data_dir, min_free_percent=state.settings.health_disk_min_free_percent
+            state.settings.var_dir, min_free_percent=state.settings.health_disk_min_free_percent
         ),
         "cameras": lambda: camera_freshness(state),
     }
