@@ -1,6 +1,8 @@
 import { useLocation } from "@tanstack/react-router";
 import { useEffect } from "react";
 
+import { OWN_TITLE } from "@/lib/title";
+
 const APP = "Metrica";
 const HEADING_WAIT_MS = 5_000; // lazy pages and their data: a spinner comes first
 
@@ -35,7 +37,7 @@ export function usePageFocus(containerId: string) {
       const stale = heading === lastHeading?.element && text === lastHeading?.text;
       if (heading && text && !stale) {
         lastHeading = { element: heading, text };
-        document.title = `${text} · ${APP}`;
+        if (!document.documentElement.dataset[OWN_TITLE]) document.title = `${text} · ${APP}`;
         if (focus) {
           if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
           heading.focus();
