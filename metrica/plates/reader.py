@@ -38,12 +38,6 @@ class ReaderConfig:
     max_lines_whole_image: int = 8  # when no vehicle was found: less is known, read more
     lines_per_batch: int = 2
     sure_score: float = 0.75  # a read scoring this stops the search in its vehicle
-    # Text is searched in a vehicle below this fraction of its height (plates sit low;
-    # the roof and windscreen carry none) ...
-    vehicle_text_top: float = 0.0
-    # ... scaled so its long side is at most this (a plate is large in a vehicle crop;
-    # None = the text detector's own limit)
-    vehicle_text_long_side: int | None = None
     stop_at_sure_vehicle: bool = True  # a sure plate on a vehicle: smaller ones not searched
 
 
@@ -178,7 +172,7 @@ class PlateReader:
         a time, until one reads as a sure plate (reading is half the cost)."""
         cfg = self.config
         crop = image[region.y0 : region.y1, region.x0 : region.x1]
-        lines = [b for b in self._find(crop, region.is_vehicle) if self._worth_reading(b)]
+        lines = [b for b in self.ocr.finder.find(crop) if self._worth_reading(b)]
         most = cfg.max_lines if region.is_vehicle else cfg.max_lines_whole_image
         lines = sorted(lines, key=lambda b: -_line_prior(b, region))[:most]
         batch = cfg.lines_per_batch if region.is_vehicle else len(lines)
@@ -195,27 +189,6 @@ class PlateReader:
         if region.is_vehicle:  # a vehicle shows one plate: the rest is other lettering
             return sorted(out, key=lambda p: -p.score)[:1]
         return out
-
-    def _find(self, crop: Image, in_vehicle: bool) -> list[TextBox]:
-        """Text lines in `crop`, in its coordinates; in a vehicle only its lower part is
-        searched, at a reduced size (the lines are then read from the full-size crop)."""
-        cfg = self.config
-        if not in_vehicle:
-            return self.ocr.finder.find(crop)
-        top = int(crop.shape[0] * cfg.vehicle_text_top)
-        part = crop[top:]
-        scale = 1.0
-        if cfg.vehicle_text_long_side and max(part.shape[:2]) > cfg.vehicle_text_long_side:
-            scale = cfg.vehicle_text_long_side / max(part.shape[:2])
-            size = (max(1, round(part.shape[1] * scale)), max(1, round(part.shape[0] * scale)))
-            part = np.asarray(cv2.resize(part, size, interpolation=cv2.INTER_AREA), np.uint8)
-        if scale == 1.0 and top == 0:
-            return self.ocr.finder.find(part)
-        offset = np.array([0.0, top], np.float32)
-        return [
-            TextBox((b.quad / scale + offset).astype(np.float32), b.score)
-            for b in self.ocr.finder.find(part)
-        ]
 
     def _worth_reading(self, box: TextBox) -> bool:
         height = _quad_height(box)
