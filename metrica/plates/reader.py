@@ -38,6 +38,7 @@ class ReaderConfig:
     max_lines_whole_image: int = 8  # when no vehicle was found: less is known, read more
     lines_per_batch: int = 2
     sure_score: float = 0.75  # a read scoring this stops the search in its vehicle
+    stop_at_sure_vehicle: bool = True  # a sure plate on a vehicle: smaller ones not searched
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,10 @@ class PlateReader:
         regions = _regions(image, self.detector, self.config)
         for region in regions:
             plates.extend(self.read_region(image, region))
+            if self.config.stop_at_sure_vehicle and any(
+                p.score >= self.config.sure_score for p in plates
+            ):
+                break
         if not plates and regions[0].is_vehicle:  # the detector missed a close-up car
             h, w = image.shape[:2]
             plates = self.read_region(image, _Region(0, 0, w, h, "unknown", False))

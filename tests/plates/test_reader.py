@@ -1,11 +1,13 @@
 """The reader on real photos from the shared openalpr set: plate text and box."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from metrica.plates.chars import fold
+from metrica.plates.ocr import OcrEngine, TextBox
 from metrica.plates.processor import read_image
 from metrica.plates.reader import PlateReader
 from metrica.plates.truth import PlateTruth, box_found, load_truth_dir
@@ -49,3 +51,28 @@ def test_a_file_that_is_not_an_image_is_a_value_error(tmp_path: Path) -> None:
         read_image(bad)
     with pytest.raises(ValueError, match="cannot read"):
         read_image(tmp_path / "missing.jpg")
+
+
+def test_a_sure_plate_on_the_largest_vehicle_ends_the_search(reader: PlateReader) -> None:
+    """eu11 shows two vehicles; the first one's plate is sure, so the second is not
+    searched, and the answer is the one a full search gives."""
+    image = read_image(data_dir() / "anpr" / "openalpr_eu" / "eu11.jpg")
+    searched: list[tuple[int, ...]] = []
+
+    class CountingFinder:
+        def find(self, crop: np.ndarray) -> list[TextBox]:
+            searched.append(crop.shape)
+            return reader.ocr.finder.find(crop)
+
+    texts = []
+    for stop in (True, False):
+        config = replace(reader.config, stop_at_sure_vehicle=stop)
+        engine = OcrEngine(CountingFinder(), reader.ocr.reader)
+        counting = PlateReader(engine, reader.templates, reader.detector, config)
+        searched.clear()
+        plates = counting.read(image)
+        texts.append((len(searched), plates[0].text, plates[0].box))
+    (stopped, text, box), (full, full_text, full_box) = texts
+    assert stopped == 1 < full
+    assert (text, box) == (full_text, full_box)
+    assert text == "BS47040"
