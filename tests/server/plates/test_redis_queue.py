@@ -42,7 +42,9 @@ def queue_settings(database_url: str, tmp_path: Path) -> Iterator[Settings]:
         blob_dir=tmp_path / "blobs",
         queue_redis_url=REDIS_URL,
         queue_name=name,
-        plates_job_heartbeat_s=2,
+        # Short, so the killed worker's job is rerun soon; not so short that a live worker
+        # on a loaded machine misses a beat and its job is swept from under it.
+        plates_job_heartbeat_s=5,
         plates_queue_sweep_s=1,
         plates_retry_delay_s=0.1,
     )
