@@ -171,7 +171,13 @@ async def test_a_killed_worker_s_job_is_rerun_by_another_without_duplicates(
             first.wait(timeout=10)
             workers.start()
             job, reads = await _until(
-                state, job_id, lambda j, rs: j.status == "done", "the rerun", timeout_s=90
+                # Usually ~20 s; about one run in three here SAQ takes 60-100 s more before
+                # the swept job is rerun (not understood yet: see the closing note).
+                state,
+                job_id,
+                lambda j, rs: j.status == "done",
+                "the rerun",
+                timeout_s=200,
             )
             assert job.attempts == 2
             assert job.plates_found == 2
