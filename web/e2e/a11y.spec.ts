@@ -92,9 +92,13 @@ test.describe("keyboard", () => {
       const date = new URL(r.url()).searchParams.get("date");
       if (r.url().includes("/dashboard/") && date) loaded.push(date);
     });
+    // The page's "today" is the browser's: pinned, so a store midnight during the test
+    // cannot move the latest date under it.
+    const now = new Date();
+    await page.clock.setFixedTime(now);
     await page.goto(`/app/stores/${e2e.storeId}`);
     await expect(page.getByTestId("footfall-chart")).toBeVisible();
-    const target = addDays(storeDate(), -10);
+    const target = addDays(storeDate(now), -10);
     const [y, m, d] = target.split("-");
     const box = page.getByLabel("Date in the period");
     await box.focus();
@@ -107,7 +111,7 @@ test.describe("keyboard", () => {
 
     // Stepping the month or the year with the arrow keys never lands past today (nor
     // wraps to year 2000 and loads it): what applies on blur is within [min, max].
-    const today = storeDate();
+    const today = storeDate(now);
     for (const rights of [0, 2]) {
       await box.focus();
       for (let i = 0; i < rights; i++) await page.keyboard.press("ArrowRight");
@@ -127,12 +131,14 @@ test.describe("keyboard", () => {
   });
 
   test("Next day at today and Today keep focus on the page", async ({ page, e2e }) => {
-    const yesterday = addDays(storeDate(), -1);
+    const now = new Date();
+    await page.clock.setFixedTime(now); // "today" must not move at a store midnight
+    const yesterday = addDays(storeDate(now), -1);
     await page.goto(`/app/stores/${e2e.storeId}?date=${yesterday}`);
     const next = page.getByRole("button", { name: "Next day" });
     await next.focus();
     await page.keyboard.press("Enter");
-    await expect(page).toHaveURL(new RegExp(`date=${storeDate()}`));
+    await expect(page).toHaveURL(new RegExp(`date=${storeDate(now)}`));
     await expect(next).toHaveAttribute("aria-disabled", "true");
     await expect(next).toBeFocused();
 
