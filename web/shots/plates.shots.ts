@@ -1,26 +1,6 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import type { Page } from "@playwright/test";
 import { expect, getJson, test } from "../e2e/fixtures";
+import { shot } from "./shot";
 import { anprPhoto, CLERK_PASSWORD, enableAnpr, type Job, makeClerk, signIn } from "../e2e/plates-helpers";
-
-const OUT = join(import.meta.dirname, "out");
-mkdirSync(OUT, { recursive: true });
-
-const WIDTHS = [390, 1280] as const;
-
-async function shot(page: Page, name: string, { fullPage = true } = {}) {
-  await page.waitForLoadState("networkidle");
-  await expect(page.getByText("Loading…")).toHaveCount(0);
-  for (const width of WIDTHS) {
-    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
-    await page.evaluate(async () => {
-      await document.fonts.ready;
-      window.scrollTo(0, 0);
-    });
-    await page.screenshot({ path: join(OUT, `${name}-${width}.png`), fullPage });
-  }
-}
 
 test.describe("plates", () => {
   test.use({ storageState: async ({ e2e }, use) => use(e2e.adminState) });
