@@ -15,10 +15,16 @@ from __future__ import annotations
 import gc
 
 SERVING_THRESHOLDS = (7_000, 50, 100)
+_tuned = False
 
 
 def tune_for_serving() -> None:
-    """Freeze what exists now and collect less often (call once, after start-up)."""
+    """Freeze what exists now and collect less often: once per process (a process that
+    starts many apps, as the tests do, pays the full collection once)."""
+    global _tuned
+    if _tuned:
+        return
+    _tuned = True
     gc.collect()
     gc.freeze()
     gc.set_threshold(*SERVING_THRESHOLDS)
