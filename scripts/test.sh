@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, types, Python tests (SQLite and real PostgreSQL, real Redis,
-# a real RTSP camera, promtool/alertmanager/kubectl for deploy/), web tests.
+# a real RTSP camera), web tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v uv >/dev/null || python3 -m pip install -q uv
