@@ -1,7 +1,7 @@
 """Ingest throughput: a real uvicorn server on PostgreSQL, edge workers posting batches.
 
     uv run python bench/ingest.py [--quick] [--stores 4] [--cameras 8] [--batch 500]
-                                  [--workers 2]
+                                  [--workers 2] [--ids live|random]
 
 Creates (and drops) a dedicated database `metrica_bench_ingest`, provisions stores with
 counting cameras (one worker key each), starts `uvicorn` with `--workers` processes on
@@ -33,6 +33,7 @@ from bench_support import PG_URL, admin_sql, free_port, wait_ready
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from metrica.edge.event_ids import time_ordered_id
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import LineSpec
@@ -77,13 +78,16 @@ class BatchTemplates:
     """Batches of fresh events at next to no client CPU (the client shares the box with the
     server and PostgreSQL, so it must not make them with per-event Python).
 
-    A template is a batch body cut where each event id's last 12 hex digits go: random
-    uuid4 heads (so ids land all over the index, as real ones do), a per-batch tail
-    (camera number + batch number) that makes every id new. Times spread over the hour
-    before the run, both directions, one track id per event.
+    A template is a batch body cut where each event id's last 12 hex digits go: heads as
+    the edge makes them (`live`: UUIDv7 at the event's time, as a live camera sends;
+    `random`: uuid4, as a replayed file's uuid5 ids land all over the index), a per-batch
+    tail (camera number + batch number) that makes every id new. Times spread over the
+    hour before the run, both directions, one track id per event.
     """
 
-    def __init__(self, camera_index: int, camera_id: str, size: int, n_templates: int = 8) -> None:
+    def __init__(
+        self, camera_index: int, camera_id: str, size: int, ids: str, n_templates: int = 8
+    ) -> None:
         self.camera_index = camera_index
         self.sent = 0
         now = datetime.now(UTC)
@@ -91,9 +95,11 @@ class BatchTemplates:
         for t in range(n_templates):
             parts, head = [], '{"events":['
             for i in range(size):
-                at = (now - timedelta(seconds=1 + (t * 977 + i * 7) % 3600)).isoformat()
+                instant = now - timedelta(seconds=1 + (t * 977 + i * 7) % 3600)
+                at = instant.isoformat()
                 direction = "in" if i % 2 == 0 else "out"
-                parts.append(f'{head}{{"event_id":"{str(uuid.uuid4())[:24]}'.encode())
+                event_id = time_ordered_id(instant) if ids == "live" else uuid.uuid4()
+                parts.append(f'{head}{{"event_id":"{str(event_id)[:24]}'.encode())
                 head = (
                     f'","camera_id":"{camera_id}","line_id":"door","direction":"{direction}",'
                     f'"occurred_at":"{at}","track_id":{t * size + i}}}'
@@ -208,6 +214,12 @@ async def main() -> int:
     parser.add_argument("--cameras", type=int, default=8, help="edge workers posting at once")
     parser.add_argument("--batch", type=int, default=500, help="events per request")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--ids",
+        choices=["live", "random"],
+        default="live",
+        help="event ids as a live camera makes them (UUIDv7) or random (a replayed file's)",
+    )
     args = parser.parse_args()
     seconds = args.seconds or (30.0 if args.quick else 120.0)
     warmup_s = 5.0
@@ -220,7 +232,7 @@ async def main() -> int:
     cpu: dict[str, float] = {}
     try:
         await wait_ready(base)
-        batches = [BatchTemplates(i, cid, args.batch) for i, (cid, _) in enumerate(keys)]
+        batches = [BatchTemplates(i, cid, args.batch, args.ids) for i, (cid, _) in enumerate(keys)]
         limits = httpx.Limits(max_connections=args.cameras + 2)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
             t_start = time.perf_counter()
@@ -267,7 +279,7 @@ async def main() -> int:
     per_1000 = {k: round(v * 1000 / max(1, tally.accepted) * 1000, 1) for k, v in cpu.items()}
     print(
         f"stores={args.stores} cameras={args.cameras} batch={args.batch} "
-        f"workers={args.workers} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f}"
+        f"workers={args.workers} ids={args.ids} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f}"
     )
     print(f"measured {elapsed:.1f}s: {tally.accepted} events in {tally.requests} requests")
     print(f"rows stored {stored}, events accepted (warm-up included) {tally.accepted_all}")
@@ -285,6 +297,7 @@ async def main() -> int:
                 "errors": tally.errors + (0 if stored == tally.accepted_all else 1),
                 "server_workers": args.workers,
                 "batch_size": args.batch,
+                "ids": args.ids,
                 "cameras": args.cameras,
                 "stores": args.stores,
                 "seconds": round(elapsed, 1),

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from metrica.domain.counting import Crossing
-from metrica.edge.event_ids import EventMaker, file_event_id
+from metrica.edge.event_ids import EventMaker, file_event_id, time_ordered_id
 
 CAMERA = "0b6c3f8e-4d1a-4c55-9d57-2f3a6b1c9e01"
 
@@ -52,6 +52,18 @@ def test_live_events_get_fresh_ids_and_the_capture_time() -> None:
     a, b = maker.make([crossing(), crossing()], captured_at=captured)
     assert a.event_id != b.event_id
     assert a.occurred_at == captured
+    assert a.event_id.version == 7
+    assert a.event_id.variant == uuid.RFC_4122
+    assert a.event_id.int >> 80 == int(captured.timestamp() * 1000)  # the capture time in ms
+
+
+def test_live_ids_sort_by_capture_time_to_the_millisecond() -> None:
+    start = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    times = [start + timedelta(milliseconds=ms) for ms in (0, 1, 2, 999, 60_000, 86_400_000)]
+    ids = [time_ordered_id(t) for t in times]
+    assert ids == sorted(ids)  # the id index grows at its right edge
+    assert str(ids[0]).startswith("01a202b2-c500-7")  # 1795341600000 ms, version 7
+    assert len({time_ordered_id(start) for _ in range(1000)}) == 1000  # 74 random bits
 
 
 def test_a_file_event_is_never_stamped_in_the_future() -> None:
