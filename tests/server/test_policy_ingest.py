@@ -166,6 +166,8 @@ BAD = [
      "policy.yaml:2: rules.0.event", "unknown event type 'parked'"),
     ("rules:\n  - event: plate_read\n    action: deny\n    stage: ingest\n",
      "policy.yaml:4: rules.0.stage", "made on the server"),
+    ("rules:\n  - {event: line_crossed, field: track_id, action: redact, stage: ingest}\n",
+     "policy.yaml:2: rules.0.action", "drop it at ingest"),
 ]  # fmt: skip
 
 
