@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from metrica.commands.common import Subparsers, fail
-from metrica.server.policies.loader import PolicyFileError, load_policy
+from metrica.server.policies.loader import PolicyFileError, load_policies
 
 DESCRIPTION = """\
 Check a privacy policy file (YAML) and explain it rule by rule. A bad file is refused
@@ -21,12 +21,18 @@ def add_parser(subparsers: Subparsers) -> None:
     commands = parser.add_subparsers(dest="policy_command", metavar="COMMAND", required=True)
     check = commands.add_parser("check", help="validate a policy file and explain it")
     check.add_argument("file", type=Path, help="the policy YAML file")
+    check.add_argument(
+        "--store-dir",
+        type=Path,
+        default=None,
+        help="also the per-store files (<store id>.yaml), as METRICA_POLICY_DIR",
+    )
     check.set_defaults(func=run_check)
 
 
 def run_check(args: argparse.Namespace) -> int:
     try:
-        policy = load_policy(args.file)
+        policy = load_policies(args.file, args.store_dir)
     except PolicyFileError as exc:
         return fail("policy check", str(exc))
     print(f"{args.file}: valid, {len(policy.rules)} global rule(s), {len(policy.stores)} store(s)")
