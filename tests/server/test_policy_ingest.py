@@ -93,6 +93,24 @@ rules:
     assert _sample("metrica_events_policy_denied_total") == denied_before + 2
 
 
+async def test_the_hours_start_on_the_minute_within_one_batch(
+    state: AppState, settings: Settings, tmp_path: Path
+) -> None:
+    store = await make_store(state, timezone="Europe/Berlin")
+    camera, key = await make_camera(state, store)
+    policy = """\
+rules:
+  - {action: deny, stage: ingest, hours: {start: "22:00", end: "06:00"}}
+"""
+    before = datetime(2026, 1, 15, 20, 59, 59, tzinfo=UTC)  # 21:59:59 in Berlin
+    on_the_minute = datetime(2026, 1, 15, 21, 0, tzinfo=UTC)  # 22:00:00
+    morning = datetime(2026, 1, 16, 5, 0, tzinfo=UTC)  # 06:00:00, open again
+    async with app_with_policy(settings, tmp_path, policy) as (policed, client):
+        events = [crossing(camera, "in", t) for t in (before, on_the_minute, morning)]
+        assert await _post(client, key, events) == {"accepted": 2, "duplicates": 0, "denied": 1}
+        assert [r.occurred_at for r in await _stored(policed)] == [before, morning]
+
+
 async def test_track_ids_are_dropped_before_storage(
     state: AppState, settings: Settings, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ policy's answer); posted again, it is denied again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from metrica.domain.events import LineCrossed
 from metrica.domain.policies import apply
@@ -27,30 +28,41 @@ class Screened:
 
 
 def screen(active: ActivePolicy, events: list[LineCrossed], camera: WorkerCamera) -> Screened:
-    """Apply the ingest rules for the camera's store to each event."""
+    """Apply the ingest rules for the camera's store to each event.
+
+    What an ingest rule can tell apart in one camera's batch is the local minute (rule
+    hours are whole minutes) and nothing of the event's values (`catalogue`: only the
+    track id may be dropped, by no condition on it), so the policy is asked once per local
+    minute of the batch, not once per event."""
     if not active.at_ingest:
         return Screened(events, [e.track_id for e in events], denied=0, changed=0)
+    decided: dict[tuple[int, int], dict[str, Any] | None] = {}
     kept: list[LineCrossed] = []
     tracks: list[int | None] = []
     changed = 0
     for event in events:
-        seen = {
-            "type": event.type,
-            "line_id": event.line_id,
-            "direction": event.direction,
-            "track_id": event.track_id,
-        }
-        out = apply(
-            active.policy,
-            seen,
-            stage="ingest",
-            store=camera.store_id,
-            camera=camera.camera_id,
-            local=event.occurred_at.astimezone(camera.timezone).time(),
-        )
+        local = event.occurred_at.astimezone(camera.timezone)
+        minute = (local.hour, local.minute)
+        if minute not in decided:
+            decided[minute] = apply(
+                active.policy,
+                dict(_PROBE),
+                stage="ingest",
+                store=camera.store_id,
+                camera=camera.camera_id,
+                local=local.time(),
+            )
+        out = decided[minute]
         if out is None:
             continue
         kept.append(event)
-        tracks.append(out.get("track_id"))
-        changed += out != seen
+        if "track_id" in out:
+            tracks.append(event.track_id)
+        else:
+            tracks.append(None)
+            changed += 1
     return Screened(kept, tracks, denied=len(events) - len(kept), changed=changed)
+
+
+# What a line crossing looks like to the rules (values do not matter to them; see screen).
+_PROBE: dict[str, Any] = {"type": "line_crossed", "line_id": "", "direction": "", "track_id": 0}
