@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 from PIL import Image
 from sqlalchemy import select
 
+from metrica.server.app import create_app
 from metrica.server.cameras import snapshots
 from metrica.server.cameras.models import Camera, CameraSnapshot
 from metrica.server.retention.service import run_retention
@@ -138,3 +140,34 @@ async def test_retention_deletes_old_snapshots_and_their_blobs(
     assert await state.blobs.get(snapshots.blob_key(new.id)) == _jpeg(2)
     async with state.sessions() as session:
         assert list(await session.scalars(select(CameraSnapshot.camera_id))) == [new.id]
+
+
+async def test_a_blob_store_that_fails_is_a_503_not_a_500(
+    client: httpx.AsyncClient, state: AppState, tmp_path: Path
+) -> None:
+    """A blob directory that cannot be used (here: a file where the directory should be)."""
+    admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    await _upload(client, camera, key, _jpeg(10))  # through the working store
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"")
+    broken = create_app(state.settings.model_copy(update={"blob_dir": blocked}))
+    transport = httpx.ASGITransport(app=broken)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as other:
+            r = await other.put(
+                f"/cameras/{camera.id}/snapshot",
+                content=_jpeg(20),
+                headers={"X-Worker-Key": key, "Content-Type": "image/jpeg"},
+            )
+            assert r.status_code == 503
+            assert "later" in r.json()["detail"]
+            r = await other.get(f"/admin/cameras/{camera.id}/snapshot", headers=admin)
+            assert r.status_code == 503
+            assert str(blocked) not in r.text
+    finally:
+        await broken.state.metrica.engine.dispose()
+    row = await _row(state, camera)
+    assert row is not None
+    assert await state.blobs.get(row.blob_key or "") == _jpeg(10)  # the last good one stays

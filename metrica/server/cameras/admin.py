@@ -144,7 +144,12 @@ async def revoke_key(camera: VisibleCamera, session: SessionDep) -> Response:
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 async def get_snapshot(camera: VisibleCamera, session: SessionDep, state: State) -> Response:
-    jpeg = await snapshots.jpeg_of(session=session, blobs=state.blobs, camera_id=camera.id)
+    try:
+        jpeg = await snapshots.jpeg_of(session=session, blobs=state.blobs, camera_id=camera.id)
+    except snapshots.SnapshotStoreDown:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "snapshot storage is unavailable"
+        ) from None
     if jpeg is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no snapshot yet")
     return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,22 @@ from metrica.server.db import dialect_insert, dialect_of
 
 log = logging.getLogger("metrica.cameras")
 MOVE_BATCH = 50
+_T = TypeVar("_T")
+
+
+class SnapshotStoreDown(Exception):
+    """The blob store failed (a directory not writable, a bucket unreachable): the box
+    sends the snapshot again later; the message names only the kind of failure."""
+
+
+async def _guarded(what: str, step: Awaitable[_T]) -> _T:
+    try:
+        return await step
+    except BlobError:
+        raise
+    except Exception as exc:  # any backend's failure: OSError, an object store's errors
+        log.warning("snapshots: the blob store could not %s (%s)", what, type(exc).__name__)
+        raise SnapshotStoreDown(what) from None
 
 
 def blob_key(camera_id: uuid.UUID) -> str:
@@ -50,7 +67,7 @@ async def store(
     old = await session.scalar(
         select(CameraSnapshot.blob_key).where(CameraSnapshot.camera_id == camera_id)
     )
-    await blobs.put(key, jpeg)
+    await _guarded("write", blobs.put(key, jpeg))
     values = {
         "camera_id": camera_id,
         "taken_at": now,
@@ -67,7 +84,7 @@ async def store(
     )
     await session.execute(stmt)
     if old is not None and old != key:
-        await blobs.delete(old)  # one moved from the database
+        await _guarded("delete", blobs.delete(old))  # one moved from the database
 
 
 async def jpeg_of(*, session: AsyncSession, blobs: BlobStore, camera_id: uuid.UUID) -> bytes | None:
@@ -78,7 +95,7 @@ async def jpeg_of(*, session: AsyncSession, blobs: BlobStore, camera_id: uuid.UU
     if row.blob_key is None:
         return row.jpeg  # written before the move; `move_to_blobs` will take it
     try:
-        return await blobs.get(row.blob_key)
+        return await _guarded("read", blobs.get(row.blob_key))
     except BlobError:
         return None
 

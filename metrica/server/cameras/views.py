@@ -79,15 +79,20 @@ async def put_snapshot(
     own_camera(camera, camera_id)
     data = await read_limited(request, state.settings.snapshot_max_bytes)
     width, height = jpeg_size(data)
-    await snapshots.store(
-        session=session,
-        blobs=state.blobs,
-        camera_id=camera_id,
-        jpeg=data,
-        width=width,
-        height=height,
-        now=utcnow(),
-    )
+    try:
+        await snapshots.store(
+            session=session,
+            blobs=state.blobs,
+            camera_id=camera_id,
+            jpeg=data,
+            width=width,
+            height=height,
+            now=utcnow(),
+        )
+    except snapshots.SnapshotStoreDown:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "snapshot storage is unavailable; send it later"
+        ) from None
     await session.commit()
     return Response(status_code=204)
 
