@@ -38,14 +38,16 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 metrica \
-    && useradd --system --uid 10001 --gid metrica --home-dir /app --shell /usr/sbin/nologin metrica
+    && useradd --system --uid 10001 --gid metrica --home-dir /app --shell /usr/sbin/nologin metrica \
+    && install -d -o 10001 -g 10001 /var/lib/metrica/blobs
 WORKDIR /app
 COPY --from=python-build --chown=root:root /app /app
 COPY --from=web-build --chown=root:root /web/dist /app/web/dist
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    METRICA_ENVIRONMENT=production
+    METRICA_ENVIRONMENT=production \
+    METRICA_BLOB_DIR=/var/lib/metrica/blobs
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

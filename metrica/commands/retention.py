@@ -79,11 +79,13 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from metrica.commands.common import fail
+    from metrica.server.blobs import blob_store
     from metrica.server.db import create_engine
     from metrica.server.migrate import current_revision, head_revision
     from metrica.server.retention.service import run_retention
 
     engine = create_engine(settings.database_url)
+    blobs = blob_store(settings)  # snapshot images go with their rows
     last_print = [0.0]
 
     def progress(what: str, rows: int) -> None:
@@ -110,8 +112,10 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             batch_size=args.batch_size,
             progress=progress,
+            blobs=blobs,
         )
     finally:
+        await blobs.close()
         await engine.dispose()
     if report is None:
         print("retention: another process is running retention now; nothing done")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import signal
 
-from metrica.commands.common import Subparsers, server_settings
+from metrica.commands.common import Subparsers, fail, server_settings
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -37,11 +37,15 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from metrica.commands.plates_worker import installed_processor
     from metrica.server.app import create_app
+    from metrica.server.policies.loader import PolicyFileError
 
     settings = server_settings(args.db_url)
     # Jobs run inside the server unless a Redis queue hands them to plate workers.
     processor = installed_processor() if settings.queue_redis_url is None else None
-    app = create_app(settings, migrate_on_start=True, plate_processor=processor)
+    try:
+        app = create_app(settings, migrate_on_start=True, plate_processor=processor)
+    except PolicyFileError as exc:  # refused at start, with the file's line and the reason
+        return fail("serve", str(exc))
     # uvicorn stops gracefully on SIGTERM and then raises the signal again for the handler
     # it found; this one makes that (or a SIGTERM before uvicorn took over) an exit with 0,
     # not a death by the signal.

@@ -17,6 +17,7 @@ from metrica.domain.plates import UploadProcessor
 from metrica.server import docs, errors, openapi
 from metrica.server.auth.views import router as auth_router
 from metrica.server.backups.gauge import schedule_backup_gauge
+from metrica.server.cameras import snapshots
 from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
 from metrica.server.events import partitions
@@ -50,6 +51,15 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+async def _move_snapshots(state: AppState) -> None:
+    """Snapshots written to the database before they moved to the blob store go there now;
+    until it succeeds they are served from the database."""
+    try:
+        await snapshots.move_to_blobs(state.sessions, state.blobs)
+    except Exception as exc:  # a blob store that is down must not stop the server
+        log.warning("snapshots: not moved to the blob store yet (%s)", type(exc).__name__)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -74,6 +84,8 @@ def create_app(
         engine = app.state.metrica.engine
         if migrate_on_start:
             await upgrade(engine)
+        if maintenance:
+            await _move_snapshots(app.state.metrica)
         keeper = None
         if engine.dialect.name == "postgresql":
             state = app.state.metrica

@@ -77,7 +77,8 @@ EXTRA: dict[str, tuple[int, ...]] = {
     "admin_create_camera": (404,),  # the store named in the body
     "ingest_events": (403,),  # events of another camera than the key's
     "get_camera_config": (404,),
-    "put_snapshot": (415,),
+    "put_snapshot": (415, 503),  # 503: the blob store cannot be written now
+    "admin_get_snapshot": (503,),  # the blob store cannot be read now
     "health_ready": (503,),
     "health_deep": (503,),
     "enroll_box": (401,),  # an unknown, used or expired enrolment token

@@ -185,6 +185,16 @@ class Settings(BaseSettings):
         "server closes their connections.",
     )
 
+    policy_file: Path | None = Field(
+        default=None,
+        description="The global privacy policy (YAML, docs/policies.md); a bad file stops "
+        "the start with its line and the reason.",
+    )
+    policy_dir: Path | None = Field(
+        default=None,
+        description="Per-store privacy policies: `<store id>.yaml` files, each `rules:` "
+        "applied after the global ones.",
+    )
     blob_dir: Path = Field(
         default=Path("./var/blobs"), description="Local blob storage (uploads, plate crops)."
     )

@@ -32,6 +32,7 @@ from metrica.server.jobs import BackgroundJobs
 from metrica.server.ops.metrics import ServerGauges
 from metrica.server.plates.queue import PlateQueue, plate_queue
 from metrica.server.plates.runner import PlateRunner
+from metrica.server.policies.loader import ActivePolicy, load_policies
 from metrica.server.settings import Settings
 
 log = logging.getLogger("metrica.server")
@@ -48,6 +49,7 @@ class WorkerCamera:
 
 
 WORKER_KEY_CACHE = "metrica.worker_key_cache"  # the app's sessions carry its cache in `info`
+POLICY_INFO = "metrica.policy"  # ... and the privacy policy, so every ingest path applies it
 _CLEAR_PENDING = "metrica.worker_key_cache.clear_pending"
 
 
@@ -99,6 +101,7 @@ class AppState:
     worker_keys: WorkerKeyCache
     gauges: ServerGauges  # what /metrics reads at scrape time (pool, cameras, disks)
     blobs: BlobStore
+    policy: ActivePolicy
     clock: Callable[[], datetime] = utcnow  # "now" of the KPI views (tests pin it)
     # Reads plates in uploads; passed in by the command that starts the server (the server
     # never imports the reader). None: plate jobs wait for a plate worker (Redis queue) or
@@ -125,6 +128,8 @@ class AppState:
 
     @classmethod
     def build(cls, settings: Settings) -> AppState:
+        """Raises `PolicyFileError` (line and reason) for a bad policy file."""
+        policy = ActivePolicy.of(load_policies(settings.policy_file, settings.policy_dir))
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
         signer = TokenSigner(
             settings.secret_key.get_secret_value(),
@@ -141,7 +146,9 @@ class AppState:
         return cls(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine, info={WORKER_KEY_CACHE: worker_keys}),
+            sessions=session_factory(
+                engine, info={WORKER_KEY_CACHE: worker_keys, POLICY_INFO: policy}
+            ),
             signer=signer,
             verifier=JwtVerifier(
                 source, issuer=settings.jwt_issuer, audience=settings.jwt_audience
@@ -153,6 +160,7 @@ class AppState:
             worker_keys=worker_keys,
             gauges=ServerGauges(engine, settings.var_dir),
             blobs=blob_store(settings),
+            policy=policy,
         )
 
     async def close(self) -> None:

@@ -64,3 +64,21 @@ def test_a_bad_policy_names_the_line(
 def test_a_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["policy", "check", str(tmp_path / "nope.yaml")]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_store_files_are_checked_with_the_global_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(GOOD)
+    stores = tmp_path / "stores"
+    stores.mkdir()
+    own = stores / "6f1c2b1e-0000-4000-8000-000000000002.yaml"
+    own.write_text("rules:\n  - {event: plate_read, field: crop_url, action: drop}\n")
+    assert main(["policy", "check", str(path), "--store-dir", str(stores)]) == 0
+    assert "valid, 2 global rule(s), 2 store(s)" in capsys.readouterr().out
+    own.write_text("rules:\n  - event: plate_read\n    field: plate\n    action: drop\n")
+    assert main(["policy", "check", str(path), "--store-dir", str(stores)]) == 2
+    err = capsys.readouterr().err
+    assert f"{own}:3: rules.0.field" in err
+    assert "no field 'plate'" in err

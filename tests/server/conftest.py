@@ -42,6 +42,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": TEST_SECRET,
         "db_pool_size": 5,
         "var_dir": Path(tempfile.gettempdir()),  # exists, so /health/deep's disk check passes
+        # snapshots and crops, out of the checkout (keys are per camera or read: no clashes)
+        "blob_dir": Path(tempfile.gettempdir()) / "metrica-test-blobs",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

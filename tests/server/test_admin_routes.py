@@ -35,7 +35,7 @@ async def test_every_admin_route_refuses_everyone_but_the_superadmin(
     owner = bearer(state, await make_user(state, "o@example.com"))
     clerk = bearer(state, await make_user(state, "c@example.com", role="clerk"))
     calls = _admin_calls(app)
-    assert len(calls) == 31
+    assert len(calls) == 32
     for method, path in calls:
         assert (await client.request(method, path)).status_code == 401, (method, path)
         for who in (owner, clerk):
@@ -48,7 +48,7 @@ async def test_an_unknown_store_or_camera_id_is_404_for_the_superadmin(
 ) -> None:
     admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
     calls = _admin_calls(app, with_path_ids=True)
-    assert len(calls) == 25
+    assert len(calls) == 26
     for method, path in calls:
         r = await client.request(method, path, headers=admin)
         assert r.status_code == 404, (method, path)

@@ -141,9 +141,9 @@ async def test_an_id_is_stored_once_whatever_its_month(
     first = crossing(camera, "in", datetime(2025, 1, 31, 23, tzinfo=UTC), event_id=event_id)
     again = crossing(camera, "in", datetime(2025, 3, 2, 8, tzinfo=UTC), event_id=event_id)
     r = await client.post("/events", json={"events": [first]}, headers=headers)
-    assert r.json() == {"accepted": 1, "duplicates": 0}
+    assert r.json() == {"accepted": 1, "duplicates": 0, "denied": 0}
     r = await client.post("/events", json={"events": [again, again]}, headers=headers)
-    assert r.json() == {"accepted": 0, "duplicates": 2}
+    assert r.json() == {"accepted": 0, "duplicates": 2, "denied": 0}
     async with state.sessions() as session:
         rows = (await session.execute(select(EventRow.occurred_at))).scalars().all()
     assert rows == [datetime(2025, 1, 31, 23, tzinfo=UTC)]
@@ -158,7 +158,7 @@ async def test_repeated_id_in_one_batch_keeps_the_first(
     a = crossing(camera, "in", datetime(2025, 5, 1, 9, tzinfo=UTC), event_id=event_id)
     b = crossing(camera, "out", datetime(2025, 6, 1, 9, tzinfo=UTC), event_id=event_id)
     r = await client.post("/events", json={"events": [a, b]}, headers={"X-Worker-Key": key})
-    assert r.json() == {"accepted": 1, "duplicates": 1}
+    assert r.json() == {"accepted": 1, "duplicates": 1, "denied": 0}
     async with state.sessions() as session:
         rows = (await session.execute(select(EventRow.direction, EventRow.occurred_at))).all()
     assert rows == [("in", datetime(2025, 5, 1, 9, tzinfo=UTC))]
@@ -203,7 +203,7 @@ async def test_months_ahead_stranded_rows_and_dropping_a_month(pg_url: str) -> N
             may = crossing(camera, "in", datetime(2025, 5, 9, 10, tzinfo=UTC))
             headers = {"X-Worker-Key": key}
             r = await client.post("/events", json={"events": [april, may]}, headers=headers)
-            assert r.json() == {"accepted": 2, "duplicates": 0}
+            assert r.json() == {"accepted": 2, "duplicates": 0, "denied": 0}
             async with engine.begin() as conn:
                 assert await partitions.drop_month(conn, date(2025, 4, 1))
                 assert not await partitions.drop_month(conn, date(2025, 4, 1))
@@ -211,7 +211,7 @@ async def test_months_ahead_stranded_rows_and_dropping_a_month(pg_url: str) -> N
                 ids = {str(i) for i in (await conn.execute(select(EventIdRow.event_id))).scalars()}
             assert ids == {may["event_id"]}
             r = await client.post("/events", json={"events": [april, may]}, headers=headers)
-            assert r.json() == {"accepted": 1, "duplicates": 1}  # april is new again
+            assert r.json() == {"accepted": 1, "duplicates": 1, "denied": 0}  # april is new again
     finally:
         await state.close()
 

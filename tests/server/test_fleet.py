@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from metrica import __version__
-from metrica.server.fleet.models import BoxCamera
+from metrica.server.fleet.models import BoxCamera, CameraSettingAudit
 from metrica.server.fleet.secrets import SecretBox, SecretsError
 from metrica.server.fleet.sources import masked_source
 from metrica.server.state import AppState
@@ -202,6 +202,41 @@ async def test_turning_blur_off_is_delivered_and_audited(
     assert PASSWORD not in audit[0]
     r = await client.get("/fleet/box/config", headers=_box(creds))
     assert r.json()["cameras"][0]["settings"]["blur_people"] is False
+    # the audit is in the database: who, when, old -> new, visible to admins only
+    r = await client.get(f"/admin/fleet/cameras/{camera.id}/audit", headers=admin)
+    assert r.status_code == 200
+    [entry] = r.json()["entries"]
+    assert entry["actor_email"].startswith("root-")
+    assert datetime.fromisoformat(entry["changed_at"]) == NOW
+    assert (entry["setting"], entry["old_value"], entry["new_value"]) == (
+        "blur_people",
+        "on",
+        "off",
+    )
+    owner = bearer(state, await make_user(state, "owner@example.com"))
+    r = await client.get(f"/admin/fleet/cameras/{camera.id}/audit", headers=owner)
+    assert r.status_code == 403
+    # an unchanged setting writes nothing; turning it back on (later) is audited too
+    state.clock = lambda: NOW + timedelta(minutes=5)
+    for blur in (False, True):
+        r = await client.put(
+            f"/admin/fleet/cameras/{camera.id}/settings",
+            json={"blur_people": blur},
+            headers=admin,
+        )
+        assert r.status_code == 200
+    r = await client.get(f"/admin/fleet/cameras/{camera.id}/audit", headers=admin)
+    assert [(e["old_value"], e["new_value"]) for e in r.json()["entries"]] == [
+        ("off", "on"),
+        ("on", "off"),
+    ]
+    # and it outlives the camera
+    await client.delete(f"/admin/cameras/{camera.id}", headers=admin)
+    async with state.sessions() as session:
+        kept = await session.scalars(
+            select(CameraSettingAudit).where(CameraSettingAudit.camera_id == camera.id)
+        )
+        assert len(kept.all()) == 2
 
 
 async def test_expired_token_is_refused(client: httpx.AsyncClient, state: AppState) -> None:

@@ -151,7 +151,7 @@ async def test_the_events_cap_holds_a_full_batch_of_the_largest_events(
         headers={"X-Worker-Key": key, "Content-Type": "application/json"},
     )
     assert r.status_code == 200, r.text[:500]
-    assert r.json() == {"accepted": MAX_BATCH_EVENTS, "duplicates": 0}
+    assert r.json() == {"accepted": MAX_BATCH_EVENTS, "duplicates": 0, "denied": 0}
 
 
 async def test_caps_come_from_the_settings(tmp_path: Path) -> None:

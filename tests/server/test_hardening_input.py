@@ -154,7 +154,7 @@ async def test_occurred_at_from_2000_on_is_stored(
     batch = {"events": [event(w.camera.id, occurred_at="2000-01-01T00:00:00+00:00")]}
     r = await client.post("/events", json=batch, headers=w.worker_headers)
     assert r.status_code == 200, r.text
-    assert r.json() == {"accepted": 1, "duplicates": 0}
+    assert r.json() == {"accepted": 1, "duplicates": 0, "denied": 0}
 
 
 PERIODS = ("day", "week", "month")

@@ -34,7 +34,7 @@ async def test_batch_is_stored_and_rolled_up(client: httpx.AsyncClient, state: A
     events.append(crossing(camera, "out", now))
     r = await client.post("/events", json={"events": events}, headers={"X-Worker-Key": key})
     assert r.status_code == 200, r.text
-    assert r.json() == {"accepted": 6, "duplicates": 0}
+    assert r.json() == {"accepted": 6, "duplicates": 0, "denied": 0}
     assert await _count_events(state) == 6
     assert await _rollup_in(state) == 5
 
@@ -47,8 +47,8 @@ async def test_same_batch_twice_counts_once(client: httpx.AsyncClient, state: Ap
     headers = {"X-Worker-Key": key}
     first = await client.post("/events", json=batch, headers=headers)
     second = await client.post("/events", json=batch, headers=headers)
-    assert first.json() == {"accepted": 20, "duplicates": 0}
-    assert second.json() == {"accepted": 0, "duplicates": 20}
+    assert first.json() == {"accepted": 20, "duplicates": 0, "denied": 0}
+    assert second.json() == {"accepted": 0, "duplicates": 20, "denied": 0}
     assert await _rollup_in(state) == 20
 
 
@@ -164,7 +164,7 @@ async def test_missing_rotated_and_revoked_keys(client: httpx.AsyncClient, state
     r = await client.post("/events", json=batch, headers={"X-Worker-Key": old_key})
     assert r.status_code == 401
     r = await client.post("/events", json=batch, headers={"X-Worker-Key": new_key})
-    assert r.json() == {"accepted": 0, "duplicates": 1}
+    assert r.json() == {"accepted": 0, "duplicates": 1, "denied": 0}
     revoked = await client.delete(f"/admin/cameras/{camera.id}/key", headers=bearer(state, admin))
     assert revoked.status_code == 204
     r = await client.post("/events", json=batch, headers={"X-Worker-Key": new_key})
@@ -220,8 +220,8 @@ async def test_rollup_matches_the_python_sums_across_a_dst_night(
     first, second = events[: len(events) // 2 + 3], events[len(events) // 2 :]
     r1 = await client.post("/events", json={"events": first}, headers=headers)
     r2 = await client.post("/events", json={"events": second}, headers=headers)
-    assert r1.json() == {"accepted": len(first), "duplicates": 0}
-    assert r2.json() == {"accepted": len(events) - len(first), "duplicates": 3}
+    assert r1.json() == {"accepted": len(first), "duplicates": 0, "denied": 0}
+    assert r2.json() == {"accepted": len(events) - len(first), "duplicates": 3, "denied": 0}
     expected = hourly_sums(
         [(e["line_id"], e["direction"], datetime.fromisoformat(e["occurred_at"])) for e in events],
         ZoneInfo("Europe/Berlin"),

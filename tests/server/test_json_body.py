@@ -91,4 +91,4 @@ async def test_a_valid_body_is_not_parsed_by_json_loads(
         headers=w.worker_headers | {"content-type": "application/json"},
     )
     assert r.status_code == 200, r.text
-    assert r.json() == {"accepted": 2, "duplicates": 0}
+    assert r.json() == {"accepted": 2, "duplicates": 0, "denied": 0}

@@ -14,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,6 +45,8 @@ class Backend:
         self.extra_env = env or {}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self._blobs = tempfile.TemporaryDirectory(prefix="metrica-blobs-")
+        self.blob_dir = Path(self._blobs.name)  # snapshots land here, not in the checkout
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Backend:
@@ -55,6 +58,7 @@ class Backend:
                 "METRICA_SECRET_KEY": "worker-tests-" + uuid.uuid4().hex,
                 "METRICA_LOG_LEVEL": "WARNING",
                 "METRICA_VAR_DIR": tempfile.gettempdir(),
+                "METRICA_BLOB_DIR": str(self.blob_dir),
             }
             | self.extra_env
         )
@@ -78,6 +82,7 @@ class Backend:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+        self._blobs.cleanup()
 
     def terminate(self) -> None:
         """Send SIGTERM (the graceful stop), without waiting."""
@@ -190,8 +195,11 @@ def stored(db_url: str, camera_id: str) -> Stored:
     return asyncio.run(query())
 
 
-def health(db_url: str, camera_id: str) -> tuple[dict[str, Any] | None, int | None]:
-    """(the camera's latest heartbeat fields, its latest snapshot's size in bytes)."""
+def health(
+    db_url: str, camera_id: str, blob_dir: Path | None = None
+) -> tuple[dict[str, Any] | None, int | None]:
+    """(the camera's latest heartbeat fields, its latest snapshot's size in bytes: the
+    snapshot is in the backend's blob directory `blob_dir`)."""
 
     async def query() -> tuple[dict[str, Any] | None, int | None]:
         cam = uuid.UUID(camera_id)
@@ -201,7 +209,10 @@ def health(db_url: str, camera_id: str) -> tuple[dict[str, Any] | None, int | No
                 beat = await session.get(CameraHeartbeat, cam)
                 snap = await session.get(CameraSnapshot, cam)
                 fields = None if beat is None else {k: getattr(beat, k) for k in HEARTBEAT_FIELDS}
-                return fields, (None if snap is None else len(snap.jpeg))
+                if snap is None or snap.blob_key is None or blob_dir is None:
+                    return fields, None
+                blob = blob_dir / snap.blob_key
+                return fields, (blob.stat().st_size if blob.is_file() else None)
         finally:
             await engine.dispose()
 

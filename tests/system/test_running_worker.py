@@ -98,7 +98,9 @@ def test_heartbeat_snapshot_metrics_and_a_graceful_sigterm(
         assert beat["stream_up"] is True
         assert beat["uptime_s"] > 0
         snapshot_bytes = poll(
-            lambda: health(db, camera.camera_id)[1], timeout_s=120, what="a snapshot"
+            lambda: health(db, camera.camera_id, sqlite_backend.blob_dir)[1],
+            timeout_s=120,
+            what="a snapshot",
         )
         assert snapshot_bytes is not None
         assert snapshot_bytes > 1000

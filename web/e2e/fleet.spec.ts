@@ -96,6 +96,12 @@ test.describe("fleet", () => {
       [cameraId, "rtsp://viewer:pa55word@10.1.1.7:554/stream1", 2, true],
     ]);
 
+    // Turning the blur off is audited: who and when, shown under the setting.
+    await form.getByLabel(/Blur people in calibration snapshots/).uncheck();
+    await form.getByRole("button", { name: "Save camera" }).click();
+    await expect(form.getByTestId("blur-audit")).toContainText("Turned off by");
+    await expect(form.getByLabel(/Blur people in calibration snapshots/)).not.toBeChecked();
+
     const at = new Date(Date.now() - 60_000).toISOString();
     expect(
       (await beat([{ camera_id: cameraId, state: "restarting", restarts: 3 }], [

@@ -9,7 +9,7 @@ from fastapi import Body, HTTPException, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from metrica.domain.limits import MAX_LINES_PER_CAMERA
-from metrica.server.cameras import service
+from metrica.server.cameras import service, snapshots
 from metrica.server.cameras.health import list_with_health
 from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import (
@@ -83,9 +83,11 @@ async def update_camera(
 
 
 @router.delete("/cameras/{camera_id}", operation_id="admin_delete_camera", status_code=204)
-async def delete_camera(camera: VisibleCamera, session: SessionDep) -> Response:
+async def delete_camera(camera: VisibleCamera, session: SessionDep, state: State) -> Response:
+    keys = await snapshots.keys_of(session=session, store_id=camera.store_id, camera_id=camera.id)
     await service.delete(session=session, camera=camera)
     await session.commit()
+    await snapshots.forget(state.blobs, keys)
     return Response(status_code=204)
 
 
@@ -141,8 +143,13 @@ async def revoke_key(camera: VisibleCamera, session: SessionDep) -> Response:
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}},
 )
-async def get_snapshot(camera: VisibleCamera, session: SessionDep) -> Response:
-    snapshot = await service.snapshot(session=session, camera_id=camera.id)
-    if snapshot is None:
+async def get_snapshot(camera: VisibleCamera, session: SessionDep, state: State) -> Response:
+    try:
+        jpeg = await snapshots.jpeg_of(session=session, blobs=state.blobs, camera_id=camera.id)
+    except snapshots.SnapshotStoreDown:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "snapshot storage is unavailable"
+        ) from None
+    if jpeg is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no snapshot yet")
-    return Response(snapshot.jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+    return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})

@@ -73,7 +73,9 @@ class CameraHeartbeat(Base):
 
 
 class CameraSnapshot(Base):
-    """The latest calibration JPEG of a camera."""
+    """The latest calibration JPEG of a camera: its bytes are in the blob store under
+    `blob_key`; `jpeg` only holds those of rows written before snapshots moved there (see
+    `cameras.snapshots`)."""
 
     __tablename__ = "camera_snapshots"
 
@@ -83,4 +85,5 @@ class CameraSnapshot(Base):
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime)
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
-    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    blob_key: Mapped[str | None] = mapped_column(String(512), default=None)
+    jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)

@@ -15,7 +15,6 @@ from metrica.domain.events import Heartbeat
 from metrica.server.cameras.models import (
     Camera,
     CameraHeartbeat,
-    CameraSnapshot,
     CountingLineRow,
 )
 from metrica.server.cameras.schemas import CameraCreate, CameraUpdate, LineSpec
@@ -138,29 +137,6 @@ async def record_heartbeat(*, session: AsyncSession, camera_id: uuid.UUID, beat:
     stmt = insert(CameraHeartbeat).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=[CameraHeartbeat.camera_id],
-        set_={k: stmt.excluded[k] for k in values if k != "camera_id"},
-    )
-    await session.execute(stmt)
-
-
-async def snapshot(*, session: AsyncSession, camera_id: uuid.UUID) -> CameraSnapshot | None:
-    return await session.get(CameraSnapshot, camera_id)
-
-
-async def store_snapshot(
-    *, session: AsyncSession, camera_id: uuid.UUID, jpeg: bytes, width: int, height: int
-) -> None:
-    values = {
-        "camera_id": camera_id,
-        "taken_at": utcnow(),
-        "jpeg": jpeg,
-        "width": width,
-        "height": height,
-    }
-    insert = dialect_insert(dialect_of(session))
-    stmt = insert(CameraSnapshot).values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[CameraSnapshot.camera_id],
         set_={k: stmt.excluded[k] for k in values if k != "camera_id"},
     )
     await session.execute(stmt)

@@ -9,9 +9,10 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from PIL import Image, UnidentifiedImageError
 
 from metrica.domain.events import Heartbeat
-from metrica.server.cameras import service
+from metrica.server.cameras import service, snapshots
 from metrica.server.cameras.models import Camera
 from metrica.server.cameras.schemas import CameraConfig
+from metrica.server.db import utcnow
 from metrica.server.deps import CurrentWorkerCamera, SessionDep, State, own_camera
 
 router = APIRouter(tags=["worker"])
@@ -78,9 +79,20 @@ async def put_snapshot(
     own_camera(camera, camera_id)
     data = await read_limited(request, state.settings.snapshot_max_bytes)
     width, height = jpeg_size(data)
-    await service.store_snapshot(
-        session=session, camera_id=camera_id, jpeg=data, width=width, height=height
-    )
+    try:
+        await snapshots.store(
+            session=session,
+            blobs=state.blobs,
+            camera_id=camera_id,
+            jpeg=data,
+            width=width,
+            height=height,
+            now=utcnow(),
+        )
+    except snapshots.SnapshotStoreDown:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "snapshot storage is unavailable; send it later"
+        ) from None
     await session.commit()
     return Response(status_code=204)
 

@@ -5,7 +5,11 @@ RETURNING`), which tells exactly which events are new, whatever month partition 
 to; only those are stored and added to the hourly rollup (one upsert per batch), so a
 batch posted twice, even concurrently, counts once. On PostgreSQL claiming, storing and
 rolling up is one statement (`_PG_STORE`), which also sets the camera's `last_event_at`
-(at most every 10 s). Deleting a store's or camera's events happens here too; retention
+(at most every 10 s). The privacy policy in force (`session.info[POLICY_INFO]`, put there
+by the app's session factory) screens every batch first: denied events are neither stored
+nor claimed, dropped fields never reach the database (`policies.ingest`).
+
+Deleting a store's or camera's events happens here too; retention
 removes old ones (`events.retention`, which leaves `event_ids` alone so a replay stays a
 duplicate).
 """
@@ -26,7 +30,10 @@ from metrica.domain.kpis import HOUR_S, local_hour_start
 from metrica.server.cameras.models import Camera
 from metrica.server.db import dialect_insert, dialect_of
 from metrica.server.events.models import EventIdRow, EventRow, HourlyCount
-from metrica.server.state import WorkerCamera
+from metrica.server.ops.metrics import EVENTS_POLICY_DENIED, EVENTS_POLICY_REDACTED
+from metrica.server.policies.ingest import screen
+from metrica.server.policies.loader import NO_POLICY, ActivePolicy
+from metrica.server.state import POLICY_INFO, WorkerCamera
 
 LAST_EVENT_RESOLUTION = timedelta(seconds=10)
 
@@ -60,7 +67,9 @@ _PG_STORE = text(
             (store_id, occurred_at, event_id, type, camera_id, received_at, line_id,
              direction, payload)
         SELECT :store_id, occurred_at, id, 'line_crossed', :camera_id, :received_at,
-               line_id, direction, json_build_object('track_id', track_id)
+               line_id, direction,
+               CASE WHEN track_id IS NULL THEN CAST('{}' AS json)
+                    ELSE json_build_object('track_id', track_id) END
         FROM new
     ), hours AS (
         SELECT * FROM unnest(CAST(CAST(:slots AS text) AS bigint[]),
@@ -161,8 +170,11 @@ def check_batch(
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
+    """`denied`: refused by the privacy policy (not stored; not to be sent again)."""
+
     accepted: int
     duplicates: int
+    denied: int = 0
 
 
 def first_of_each_id(events: list[LineCrossed]) -> list[LineCrossed]:
@@ -174,13 +186,25 @@ def first_of_each_id(events: list[LineCrossed]) -> list[LineCrossed]:
     return [unique[key] for key in sorted(unique)]
 
 
+def active_policy(session: AsyncSession) -> ActivePolicy:
+    """The policy the app's sessions carry (none for a bare session, e.g. in a script)."""
+    found = session.info.get(POLICY_INFO)
+    return found if isinstance(found, ActivePolicy) else NO_POLICY
+
+
 async def store_batch(
     *, session: AsyncSession, camera: WorkerCamera, batch: EventBatch, now: datetime
 ) -> IngestResult:
-    """Insert new events and roll them up; the caller commits."""
+    """Screen the batch with the privacy policy, insert new events and roll them up; the
+    caller commits. The HTTP route and the MQTT consumer both come through here."""
     if not batch.events:
         return IngestResult(0, 0)
-    events = first_of_each_id(batch.events)
+    screened = screen(active_policy(session), first_of_each_id(batch.events), camera)
+    EVENTS_POLICY_DENIED.inc(screened.denied)
+    EVENTS_POLICY_REDACTED.inc(screened.changed)
+    events, tracks, denied = screened.events, screened.track_ids, screened.denied
+    if not events:
+        return IngestResult(0, len(batch.events) - denied, denied)
     if dialect_of(session) == "postgresql":
         slots, starts = hour_starts(events, camera.timezone)
         accepted = await session.scalar(
@@ -194,42 +218,46 @@ async def store_batch(
                 "occurred": _pg_array([e.occurred_at.isoformat() for e in events]),
                 "lines": _pg_array([e.line_id for e in events]),
                 "directions": _pg_array([e.direction for e in events]),
-                "tracks": _pg_array([str(e.track_id) for e in events]),
+                "tracks": _pg_array(["NULL" if t is None else str(t) for t in tracks]),
                 "slots": _pg_array([str(s) for s in slots]),
                 "hour_starts": _pg_array([h.isoformat() for h in starts]),
             },
         )
-        return IngestResult(accepted=accepted, duplicates=len(batch.events) - accepted)
-    else:
-        inserted = await _store_portably(session=session, camera=camera, events=events, now=now)
-        await roll_up(session=session, camera=camera, inserted=inserted)
-        await session.execute(
-            update(Camera)
-            .where(Camera.id == camera.camera_id)
-            .where(
-                (Camera.last_event_at.is_(None))
-                | (Camera.last_event_at < now - LAST_EVENT_RESOLUTION)
-            )
-            .values(last_event_at=now)
+        return IngestResult(accepted, len(batch.events) - accepted - denied, denied)
+    inserted = await _store_portably(
+        session=session, camera=camera, events=list(zip(events, tracks, strict=True)), now=now
+    )
+    await roll_up(session=session, camera=camera, inserted=inserted)
+    await session.execute(
+        update(Camera)
+        .where(Camera.id == camera.camera_id)
+        .where(
+            (Camera.last_event_at.is_(None)) | (Camera.last_event_at < now - LAST_EVENT_RESOLUTION)
         )
-    return IngestResult(accepted=len(inserted), duplicates=len(batch.events) - len(inserted))
+        .values(last_event_at=now)
+    )
+    return IngestResult(len(inserted), len(batch.events) - len(inserted) - denied, denied)
 
 
 async def _store_portably(
-    *, session: AsyncSession, camera: WorkerCamera, events: list[LineCrossed], now: datetime
+    *,
+    session: AsyncSession,
+    camera: WorkerCamera,
+    events: list[tuple[LineCrossed, int | None]],
+    now: datetime,
 ) -> list[tuple[str, str, datetime]]:
     """Claim the ids, then store the events whose id was new (SQLite; two statements)."""
     insert = dialect_insert(dialect_of(session))
     claimed = (
         await session.execute(
             insert(EventIdRow)
-            .values([{"event_id": e.event_id} for e in events])
+            .values([{"event_id": e.event_id} for e, _ in events])
             .on_conflict_do_nothing(index_elements=[EventIdRow.event_id])
             .returning(EventIdRow.event_id)
         )
     ).scalars()
     fresh = set(claimed)
-    new = [e for e in events if e.event_id in fresh]
+    new = [(e, track) for e, track in events if e.event_id in fresh]
     if new:
         await session.execute(
             insert(EventRow).values(
@@ -243,13 +271,13 @@ async def _store_portably(
                         "received_at": now,
                         "line_id": e.line_id,
                         "direction": e.direction,
-                        "payload": {"track_id": e.track_id},
+                        "payload": {} if track is None else {"track_id": track},
                     }
-                    for e in new
+                    for e, track in new
                 ]
             )
         )
-    return [(e.line_id, e.direction, e.occurred_at) for e in new]
+    return [(e.line_id, e.direction, e.occurred_at) for e, _ in new]
 
 
 def hourly_sums(

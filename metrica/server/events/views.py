@@ -19,15 +19,19 @@ router = APIRouter(tags=["worker"], route_class=RustValidatedRoute)
 
 
 class IngestPublic(BaseModel):
+    """`denied`: events the privacy policy refused; not stored, and not to be sent again."""
+
     accepted: int
     duplicates: int
+    denied: int = 0
 
 
 @router.post("/events", operation_id="ingest_events", response_model=IngestPublic)
 async def ingest_events(
     batch: EventBatch, camera: CurrentWorkerCamera, session: SessionDep, state: State
 ) -> IngestPublic:
-    """Store a batch atomically and idempotently (an event id already stored is a duplicate)."""
+    """Store a batch atomically and idempotently (an event id already stored is a duplicate);
+    events the privacy policy denies are counted in `denied` and not stored."""
     now = utcnow()
     skew = state.settings.max_future_skew_s
     problems = service.check_batch(batch, camera=camera, now=now, max_future_s=skew)
@@ -47,4 +51,6 @@ async def ingest_events(
     await session.commit()
     EVENTS_INGESTED.inc(result.accepted)
     EVENTS_DUPLICATE.inc(result.duplicates)
-    return IngestPublic(accepted=result.accepted, duplicates=result.duplicates)
+    return IngestPublic(
+        accepted=result.accepted, duplicates=result.duplicates, denied=result.denied
+    )

@@ -18,12 +18,14 @@ from metrica.server.deps import (
     get_visible_box,
     get_visible_store,
 )
-from metrica.server.fleet import service
+from metrica.server.fleet import audit, service
 from metrica.server.fleet.schemas import (
     BoxErrorsPublic,
     BoxesPublic,
     BoxPublic,
     CameraAssign,
+    CameraAuditEntryPublic,
+    CameraAuditPublic,
     CameraFleetPublic,
     CameraSettingsUpdate,
     EnrolmentTokenCreate,
@@ -125,15 +127,25 @@ async def update_camera_fleet(
     state: State,
     secrets: Secrets,
 ) -> CameraFleetPublic:
-    """Source, model, input size, stride, schedule and snapshot blurring (turning it off
-    is logged as an audit line); its box applies them within a poll."""
+    """Source, model, input size, stride, schedule and snapshot blurring (a change to it
+    is written to the camera's audit); its box applies them within a poll."""
     await service.update_settings(
         session=session,
         camera=camera,
         data=body,
         secret_box=secrets,
         now=state.clock(),
-        actor=admin.email,
+        actor_email=admin.email,
+        actor_id=admin.id,
     )
     await session.commit()
     return await service.camera_fleet(session=session, camera=camera, secret_box=secrets)
+
+
+@router.get("/fleet/cameras/{camera_id}/audit", operation_id="admin_camera_audit")
+async def camera_audit(
+    camera: VisibleCamera, admin: SuperAdmin, session: SessionDep
+) -> CameraAuditPublic:
+    """Who turned the camera's snapshot blurring off or on, and when (newest first)."""
+    rows = await audit.entries(session=session, camera_id=camera.id)
+    return CameraAuditPublic(entries=[CameraAuditEntryPublic.model_validate(r) for r in rows])

@@ -86,3 +86,20 @@ class BoxCamera(Base):
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     blur_people: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CameraSettingAudit(Base):
+    """A change to a camera's privacy-relevant setting (snapshot blurring): who, when, and
+    old -> new. Kept when the camera goes (no foreign key): the record outlives its subject."""
+
+    __tablename__ = "fleet_camera_audit"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    camera_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    actor_email: Mapped[str] = mapped_column(String(320))
+    setting: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[str] = mapped_column(String(200))
+    new_value: Mapped[str] = mapped_column(String(200))

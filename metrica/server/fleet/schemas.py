@@ -108,3 +108,21 @@ class CameraFleetPublic(BaseModel):
     source_masked: str | None
     settings: CameraSettings
     updated_at: datetime
+
+
+class CameraAuditEntryPublic(BaseModel):
+    """One change of a camera's privacy setting: who, when, old -> new."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    camera_id: uuid.UUID
+    changed_at: datetime
+    actor_email: str
+    setting: str
+    old_value: str
+    new_value: str
+
+
+class CameraAuditPublic(BaseModel):
+    entries: list[CameraAuditEntryPublic]

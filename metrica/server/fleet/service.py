@@ -34,6 +34,7 @@ from metrica.domain.fleet import (
 )
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.models import Camera
+from metrica.server.fleet import audit
 from metrica.server.fleet.models import Box, BoxCamera, EnrolmentToken
 from metrica.server.fleet.schemas import (
     BoxPublic,
@@ -307,16 +308,24 @@ async def update_settings(
     data: CameraSettingsUpdate,
     secret_box: SecretBox,
     now: datetime,
-    actor: str = "an admin",
+    actor_email: str,
+    actor_id: uuid.UUID | None = None,
 ) -> BoxCamera:
-    """Replace the camera's settings; the source only when the body names it."""
+    """Replace the camera's settings; the source only when the body names it. A change to
+    snapshot blurring is audited in the database (`fleet.audit`)."""
     row = await _box_camera(session, camera.id)
     row.model, row.input_size, row.stride = data.model, data.input_size, data.stride
     row.schedule = None if data.schedule is None else data.schedule.model_dump()
-    if row.blur_people and not data.blur_people:
-        log.warning(
-            "audit: %s turned off blurring people in camera %s's snapshots", actor, camera.id
-        )
+    await audit.record(
+        session=session,
+        camera=camera,
+        setting="blur_people",
+        old=bool(row.blur_people),
+        new=data.blur_people,
+        actor_id=actor_id,
+        actor_email=actor_email,
+        now=now,
+    )
     row.blur_people = data.blur_people
     if "source" in data.model_fields_set:
         row.source_encrypted = None if data.source is None else secret_box.encrypt(data.source)

@@ -29,6 +29,17 @@ HTTP_LATENCY = Histogram(
 )
 EVENTS_INGESTED = Counter("metrica_events_ingested_total", "Events stored (new).")
 EVENTS_DUPLICATE = Counter("metrica_events_duplicate_total", "Events already stored, dropped.")
+EVENTS_POLICY_DENIED = Counter(
+    "metrica_events_policy_denied_total", "Events the privacy policy denied at ingest (not stored)."
+)
+EVENTS_POLICY_REDACTED = Counter(
+    "metrica_events_policy_redacted_total",
+    "Events stored with fields dropped or masked by the privacy policy.",
+)
+PLATE_READS_POLICY_MASKED = Counter(
+    "metrica_plate_reads_policy_masked_total",
+    "Plate reads shown with fields masked or hidden by the privacy policy.",
+)
 EVENTS_REJECTED = Counter("metrica_events_rejected_total", "Events in refused batches.", ["reason"])
 RETENTION_ROWS_DELETED = Counter(
     "metrica_retention_rows_deleted_total", "Rows removed by retention.", ["table"]

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
@@ -50,6 +51,8 @@ from metrica.server.plates.schemas import (
     WatchPublic,
 )
 from metrica.server.plates.uploads import MultipartFile, UploadError
+from metrica.server.policies.read import plate_view
+from metrica.server.stores.models import Store
 
 log = logging.getLogger("metrica.plates")
 router = APIRouter(prefix="/plates", tags=["plates"])
@@ -213,6 +216,13 @@ def _public(read: PlateReadRow) -> PlateReadPublic:
     )
 
 
+def _views(state: Any, user: Any, store: Store, rows: list[PlateReadRow]) -> list[PlateReadPublic]:
+    """The reads as the user's role may see them (the privacy policy's read rules)."""
+    tz = ZoneInfo(store.timezone)
+    views = (plate_view(state.policy, _public(r), role=user.role, tz=tz) for r in rows)
+    return [v for v in views if v is not None]
+
+
 FromQ = Annotated[UtcDatetime | None, Query(alias="from")]
 ToQ = Annotated[UtcDatetime | None, Query(alias="to")]
 
@@ -222,6 +232,7 @@ async def search_plates(
     store: PlateStore,
     user: CurrentUser,
     session: SessionDep,
+    state: State,
     q: PlateText = "",
     fuzzy: bool = False,
     start: FromQ = None,
@@ -241,7 +252,7 @@ async def search_plates(
         result_count=total,
     )
     await session.commit()
-    return PlateSearchPublic(results=[_public(r) for r in rows], total=total)
+    return PlateSearchPublic(results=_views(state, user, store, rows), total=total)
 
 
 @router.get(
@@ -253,7 +264,9 @@ async def search_plates(
 async def crop(
     read: VisiblePlateRead, user: CurrentUser, session: SessionDep, state: State
 ) -> Response:
-    if read.crop_key is None:
+    store = await session.get(Store, read.store_id)
+    shown = None if store is None else _views(state, user, store, [read])
+    if read.crop_key is None or not shown or shown[0].crop_url is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "this read has no crop")
     try:
         data = await state.blobs.get(read.crop_key)
@@ -317,6 +330,7 @@ async def export_csv(
     store: PlateStore,
     user: CurrentUser,
     session: SessionDep,
+    state: State,
     q: PlateText = "",
     fuzzy: bool = False,
     start: FromQ = None,
@@ -352,7 +366,7 @@ async def export_csv(
                 "id",
             ]
         )
-        for r in rows:
+        for r in _views(state, user, store, rows):
             writer.writerow(
                 [
                     r.occurred_at.isoformat(),

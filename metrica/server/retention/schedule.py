@@ -21,7 +21,7 @@ def schedule_retention(
         return
 
     async def once() -> None:
-        report = await run_retention(state.engine, settings, now=state.clock())
+        report = await run_retention(state.engine, settings, now=state.clock(), blobs=state.blobs)
         if report is None:
             log.info("retention: another process is running it")
             return

@@ -4,9 +4,9 @@ The dashboards read the hourly rollup (`hourly_counts`), which is kept forever; 
 are only read for today (live occupancy) and for the partial hour of the same-time
 comparison (<= 31 days back), so they may go once older than `RAW_EVENTS_MIN_DAYS`.
 Heartbeats and snapshots are one row per camera (the latest): old ones belong to cameras
-that went silent, and a snapshot is an image of people. Every delete is chunked (bounded
-transactions); PostgreSQL serialises runs of several server processes with an advisory
-lock, so each runs once.
+that went silent, and a snapshot is an image of people (its blob goes with its row).
+Every delete is chunked (bounded transactions); PostgreSQL serialises runs of several
+server processes with an advisory lock, so each runs once.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from metrica.server.auth.models import Invitation, LoginCode, RevokedToken
 from metrica.server.backups.models import BackupRun
+from metrica.server.blobs import BlobStore
 from metrica.server.cameras.models import CameraHeartbeat, CameraSnapshot
 from metrica.server.events.retention import Progress, delete_raw_events_before
 from metrica.server.ops.metrics import RETENTION_ROWS_DELETED
@@ -125,6 +126,39 @@ async def _chunked_delete(
             return removed
 
 
+async def _delete_snapshots(
+    engine: AsyncEngine, cutoff: datetime, *, batch_size: int, blobs: BlobStore | None,
+    progress: Progress,
+) -> int:  # fmt: skip
+    """Old snapshot rows, chunked, and then their blobs (a row without its blob is no
+    snapshot; a blob without its row would be an image of people nobody can see to delete)."""
+    old: ColumnElement[bool] = CameraSnapshot.taken_at < cutoff
+    removed = 0
+    while True:
+        async with engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(CameraSnapshot.camera_id, CameraSnapshot.blob_key)
+                    .where(old)
+                    .limit(batch_size)
+                )
+            ).all()
+            ids = [camera_id for camera_id, _ in rows]
+            if ids:
+                await conn.execute(
+                    delete(CameraSnapshot).where(CameraSnapshot.camera_id.in_(ids), old)
+                )
+        if blobs is not None:
+            for _, key in rows:
+                if key:
+                    await blobs.delete(key)
+        removed += len(rows)
+        if rows:
+            progress("camera_snapshots", removed)
+        if len(rows) < batch_size:
+            return removed
+
+
 async def run_retention(
     engine: AsyncEngine,
     settings: Settings,
@@ -133,8 +167,10 @@ async def run_retention(
     dry_run: bool = False,
     batch_size: int | None = None,
     progress: Progress | None = None,
+    blobs: BlobStore | None = None,
 ) -> RetentionReport | None:
-    """Apply every policy once; None when another process holds the run (PostgreSQL)."""
+    """Apply every policy once; None when another process holds the run (PostgreSQL).
+    `blobs`: where snapshot images are, deleted with their rows."""
     size = batch_size or settings.retention_batch_size
     report_progress: Progress = progress or (lambda _what, _rows: None)
     async with _run_lock(engine) as held:
@@ -150,6 +186,10 @@ async def run_retention(
             if policy.table == "events":
                 outcome.rows, outcome.partitions_dropped = await delete_raw_events_before(
                     engine, cutoff, batch_size=size, dry_run=dry_run, progress=report_progress
+                )
+            elif policy.table == "camera_snapshots" and not dry_run:
+                outcome.rows = await _delete_snapshots(
+                    engine, cutoff, batch_size=size, blobs=blobs, progress=report_progress
                 )
             else:
                 outcome.rows = await _chunked_delete(

@@ -9,6 +9,7 @@ from fastapi import HTTPException, Response, status
 
 from metrica.server.auth import service as auth
 from metrica.server.auth.schemas import UserPublic, UsersPublic
+from metrica.server.cameras import snapshots
 from metrica.server.deps import SessionDep, State, SuperAdmin, VisibleStore, admin_router
 from metrica.server.events import service as events
 from metrica.server.stores import service
@@ -50,9 +51,11 @@ async def update_store(store: VisibleStore, body: StoreUpdate, session: SessionD
 
 
 @router.delete("/stores/{store_id}", operation_id="admin_delete_store", status_code=204)
-async def delete_store(store: VisibleStore, session: SessionDep) -> Response:
+async def delete_store(store: VisibleStore, session: SessionDep, state: State) -> Response:
+    keys = await snapshots.keys_of(session=session, store_id=store.id)
     await service.delete(session=session, store=store)
     await session.commit()
+    await snapshots.forget(state.blobs, keys)
     return Response(status_code=204)
 
 

@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 import {
   adminAssignCamera,
   adminBoxErrors,
+  adminCameraAudit,
   adminGetBox,
   adminGetCameraFleet,
   adminListCameras,
@@ -77,14 +78,14 @@ export function FleetBoxPage() {
           </dl>
         </CardContent>
       </Card>
-      <CamerasCard box={b} />
+      <CamerasCard box={b} timezone={timezone} />
       <ErrorsCard boxId={b.id} timezone={timezone} />
       {!b.revoked && <RevokeCard box={b} />}
     </div>
   );
 }
 
-function CamerasCard({ box }: { box: BoxPublic }) {
+function CamerasCard({ box, timezone }: { box: BoxPublic; timezone: string }) {
   const queryClient = useQueryClient();
   const cameras = useQuery({
     queryKey: ["admin", "cameras", box.store_id],
@@ -119,7 +120,12 @@ function CamerasCard({ box }: { box: BoxPublic }) {
         ) : (
           <ul className="flex flex-col gap-4" aria-label="Cameras of this box">
             {mine.map((c) => (
-              <CameraSettingsForm key={c.id} camera={c} state={stateOf.get(c.id)?.state} />
+              <CameraSettingsForm
+                key={c.id}
+                camera={c}
+                state={stateOf.get(c.id)?.state}
+                timezone={timezone}
+              />
             ))}
           </ul>
         )}
@@ -156,7 +162,15 @@ function CamerasCard({ box }: { box: BoxPublic }) {
   );
 }
 
-function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: string }) {
+function CameraSettingsForm({
+  camera,
+  state,
+  timezone,
+}: {
+  camera: CameraPublic;
+  state?: string;
+  timezone: string;
+}) {
   const queryClient = useQueryClient();
   const fleet = useQuery({
     queryKey: ["admin", "fleet", "camera", camera.id],
@@ -169,6 +183,7 @@ function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: s
       unwrap(adminUpdateCameraFleet({ path: { camera_id: camera.id }, body })),
     onSuccess: (updated) => {
       queryClient.setQueryData(["admin", "fleet", "camera", camera.id], updated);
+      void queryClient.invalidateQueries({ queryKey: ["admin", "fleet", "camera-audit", camera.id] });
       setSource("");
       setSaved(true);
     },
@@ -248,8 +263,9 @@ function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: s
           <span>
             Blur people in calibration snapshots on the box
             <span className="block text-xs text-muted-foreground">
-              On by default; turning it off is recorded in the server log.
+              On by default; turning it off is recorded in the camera's audit.
             </span>
+            <BlurAudit cameraId={camera.id} timezone={timezone} />
           </span>
         </label>
         <div className="flex items-center gap-3 sm:col-span-4">
@@ -259,6 +275,21 @@ function CameraSettingsForm({ camera, state }: { camera: CameraPublic; state?: s
         <ErrorNote error={save.error} className="sm:col-span-4" />
       </form>
     </li>
+  );
+}
+
+/** The latest change of the camera's snapshot blurring: who and when (the audit). */
+function BlurAudit({ cameraId, timezone }: { cameraId: string; timezone: string }) {
+  const audit = useQuery({
+    queryKey: ["admin", "fleet", "camera-audit", cameraId],
+    queryFn: () => unwrap(adminCameraAudit({ path: { camera_id: cameraId } })),
+  });
+  const last = audit.data?.entries[0];
+  if (!last) return null;
+  return (
+    <span className="block text-xs text-muted-foreground" data-testid="blur-audit">
+      Turned {last.new_value} by {last.actor_email}, {dateTimeInZone(last.changed_at, timezone)}
+    </span>
   );
 }
 
