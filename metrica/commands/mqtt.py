@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
 import signal
@@ -139,7 +138,7 @@ def run_consume(args: argparse.Namespace) -> int:
 
 async def _consume(settings: Settings) -> None:
     from metrica.server.db import create_engine, session_factory
-    from metrica.server.mqtt.consumer import consumer_for
+    from metrica.server.mqtt.consumer import consumer_for, stop_consumer
 
     engine = create_engine(settings.database_url)
     stop = asyncio.Event()
@@ -149,9 +148,7 @@ async def _consume(settings: Settings) -> None:
     consumer = consumer_for(settings, session_factory(engine))
     task = asyncio.create_task(consumer.run())
     try:
-        await stop.wait()
+        await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when="FIRST_COMPLETED")
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_consumer(consumer, task)
         await engine.dispose()

@@ -98,7 +98,9 @@ class MqttLink:
     def wait_connected(self, timeout_s: float) -> bool:
         return self._connected.wait(timeout_s)
 
-    def publish(self, topic: str, payload: bytes, *, timeout_s: float | None = None) -> str | None:
+    def publish(
+        self, topic: str, payload: bytes, *, timeout_s: float | None = None, retain: bool = False
+    ) -> str | None:
         """Publish with QoS 1; None once the broker acknowledged it, else why not (a bounded
         reason). The same payload again while its first copy is still in flight waits for
         that copy instead of queueing another."""
@@ -109,7 +111,7 @@ class MqttLink:
             self._forget_published()
             info = self._pending.get(key)
             if info is None:
-                info = self._client.publish(topic, payload, qos=1)
+                info = self._client.publish(topic, payload, qos=1, retain=retain)
                 if info.rc == mqtt.MQTT_ERR_QUEUE_SIZE:
                     return "mqtt_down"
                 self._pending[key] = info

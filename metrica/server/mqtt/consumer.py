@@ -93,6 +93,7 @@ class MqttConsumer:
         self._clock = clock
         self._generation = 0
         self._connected = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._queue: asyncio.Queue[tuple[int, mqtt.MQTTMessage]] = asyncio.Queue()
         self._pushed: dict[uuid.UUID, str] = {}
         self.stats = ConsumerStats()
@@ -114,9 +115,13 @@ class MqttConsumer:
         client.on_subscribe = self._on_subscribe
         self._client = client
 
+    def stop(self) -> None:
+        """Finish the message in hand, then disconnect (`run` returns); whatever was not
+        acknowledged is re-delivered to the next session."""
+        self._stopping.set()
+
     async def run(self) -> None:
-        """Consume and push configs until cancelled; then disconnect (unacked messages are
-        re-delivered to the next session)."""
+        """Consume and push configs until `stop` (or cancelled)."""
         self._loop = asyncio.get_running_loop()
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = SESSION_EXPIRY_S
@@ -129,14 +134,14 @@ class MqttConsumer:
             properties=props,
         )
         self._client.loop_start()
-        tasks = [asyncio.create_task(self._handle_loop()) for _ in range(HANDLERS)]
-        tasks.append(asyncio.create_task(self._push_loop()))
+        handlers_ = [asyncio.create_task(self._handle_loop()) for _ in range(HANDLERS)]
+        pusher = asyncio.create_task(self._push_loop())
         try:
-            await asyncio.gather(*tasks)
+            await asyncio.gather(*handlers_)
         finally:
-            for task in tasks:
+            for task in [*handlers_, pusher]:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*handlers_, pusher, return_exceptions=True)
             self._client.disconnect()
             await asyncio.to_thread(self._client.loop_stop)
             MQTT_CONNECTED.set(0)
@@ -209,10 +214,16 @@ class MqttConsumer:
     # the event loop
 
     async def _handle_loop(self) -> None:
-        while True:
-            generation, msg = await self._queue.get()
+        while not self._stopping.is_set():
+            try:
+                generation, msg = await asyncio.wait_for(self._queue.get(), 0.5)
+            except TimeoutError:
+                continue  # look at `_stopping` again
             with MQTT_HANDLE_SECONDS.time():
-                kind, outcome = await self._handle_with_retry(msg)
+                handled = await self._handle_with_retry(msg)
+            if handled is None:
+                return  # stopping while the database was away: left to the next session
+            kind, outcome = handled
             MQTT_MESSAGES.labels(kind=kind, outcome=outcome).inc()
             self.stats.handled += 1
             self.stats.outcomes[outcome] = self.stats.outcomes.get(outcome, 0) + 1
@@ -221,11 +232,11 @@ class MqttConsumer:
             if generation == self._generation and msg.qos > 0:
                 self._client.ack(msg.mid, msg.qos)
 
-    async def _handle_with_retry(self, msg: mqtt.MQTTMessage) -> tuple[str, str]:
+    async def _handle_with_retry(self, msg: mqtt.MQTTMessage) -> tuple[str, str] | None:
         """Handle until it worked: a database failure is retried with backoff (the message
-        stays unacknowledged meanwhile; cancelling leaves it to the next session)."""
+        stays unacknowledged meanwhile); None when stopping first."""
         attempt = 0
-        while True:
+        while not self._stopping.is_set():
             try:
                 async with self._sessions() as session:
                     return await handlers.handle(
@@ -241,7 +252,9 @@ class MqttConsumer:
                 delay_s = backoff_delay_s(attempt, u=random.random(), base_s=0.2, cap_s=10.0)
                 attempt += 1
                 log.warning("storing an MQTT message failed (%s); retrying", type(exc).__name__)
-                await asyncio.sleep(max(delay_s, 0.05))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), max(delay_s, 0.05))
+        return None
 
     async def _push_loop(self) -> None:
         while True:
@@ -308,6 +321,15 @@ async def consumer_running(consumer: MqttConsumer | None) -> AsyncIterator[None]
     try:
         yield
     finally:
+        await stop_consumer(consumer, task)
+
+
+async def stop_consumer(consumer: MqttConsumer, task: asyncio.Task[None]) -> None:
+    """Let the message in hand finish (up to 15 s), then cancel."""
+    consumer.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), 15)
+    except TimeoutError:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
