@@ -59,10 +59,11 @@ log = logging.getLogger("metrica.mqtt")
 
 SESSION_EXPIRY_S = 7 * 86400
 RECEIVE_MAXIMUM = 100
-# One message at a time, in the order received: PUBACKs go back in order (as MQTT asks)
-# and a message handled means every earlier one was. One batch is one transaction of up
-# to 500 events; more throughput: more consumers (a shared subscription, docs/fleet.md).
-HANDLERS = 1
+# Messages handled at once on PostgreSQL (each one a transaction; ingest is safe for
+# concurrent batches); SQLite has one writer, so one. PUBACKs still go back in the order
+# the messages came (as MQTT asks): a message is acknowledged once it and every earlier
+# one of the same connection are done.
+HANDLERS_PG = 4
 
 
 @dataclass
@@ -83,6 +84,7 @@ class MqttConsumer:
         *,
         secret_box: SecretBox,
         clock: Callable[[], datetime],
+        handlers: int = 1,
     ) -> None:
         if settings.mqtt_url is None:
             raise ValueError("no mqtt_url configured")
@@ -92,9 +94,14 @@ class MqttConsumer:
         self._secret_box = secret_box
         self._clock = clock
         self._generation = 0
+        self._handlers = handlers
+        self._ack_generation = -1  # the connection the sequence numbers below belong to
+        self._next_seq = 0
+        self._next_ack = 0
+        self._done: dict[int, mqtt.MQTTMessage] = {}
         self._connected = asyncio.Event()
         self._stopping = asyncio.Event()
-        self._queue: asyncio.Queue[tuple[int, mqtt.MQTTMessage]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[int, int, mqtt.MQTTMessage]] = asyncio.Queue()
         self._pushed: dict[uuid.UUID, str] = {}
         self.stats = ConsumerStats()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -134,7 +141,7 @@ class MqttConsumer:
             properties=props,
         )
         self._client.loop_start()
-        handlers_ = [asyncio.create_task(self._handle_loop()) for _ in range(HANDLERS)]
+        handlers_ = [asyncio.create_task(self._handle_loop()) for _ in range(self._handlers)]
         pusher = asyncio.create_task(self._push_loop())
         try:
             await asyncio.gather(*handlers_)
@@ -204,7 +211,7 @@ class MqttConsumer:
 
     def _on_message(self, client: mqtt.Client, userdata: object, msg: mqtt.MQTTMessage) -> None:
         generation = self._generation
-        self._call(lambda: self._queue.put_nowait((generation, msg)))
+        self._call(lambda: self._enqueue(generation, msg))
 
     def _call(self, fn: Callable[[], object]) -> None:
         if self._loop is not None and not self._loop.is_closed():
@@ -213,10 +220,29 @@ class MqttConsumer:
 
     # the event loop
 
+    def _enqueue(self, generation: int, msg: mqtt.MQTTMessage) -> None:
+        """Number the message within its connection (on the event loop)."""
+        if generation != self._ack_generation:
+            self._ack_generation, self._next_seq, self._next_ack = generation, 0, 0
+            self._done.clear()
+        self._queue.put_nowait((generation, self._next_seq, msg))
+        self._next_seq += 1
+
+    def _finished(self, generation: int, seq: int, msg: mqtt.MQTTMessage) -> None:
+        """Acknowledge, in arrival order, every message done so far of this connection."""
+        if generation != self._generation or generation != self._ack_generation:
+            return  # an earlier connection's: the broker sends it again
+        self._done[seq] = msg
+        while self._next_ack in self._done:
+            done = self._done.pop(self._next_ack)
+            if done.qos > 0:
+                self._client.ack(done.mid, done.qos)
+            self._next_ack += 1
+
     async def _handle_loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                generation, msg = await asyncio.wait_for(self._queue.get(), 0.5)
+                generation, seq, msg = await asyncio.wait_for(self._queue.get(), 0.5)
             except TimeoutError:
                 continue  # look at `_stopping` again
             with MQTT_HANDLE_SECONDS.time():
@@ -229,8 +255,7 @@ class MqttConsumer:
             self.stats.outcomes[outcome] = self.stats.outcomes.get(outcome, 0) + 1
             if outcome != "stored":
                 log.warning("MQTT %s message on %s dropped: %s", kind, _where(msg.topic), outcome)
-            if generation == self._generation and msg.qos > 0:
-                self._client.ack(msg.mid, msg.qos)
+            self._finished(generation, seq, msg)
 
     async def _handle_with_retry(self, msg: mqtt.MQTTMessage) -> tuple[str, str] | None:
         """Handle until it worked: a database failure is retried with backoff (the message
@@ -342,7 +367,8 @@ def consumer_for(settings: Settings, sessions: async_sessionmaker[AsyncSession])
         configured.get_secret_value() if configured else None,
         settings.secret_key.get_secret_value(),
     )
-    return MqttConsumer(settings, sessions, secret_box=secret_box, clock=_utcnow)
+    handlers = 1 if settings.database_url.startswith("sqlite") else HANDLERS_PG
+    return MqttConsumer(settings, sessions, secret_box=secret_box, clock=_utcnow, handlers=handlers)
 
 
 def _utcnow() -> datetime:
