@@ -102,11 +102,14 @@ def test_invalid_and_malformed_batches_are_dropped_the_rest_stored(
     assert uplink.link.wait_connected(10)
     unknown_line = [b.replace('"line_id":"door"', '"line_id":"nope"') for b in _batch(camera, 2)]
     assert isinstance(uplink.post_events(unknown_line), Acked)  # the broker has it
-    for odd in (b"", b"\x00\xff", b'{"events":[{"type":"line_crossed"}]}', b"[" * 10_000):
+    too_large = b'{"events":[]' + b" " * (1 << 20) + b"}"  # over the 1 MiB cap, under the broker's
+    odd_payloads = (b"", b"\x00\xff", b'{"events":[{"type":"line_crossed"}]}', b"[" * 10_000)
+    for odd in (*odd_payloads, too_large):
         assert uplink.link.publish(events_topic(box.box_id, camera), odd) is None
     assert isinstance(uplink.post_events(_batch(camera, 7, start=10)), Acked)
     uplink.close()
     poll(lambda: stored_counts(db_url, camera).rows == 7, timeout_s=30, what="7 rows")
     ingest.wait_for_log("dropped: invalid")
     ingest.wait_for_log("dropped: malformed")
+    ingest.wait_for_log("dropped: too_large")
     assert stored_counts(db_url, camera).rows == 7
