@@ -9,8 +9,9 @@ resumes, and `ingest_batch`'s idempotency stores each event once. A message of a
 connection is never acknowledged on a newer one (its packet id may have been reused).
 
 Every `mqtt_config_push_s` the config of each box is computed as `GET /fleet/box/config`
-serves it and, when its version differs from the last one published, published retained
-on `metrica/v1/boxes/{box}/config`; a revoked box gets a retained `revoked` command and
+serves it and, when its version differs from the last one published on this connection
+(a broker that lost retained messages gets them all again), published retained on
+`metrica/v1/boxes/{box}/config`; a revoked box gets a retained `revoked` command and
 its config cleared.
 """
 
@@ -180,6 +181,7 @@ class MqttConsumer:
             self._address.port,
             "resumed" if flags.session_present else "new",
         )
+        self._call(self._pushed.clear)  # publish every config again: a broker may have lost some
         self._call(self._connected.set)
 
     def _on_subscribe(
