@@ -79,6 +79,11 @@ CONTRACT: tuple[Metric, ...] = (
     _s("metrica_backup_last_success_timestamp_seconds", "gauge"),
     _s("metrica_retention_rows_deleted_total", "counter", "table"),
     _s("metrica_build_info", "gauge", "version"),
+    _s("metrica_mqtt_messages_total", "counter", "kind", "outcome"),
+    _s("metrica_mqtt_retries_total", "counter"),
+    _s("metrica_mqtt_connected", "gauge"),
+    _s("metrica_mqtt_configs_pushed_total", "counter"),
+    _s("metrica_mqtt_message_seconds", "histogram"),
     Metric("probe_ssl_earliest_cert_expiry", "gauge", "external", ("instance",)),
     Metric("up", "gauge", "external", ("job", "instance")),
 )

@@ -44,6 +44,11 @@ COMMANDS: dict[str, Command] = {
     "fleet": Command(
         "metrica.commands.fleet", "server", "fleet maintenance: rotate the camera-secret keys"
     ),
+    "mqtt": Command(
+        "metrica.commands.mqtt",
+        "server",
+        "MQTT for fleet boxes: Mosquitto's ACL and password file, the consumer",
+    ),
     "policy": Command(
         "metrica.commands.policy", "edge", "check a privacy policy file and explain its rules"
     ),

@@ -7,6 +7,7 @@ command -v uv >/dev/null || python3 -m pip install -q uv
 bash scripts/ensure-postgres.sh
 bash scripts/ensure-gstreamer.sh
 bash scripts/ensure-redis.sh
+bash scripts/ensure-mosquitto.sh
 bash scripts/ensure-promtool.sh
 uv sync --all-extras --locked -q
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .

@@ -14,6 +14,7 @@ from pathlib import Path
 from metrica import __version__
 from metrica.commands.common import CliError, Subparsers, fail
 from metrica.commands.worker import setup_logging
+from metrica.domain.mqtt import BrokerUrlError, broker_address
 from metrica.edge.box import BoxSettings, run_box
 from metrica.edge.enrolment import EnrolmentError, enrol, load_credentials, save_credentials
 from metrica.edge.settings import SettingsError, checked_api_url
@@ -89,6 +90,12 @@ def add_parser(subparsers: Subparsers) -> None:
         help="extra `metrica worker` flag for every camera (repeatable), e.g. "
         "--worker-arg=--config-poll-s=5",
     )
+    run.add_argument(
+        "--mqtt-url",
+        default=os.environ.get("METRICA_MQTT_URL") or None,
+        help="ship over MQTT (mqtt(s)://host[:port], env METRICA_MQTT_URL): events, heartbeats "
+        "and pushed config; the broker username is the box id, the password its key",
+    )
     run.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default="info")
     run.set_defaults(func=run_edge)
 
@@ -157,6 +164,11 @@ def run_edge(args: argparse.Namespace) -> int:
     for name in ("poll_s", "heartbeat_s"):
         if not getattr(args, name) > 0:
             return fail("edge run", f"--{name.replace('_', '-')} must be positive")
+    if args.mqtt_url:
+        try:
+            broker_address(args.mqtt_url)
+        except BrokerUrlError as exc:
+            return fail("edge run", f"--mqtt-url {exc}")
     try:
         credentials = load_credentials(args.state_dir / "credentials.json")
     except SettingsError as exc:
@@ -169,6 +181,7 @@ def run_edge(args: argparse.Namespace) -> int:
         heartbeat_s=args.heartbeat_s,
         log_level=args.log_level,
         worker_args=tuple(args.worker_arg),
+        mqtt_url=args.mqtt_url,
     )
     stop = threading.Event()
 

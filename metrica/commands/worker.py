@@ -20,7 +20,9 @@ from metrica.commands.common import (
 )
 from metrica.commands.detector_options import add_detector_options, build_detector
 from metrica.domain.events import MAX_BATCH_EVENTS
+from metrica.domain.mqtt import BrokerUrlError, broker_address
 from metrica.edge.cameras_file import ConfigError, load_cameras
+from metrica.edge.mqtt_link import MqttSettings
 from metrica.edge.outbox import OutboxError
 from metrica.edge.settings import (
     KeyProvider,
@@ -106,6 +108,12 @@ def add_parser(subparsers: Subparsers) -> None:
     backend.add_argument(
         "--key-file", type=Path, help="file holding the worker key (re-read when it changes)"
     )
+    backend.add_argument(
+        "--mqtt-url",
+        help="ship events over MQTT (mqtt(s)://host[:port]) instead of POST /events; the "
+        "broker password (the box key) comes from METRICA_MQTT_PASSWORD",
+    )
+    backend.add_argument("--mqtt-box-id", help="with --mqtt-url: the box id (broker username)")
     counting = parser.add_argument_group("counting")
     counting.add_argument(
         "--line",
@@ -260,6 +268,21 @@ def _positive(name: str, value: float) -> None:
         raise CliError(f"{name} {value}: must be positive")
 
 
+def _mqtt_settings(args: argparse.Namespace) -> MqttSettings | None:
+    """Events over MQTT when --mqtt-url is given (a box's worker, see `metrica edge run`)."""
+    if not args.mqtt_url:
+        return None
+    try:
+        broker_address(args.mqtt_url)
+    except BrokerUrlError as exc:
+        raise CliError(f"--mqtt-url {exc}") from None
+    box_id = _flag_checked("--mqtt-box-id", "", args.mqtt_box_id, checked_camera_id)
+    password = os.environ.get("METRICA_MQTT_PASSWORD")
+    if not password:
+        raise CliError("--mqtt-url needs the broker password in METRICA_MQTT_PASSWORD")
+    return MqttSettings(args.mqtt_url, box_id, password, timeout_s=args.http_timeout_s)
+
+
 def _settings(args: argparse.Namespace) -> WorkerSettings:
     api_url = _flag_checked(
         "--api-url", "METRICA_API_URL", _env_or(args.api_url, "METRICA_API_URL"), checked_api_url
@@ -328,6 +351,7 @@ def _settings(args: argparse.Namespace) -> WorkerSettings:
         metrics_addr=args.metrics_addr,
         requeue_quarantined=args.requeue_quarantined,
         snapshot_blur=args.snapshot_blur,
+        mqtt=_mqtt_settings(args),
     )
 
 

@@ -40,7 +40,9 @@ from metrica.domain.fleet import (
     BoxError,
     BoxHeartbeat,
 )
+from metrica.domain.mqtt import BoxCommand, box_topic, client_id
 from metrica.edge.enrolment import BoxCredentials, write_private
+from metrica.edge.mqtt_link import MqttLink, MqttSettings
 from metrica.edge.supervisor import CHILD_ENV_DROPPED, Supervisor, WorkerSpec
 
 log = logging.getLogger("metrica.edge.box")
@@ -56,6 +58,14 @@ class BoxSettings:
     retry_max_s: float = 300.0
     log_level: str = "info"
     worker_args: tuple[str, ...] = ()
+    mqtt_url: str | None = None  # set: events, heartbeats and config over MQTT
+
+    @property
+    def mqtt(self) -> MqttSettings | None:
+        if self.mqtt_url is None:
+            return None
+        c = self.credentials
+        return MqttSettings(self.mqtt_url, c.box_id, c.box_key, timeout_s=self.http_timeout_s)
 
     @property
     def keys_dir(self) -> Path:
@@ -80,8 +90,12 @@ def worker_spec(camera: BoxCameraConfig, settings: BoxSettings) -> WorkerSpec:
         argv += ["--input-size", str(camera.settings.input_size)]
     if not camera.settings.blur_people:
         argv += ["--no-snapshot-blur"]
+    if settings.mqtt_url:
+        argv += ["--mqtt-url", settings.mqtt_url, "--mqtt-box-id", settings.credentials.box_id]
     argv += ["--log-level", settings.log_level, *settings.worker_args]
     env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED}
+    if settings.mqtt_url:
+        env["METRICA_MQTT_PASSWORD"] = settings.credentials.box_key
     env["METRICA_SOURCE"] = camera.source or ""
     label = camera.name[:40] or cid[:8]
     return WorkerSpec(cid, label, tuple(argv), tuple(sorted(env.items())))
@@ -118,6 +132,37 @@ def _percent(read: Callable[[], float]) -> float | None:
         return None
 
 
+class MqttInbox:
+    """The latest config and command pushed over MQTT (written on paho's thread, taken on
+    the agent's). An unreadable message is logged and ignored (the last good one stays)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: BoxConfig | None = None
+        self._command: BoxCommand | None = None
+
+    def receive(self, topic: str, payload: bytes) -> None:
+        if not payload:
+            return  # a retained message cleared
+        try:
+            if topic.endswith("/config"):
+                config = BoxConfig.model_validate_json(payload)
+                with self._lock:
+                    self._config = config
+            elif topic.endswith("/commands"):
+                command = BoxCommand.model_validate_json(payload)
+                with self._lock:
+                    self._command = command
+        except ValidationError:
+            log.warning("ignored an unreadable MQTT message on %s", topic.rsplit("/", 1)[-1])
+
+    def take(self) -> tuple[BoxCommand | None, BoxConfig | None]:
+        with self._lock:
+            taken = self._command, self._config
+            self._config = None
+            return taken
+
+
 class Revoked(Exception):
     """The backend refused the box key (401): the box was revoked or its key is wrong."""
 
@@ -136,6 +181,8 @@ class BoxAgent:
     _errors: list[tuple[datetime, str]] = field(default_factory=list)
     _started_s: float = field(default_factory=time.monotonic)
     _failures: int = 0
+    _mqtt: MqttLink | None = None
+    _inbox: MqttInbox | None = None
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(
@@ -143,6 +190,17 @@ class BoxAgent:
             headers={"X-Box-Key": self.settings.credentials.box_key},
             timeout=self.settings.http_timeout_s,
         )
+        mqtt = self.settings.mqtt
+        if mqtt is not None:
+            box_id = mqtt.box_id
+            self._inbox = MqttInbox()
+            self._mqtt = MqttLink(
+                mqtt,
+                client_id(box_id),
+                subscriptions=(box_topic(box_id, "config"), box_topic(box_id, "commands")),
+                on_message=self._inbox.receive,
+            )
+            self._mqtt.start()
         psutil.cpu_percent(interval=None)  # the first reading is meaningless; prime it
 
     def run(self) -> None:
@@ -179,6 +237,8 @@ class BoxAgent:
             stop.set()
         finally:
             self._client.close()
+            if self._mqtt is not None:
+                self._mqtt.close()
 
     def _poll_once(self) -> float:
         """Fetch and apply the config; seconds until the next poll."""
@@ -196,9 +256,13 @@ class BoxAgent:
         self._failures = 0
         if self.config is not None:
             self._apply(self.config)
-        return self.settings.poll_s
+        # Over MQTT the config is pushed: looking at the inbox costs nothing.
+        return self.settings.poll_s if self._inbox is None else min(self.settings.poll_s, 1.0)
 
     def _fetch(self) -> None:
+        if self._inbox is not None:
+            self._take_pushed(self._inbox)
+            return
         headers = {"If-None-Match": self._etag} if self._etag else {}
         response = self._client.get("/fleet/box/config", headers=headers)
         if response.status_code == 401:
@@ -211,6 +275,15 @@ class BoxAgent:
         if self.config is None or config.version != self.config.version:
             log.info("config %s: %d camera(s)", config.version, len(config.cameras))
         self.config, self._etag = config, response.headers.get("etag")
+
+    def _take_pushed(self, inbox: MqttInbox) -> None:
+        """The newest retained config (and command) the backend pushed, if any."""
+        command, config = inbox.take()
+        if command is not None and command.command == "revoked":
+            raise Revoked
+        if config is not None and (self.config is None or config.version != self.config.version):
+            log.info("config %s: %d camera(s) (MQTT)", config.version, len(config.cameras))
+            self.config = config
 
     def _apply(self, config: BoxConfig) -> None:
         """Write the worker keys, then hand the scheduled cameras to the supervisor."""
@@ -226,6 +299,14 @@ class BoxAgent:
         self.supervisor.apply([worker_spec(c, self.settings) for c in on])
 
     def _heartbeat_once(self) -> None:
+        if self._mqtt is not None:
+            topic = box_topic(self.settings.credentials.box_id, "heartbeat")
+            reason = self._mqtt.publish(topic, self.heartbeat().model_dump_json().encode())
+            if reason is None:
+                self._errors.clear()  # delivered
+            else:
+                self._error(f"heartbeat failed: {reason}")
+            return
         try:
             response = self._client.post(
                 "/fleet/box/heartbeat",

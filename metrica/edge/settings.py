@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from metrica.domain.geometry import CountingLine
+from metrica.edge.mqtt_link import MqttSettings
 from metrica.edge.shipper import BatchPolicy, RetryPolicy
 from metrica.vision.pipeline import PipelineConfig
 
@@ -105,3 +106,4 @@ class WorkerSettings:
     metrics_addr: str = "127.0.0.1"
     requeue_quarantined: bool = False
     snapshot_blur: bool = True  # people blurred in calibration snapshots before upload
+    mqtt: MqttSettings | None = None  # events over MQTT instead of POST /events

@@ -78,6 +78,9 @@ FAILURE_REASONS = (
     "not_found",
     "bad_answer",
     "auth",
+    "mqtt_down",
+    "mqtt_timeout",
+    "mqtt_refused",
 )
 
 # Answers that say nothing about the events themselves: retry them like a network error.

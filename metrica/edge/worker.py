@@ -22,9 +22,11 @@ import numpy as np
 import numpy.typing as npt
 
 from metrica.domain.backoff import backoff_delay_s
+from metrica.domain.mqtt import client_id as mqtt_client_id
 from metrica.edge.control import ControlLoop, WorkerState
 from metrica.edge.event_ids import EventMaker, file_identity
 from metrica.edge.metrics import WorkerMetrics
+from metrica.edge.mqtt_link import MqttEventUplink
 from metrica.edge.outbox import Outbox
 from metrica.edge.settings import WorkerSettings
 from metrica.edge.shipper import Shipper
@@ -143,9 +145,18 @@ class Worker:
             )
             for _ in range(2)  # one per thread: an httpx client is not shared
         )
+        self._mqtt_uplink = (
+            None
+            if s.mqtt is None
+            else MqttEventUplink(
+                s.mqtt, s.camera_id, client_id=mqtt_client_id(s.mqtt.box_id, s.camera_id)
+            )
+        )
         self.shipper = Shipper(
             self.outbox,
-            self._event_uplink.post_events,
+            self._event_uplink.post_events
+            if self._mqtt_uplink is None
+            else self._mqtt_uplink.post_events,
             camera_id=s.camera_id,
             policy=s.batch,
             retry=s.retry,
@@ -200,6 +211,8 @@ class Worker:
             self.control.stop()
             self.shipper.stop()
             self._event_uplink.close()
+            if self._mqtt_uplink is not None:
+                self._mqtt_uplink.close()
             self._control_uplink.close()
             self.metrics.close()
             self.summary.outbox_left = self.outbox.depth

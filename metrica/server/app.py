@@ -27,6 +27,7 @@ from metrica.server.fleet.views import router as fleet_router
 from metrica.server.gc_tuning import tune_for_serving
 from metrica.server.kpis.views import router as kpis_router
 from metrica.server.migrate import upgrade
+from metrica.server.mqtt.consumer import consumer_for, consumer_running
 from metrica.server.ops import logging as ops_logging
 from metrica.server.ops.body_limit import BodyLimitMiddleware
 from metrica.server.ops.headers import SecurityHeadersMiddleware
@@ -97,7 +98,14 @@ def create_app(
         if maintenance:
             schedule_retention(periodic, app.state.metrica)
             schedule_backup_gauge(periodic, app.state.metrica)
-        async with plates_running(app.state.metrica):
+        state = app.state.metrica
+        mqtt = (
+            None
+            if state.settings.mqtt_url is None
+            else consumer_for(state.settings, state.sessions)
+        )
+        app.state.mqtt_consumer = mqtt
+        async with plates_running(state), consumer_running(mqtt):
             yield
         if keeper is not None:
             keeper.cancel()

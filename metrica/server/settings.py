@@ -157,6 +157,25 @@ class Settings(BaseSettings):
         description="redis://host:port/db the server uses; /health/deep pings it (or "
         "`rate_limit_redis_url` when only that is set).",
     )
+    mqtt_url: str | None = Field(
+        default=None,
+        max_length=300,
+        description="mqtt(s)://host[:port] of the broker boxes ship to; set = `metrica serve` "
+        "runs the MQTT consumer (events and heartbeats in, retained config out).",
+    )
+    mqtt_username: str = Field(default="metrica-server", max_length=100)
+    mqtt_password: SecretStr | None = Field(
+        default=None, description="The backend's broker password (see `metrica mqtt acl`)."
+    )
+    mqtt_client_id: str = Field(
+        default="metrica-ingest",
+        max_length=100,
+        description="Fixed, so the broker keeps this consumer's session (and queues for it "
+        "while it is down); give each backend replica its own.",
+    )
+    mqtt_config_push_s: float = Field(
+        default=5.0, gt=0, le=3600, description="How often box configs are compared and pushed."
+    )
     ops_token: SecretStr | None = Field(
         default=None,
         min_length=24,

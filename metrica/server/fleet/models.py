@@ -50,6 +50,8 @@ class Box(Base):
     )
     hostname: Mapped[str] = mapped_column(String(255))
     key_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    # The box key in Mosquitto's password-file form ($7$: PBKDF2-SHA512), for the broker.
+    mqtt_password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     enrolled_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

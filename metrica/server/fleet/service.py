@@ -43,6 +43,7 @@ from metrica.server.fleet.schemas import (
 )
 from metrica.server.fleet.secrets import SecretBox
 from metrica.server.fleet.sources import masked_source
+from metrica.server.mqtt.broker_files import mosquitto_hash
 
 log = logging.getLogger("metrica.fleet")
 
@@ -98,6 +99,7 @@ async def enrol(
         store_id=spent.store_id,
         hostname=hostname,
         key_hash=digest(key),
+        mqtt_password_hash=mosquitto_hash(key),
         enrolled_at=now,
         version=version,
     )
@@ -268,7 +270,7 @@ async def _unassign(session: AsyncSession, row: BoxCamera, camera: Camera) -> No
 async def revoke(*, session: AsyncSession, box: Box, now: datetime) -> None:
     """The box's key stops working at once, and so do the worker keys of its cameras
     (which are unassigned, ready for another box)."""
-    box.revoked_at, box.key_hash = now, None
+    box.revoked_at, box.key_hash, box.mqtt_password_hash = now, None, None
     rows = (
         await session.execute(
             select(BoxCamera, Camera)

@@ -49,6 +49,24 @@ BACKUP_LAST_SUCCESS = Gauge(
     "Unix time of the newest successful backup create or verify recorded in the database "
     "(0: none).",
 )
+MQTT_MESSAGES = Counter(
+    "metrica_mqtt_messages_total",
+    "MQTT messages the consumer finished, by topic kind (events, heartbeat, other) and "
+    "outcome (stored, invalid, foreign_camera, unknown_box, malformed, too_large).",
+    ["kind", "outcome"],
+)
+MQTT_RETRIES = Counter(
+    "metrica_mqtt_retries_total", "MQTT messages whose storage failed and was retried."
+)
+MQTT_CONNECTED = Gauge("metrica_mqtt_connected", "1 while the MQTT consumer is connected.")
+MQTT_CONFIGS_PUSHED = Counter(
+    "metrica_mqtt_configs_pushed_total", "Retained box configs and commands published."
+)
+MQTT_HANDLE_SECONDS = Histogram(
+    "metrica_mqtt_message_seconds",
+    "Time to handle one MQTT message (validate, store, commit).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
 HTTP_IN_FLIGHT = Gauge("metrica_http_requests_in_flight", "HTTP requests being answered now.")
 BUILD_INFO = Gauge("metrica_build_info", "1, labelled with the running version.", ["version"])
 BUILD_INFO.labels(metrica.__version__).set(1)
