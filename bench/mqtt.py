@@ -83,6 +83,7 @@ async def seed(url: str, n_cameras: int) -> tuple[str, str, list[str]]:
                 data=CameraSettingsUpdate(source=f"rtsp://c{i}/s"),
                 secret_box=secret_box,
                 now=now,
+                actor_email="admin@metrica.test",
             )
             await fleet.assign(
                 session=session, camera=camera, box=box, secret_box=secret_box, now=now

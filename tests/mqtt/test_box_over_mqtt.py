@@ -79,6 +79,7 @@ def test_config_heartbeats_and_revocation_over_mqtt(
                 data=CameraSettingsUpdate(stride=3),
                 secret_box=secret_box(),
                 now=utcnow(),
+                actor_email="admin@metrica.test",
             )
 
         _in_db(db_url, stride_3)

@@ -74,6 +74,7 @@ def seed_box(db_url: str, cameras_n: int = 1) -> SeededBox:
                         data=CameraSettingsUpdate(source=f"rtsp://cam{i}.local/stream"),
                         secret_box=secret_box(),
                         now=now,
+                        actor_email="admin@metrica.test",
                     )
                     await fleet.assign(
                         session=session, camera=camera, box=box, secret_box=secret_box(), now=now
