@@ -40,12 +40,12 @@ class EmbeddedQueue:
         self._settings = settings
         self._slots = asyncio.Semaphore(settings.plates_embedded_concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
-        self._queued: set[uuid.UUID] = set()
 
     async def enqueue(self, job_id: uuid.UUID) -> None:
-        if job_id in self._queued:
-            return
-        self._queued.add(job_id)
+        # No "already queued" check: a job retried while its cancelled try is still
+        # winding down must run again. A second message for a job is harmless: the try
+        # that claims it last owns it, an earlier one stops at its next report, and a
+        # finished job is not run again.
         task = asyncio.create_task(self._run(job_id), name=f"plate-job-{job_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -64,8 +64,11 @@ class EmbeddedQueue:
                 delay *= 2
         except Exception:
             log.exception("plate job %s crashed", job_id)
-        finally:
-            self._queued.discard(job_id)
+
+    @property
+    def active_jobs(self) -> int:
+        """Jobs waiting for a slot, running or waiting for their next try."""
+        return len(self._tasks)
 
     async def close(self) -> None:
         for task in list(self._tasks):
