@@ -126,6 +126,17 @@ def fit_pattern(probs: CharProbs, pattern: str, excluded: str = "") -> tuple[str
     return "".join(text), log_p
 
 
+def _position_table(
+    probs: CharProbs, cls: str, excluded: str
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """For every character of `probs`: its best index and log-probability as a position of
+    class `cls` reads it (what `fit_pattern` does one row at a time)."""
+    seen = np.stack([position_probs(row, cls, excluded) for row in probs])
+    best = seen.argmax(axis=1)
+    picked = seen[np.arange(len(best)), best].astype(np.float64)
+    return best, np.log(np.maximum(picked, 1e-9))
+
+
 def fit_templates(probs: CharProbs, templates: Mapping[str, Sequence[str]]) -> TemplateFit:
     """The best of the free reading and every template, on the whole reading or on the
     reading without one character at either end (a state logo, a stacked registration
@@ -137,15 +148,24 @@ def fit_templates(probs: CharProbs, templates: Mapping[str, Sequence[str]]) -> T
     trims = [(0, n, 0.0)]
     if n > MIN_CHARS:
         trims += [(1, n, math.log(TRIM_PRIOR)), (0, n - 1, math.log(TRIM_PRIOR))]
+    # Each (class, excluded letters) reading of each character is worked out once: the
+    # ~16 regions' ~40 patterns reuse them (the same figures as fit_pattern, 20x cheaper).
+    tables: dict[tuple[str, str], tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]] = {}
     for region, patterns in templates.items():
         excluded = EXCLUDED_LETTERS.get(region, "")
         for (start, end, prior), pattern in product(trims, patterns):
-            part = probs[start:end]
-            if len(pattern) != len(part):
+            if len(pattern) != end - start:
                 continue
-            text, log_p = fit_pattern(part, pattern, excluded)
+            log_p, picks = 0.0, []
+            for offset, cls in enumerate(pattern):
+                table = tables.get((cls, excluded))
+                if table is None:
+                    table = tables[(cls, excluded)] = _position_table(probs, cls, excluded)
+                picks.append(int(table[0][start + offset]))
+                log_p += float(table[1][start + offset])
             if log_p + prior > best_log:
                 best_log = log_p + prior
+                text = "".join(ALPHABET[i] for i in picks)
                 best = TemplateFit(text, math.exp(log_p), f"{region}:{pattern}")
     return best
 

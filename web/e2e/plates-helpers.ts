@@ -70,3 +70,27 @@ export interface Job {
   error: string | null;
   finished_at: string | null;
 }
+
+/**
+ * A site of its own with ANPR on and one photo read into it (the real reader), for the
+ * access-log and data-request pages: returns the store and the plate read there.
+ */
+export async function siteWithOneRead(
+  admin: APIRequestContext,
+  name: string,
+): Promise<{ storeId: string; plate: string; jobId: string }> {
+  const created = await admin.post("/admin/stores", { data: { name, timezone: "Europe/Paris" } });
+  expect(created.status(), await created.text()).toBe(201);
+  const { id: storeId } = (await created.json()) as { id: string };
+  await enableAnpr(admin, storeId);
+  const photo = anprPhoto("openalpr_eu", "eu1");
+  const uploaded = await admin.post(`/plates/uploads?store_id=${storeId}`, {
+    multipart: { file: { name: "eu1.jpg", mimeType: "image/jpeg", buffer: readFileSync(photo.path) } },
+  });
+  expect(uploaded.status(), await uploaded.text()).toBe(202);
+  const { id: jobId } = (await uploaded.json()) as { id: string };
+  await expect
+    .poll(async () => ((await (await admin.get(`/plates/jobs/${jobId}`)).json()) as Job).status, { timeout: 150_000 })
+    .toBe("done");
+  return { storeId, plate: photo.plate, jobId };
+}

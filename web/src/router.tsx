@@ -11,6 +11,7 @@ import {
 import { fetchMe, meKey } from "@/lib/auth";
 import { isClerk } from "@/lib/plates";
 import { parsePlateSearch, type PlateSearch } from "@/features/plates/params";
+import { type AuditSearch, parseAuditSearch } from "@/features/plates/audit-params";
 import { AdminLayout, AuthedLayout } from "@/components/layout";
 import { NotFound } from "@/components/not-found";
 import { LoginPage } from "@/features/auth/login";
@@ -124,6 +125,19 @@ export const plateWatchlistRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/plates/watchlist"), "PlateWatchlistPage"),
 });
 
+export const plateAuditRoute = createRoute({
+  getParentRoute: () => plateSiteRoute,
+  path: "/audit",
+  validateSearch: (search: Record<string, unknown>): AuditSearch => parseAuditSearch(search),
+  component: lazyRouteComponent(() => import("@/features/plates/audit"), "PlateAuditPage"),
+});
+
+export const plateRequestsRoute = createRoute({
+  getParentRoute: () => plateSiteRoute,
+  path: "/requests",
+  component: lazyRouteComponent(() => import("@/features/plates/requests"), "PlateRequestsPage"),
+});
+
 const adminRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/admin",
@@ -179,7 +193,14 @@ const routeTree = rootRoute.addChildren([
     storesRoute,
     storeRoute,
     platesRoute,
-    plateSiteRoute.addChildren([plateSiteIndexRoute, plateSearchRoute, plateUploadsRoute, plateWatchlistRoute]),
+    plateSiteRoute.addChildren([
+      plateSiteIndexRoute,
+      plateSearchRoute,
+      plateUploadsRoute,
+      plateWatchlistRoute,
+      plateAuditRoute,
+      plateRequestsRoute,
+    ]),
     adminRoute.addChildren([
       adminIndexRoute,
       adminStoresRoute,

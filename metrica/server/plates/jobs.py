@@ -47,13 +47,16 @@ async def cancel(*, session: AsyncSession, job: PlateJob, now: datetime) -> None
 
 async def reset_for_retry(*, session: AsyncSession, job: PlateJob) -> bool:
     """A failed or cancelled job goes back to the queue with fresh attempts; False for a
-    job in another state."""
+    job in another state. A cancelled try that is still winding down sees the job is no
+    longer its own (see `runner`) and leaves it to the next."""
     if job.status not in ("failed", "cancelled"):
         return False
     job.status = "queued"
     job.error = None
+    job.started_at = None  # the try that was cancelled or failed no longer owns the job
     job.finished_at = None
     job.attempts = 0
+    job.progress_done = 0
     await session.flush()
     return True
 

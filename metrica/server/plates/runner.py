@@ -4,6 +4,12 @@ Safe to run again for the same job (after a crash, a killed worker, a retry): a 
 row id is uuid5(job id, track key) and its crop key is made of the same ids, so a rerun
 writes the same rows and blobs, never a second copy. Progress, cancellation and the queue's
 heartbeat are handled every `REPORT_EVERY_S` while the processor runs in a thread.
+
+A try owns its job while the row's `started_at` is the instant the try claimed it. A retry
+clears it and the next try claims it anew, so a try that was cancelled and then
+superseded (or one that a second queue message started over) finds out at its next
+report and stops without touching the row or storing plates: a job never ends in the
+state of a try that is no longer its own.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from metrica.domain.plate_text import fold_plate, normalize_plate
@@ -70,7 +77,7 @@ class PlateRunner:
                 return
             job.status = "running"
             job.attempts += 1
-            job.started_at = utcnow()
+            job.started_at = claim = utcnow()
             job.error = None
             attempt, store_id, key = job.attempts, job.store_id, job.blob_key
             kind: UploadKind = "video" if job.kind == "video" else "image"
@@ -79,34 +86,37 @@ class PlateRunner:
         await self._refresh_depth()
         limit = self.settings.plates_job_attempts
         if attempt > limit:
-            await self._finish(job_id, "failed", started, f"gave up after {limit} tries")
+            await self._finish(job_id, claim, "failed", started, f"gave up after {limit} tries")
             return
         try:
             if self.processor is None:
                 raise ValueError("no plate reader here: install the plates extra")
             async with self.blobs.local_path(key) as path:
-                await self._process(job_id, store_id, uploaded_at, path, kind, heartbeat)
+                await self._process(job_id, claim, store_id, uploaded_at, path, kind, heartbeat)
         except _Cancelled:
-            await self._finish(job_id, "cancelled", started, None)
+            await self._finish(job_id, claim, "cancelled", started, None)
         except (ValueError, BlobError) as exc:  # the file cannot be read: no retry helps
             log.info("plate job %s: unreadable upload: %s", job_id, exc)
-            await self._finish(job_id, "failed", started, public_reason(str(exc)) or "unreadable")
+            reason = public_reason(str(exc)) or "unreadable"
+            await self._finish(job_id, claim, "failed", started, reason)
         except Exception as exc:
             log.warning("plate job %s try %d failed", job_id, attempt, exc_info=True)
             reason = public_reason(f"{type(exc).__name__}: {exc}")[:900]
-            if attempt >= limit:
-                await self._finish(job_id, "failed", started, reason)
+            if attempt >= limit or not await self._requeue(
+                job_id, claim, f"try {attempt} failed: {reason}"
+            ):  # out of tries, or cancelled or superseded meanwhile: no retry
+                await self._finish(job_id, claim, "failed", started, reason)
                 return
-            await self._set(job_id, status="queued", error=f"try {attempt} failed: {reason}")
             raise RetryJob(reason) from exc
         else:
-            await self._finish(job_id, "done", started, None)
+            await self._finish(job_id, claim, "done", started, None)
         finally:
             await self.alerts.drain()
 
     async def _process(
         self,
         job_id: uuid.UUID,
+        claim: datetime,
         store_id: uuid.UUID,
         uploaded_at: datetime,
         path: Path,
@@ -146,7 +156,9 @@ class PlateRunner:
                     what, item = "tick", None
                 if what == "plate":
                     assert isinstance(item, PlateFound)
-                    await self._store(job_id, store_id, uploaded_at, item)
+                    if not await self._store(job_id, claim, store_id, uploaded_at, item):
+                        stop.set()
+                        raise _Cancelled
                 elif what == "error":
                     assert isinstance(item, BaseException)
                     raise item
@@ -156,23 +168,34 @@ class PlateRunner:
                     last_report = time.monotonic()
                     if heartbeat is not None:
                         await heartbeat()
-                    if not await self._report(job_id, progress[0], progress[1]):
+                    if not await self._report(job_id, claim, progress[0], progress[1]):
                         stop.set()
-            await self._report(job_id, progress[1] or progress[0], progress[1])
+            if not await self._report(job_id, claim, progress[1] or progress[0], progress[1]):
+                raise _Cancelled
         finally:
             stop.set()
             await asyncio.to_thread(thread.join)
 
     async def _store(
-        self, job_id: uuid.UUID, store_id: uuid.UUID, uploaded_at: datetime, plate: PlateFound
-    ) -> None:
+        self,
+        job_id: uuid.UUID,
+        claim: datetime,
+        store_id: uuid.UUID,
+        uploaded_at: datetime,
+        plate: PlateFound,
+    ) -> bool:
+        """Store one plate once; False (nothing stored) when this try no longer owns the
+        job."""
         row_id = read_id(job_id, plate.track_key)
         key = crop_key(store_id, job_id, plate.track_key)
+        async with self.sessions() as session:
+            if not _owns(await session.get(PlateJob, job_id), claim):
+                return False
         if plate.crop_jpeg:
             await self.blobs.put(key, plate.crop_jpeg)
         async with self.sessions() as session:
             if await session.get(PlateReadRow, row_id) is not None:
-                return  # stored by an earlier try
+                return True  # stored by an earlier try
             normalized = normalize_plate(plate.normalized or plate.text)
             row = PlateReadRow(
                 id=row_id,
@@ -189,7 +212,11 @@ class PlateRunner:
                 last_seen_s=plate.last_seen_s,
             )
             session.add(row)
-            await session.flush()
+            try:
+                await session.flush()
+            except IntegrityError:  # another try of the job stored it at the same moment
+                await session.rollback()
+                return True
             alerts = await watchlist.match(session=session, read=row)
             await session.commit()
         for alert_id in alerts:
@@ -203,33 +230,36 @@ class PlateRunner:
                 ),
                 name=f"plate-alert-{alert_id}",
             )
+        return True
 
-    async def _report(self, job_id: uuid.UUID, done: int, total: int) -> bool:
-        """Write progress; False when the job was cancelled meanwhile."""
+    async def _report(self, job_id: uuid.UUID, claim: datetime, done: int, total: int) -> bool:
+        """Write progress; False when the job was cancelled or is no longer this try's."""
         async with self.sessions() as session:
             job = await session.get(PlateJob, job_id)
-            if job is None or job.status == "cancelled":
+            if job is None or job.status == "cancelled" or not _owns(job, claim):
                 return False
             job.progress_done, job.progress_total = done, max(total, done)
             await session.commit()
             return True
 
-    async def _set(self, job_id: uuid.UUID, **values: object) -> None:
+    async def _requeue(self, job_id: uuid.UUID, claim: datetime, error: str) -> bool:
+        """Back to queued for the next try; False when cancelled or not this try's."""
         async with self.sessions() as session:
             job = await session.get(PlateJob, job_id)
-            if job is not None and job.status != "cancelled":
-                for name, value in values.items():
-                    setattr(job, name, value)
-                await session.commit()
+            if job is None or job.status == "cancelled" or not _owns(job, claim):
+                return False
+            job.status, job.error = "queued", error
+            await session.commit()
         await self._refresh_depth()
+        return True
 
     async def _finish(
-        self, job_id: uuid.UUID, outcome: str, started: float, error: str | None
+        self, job_id: uuid.UUID, claim: datetime, outcome: str, started: float, error: str | None
     ) -> None:
         async with self.sessions() as session:
             job = await session.get(PlateJob, job_id)
-            if job is None:
-                return
+            if job is None or not _owns(job, claim):
+                return  # a retry or another try took the job over: its state is theirs
             if job.status != "cancelled":
                 job.status = outcome
             else:
@@ -252,6 +282,10 @@ class PlateRunner:
 
     async def _refresh_depth(self) -> None:
         await refresh_queue_depth(self.sessions)
+
+
+def _owns(job: PlateJob | None, claim: datetime) -> bool:
+    return job is not None and job.started_at == claim
 
 
 async def refresh_queue_depth(sessions: async_sessionmaker[AsyncSession]) -> None:

@@ -135,6 +135,7 @@ class AuditEntryPublic(BaseModel):
 
 class AuditPublic(BaseModel):
     entries: list[AuditEntryPublic]
+    total: int  # entries matching the filters (the page holds at most `limit`)
 
 
 class AnprSettings(BaseModel):

@@ -10,12 +10,12 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from metrica.domain.fields import UtcDatetime
@@ -493,16 +493,44 @@ async def alerts(store: PlateStore, session: SessionDep) -> AlertsPublic:
     )
 
 
-@router.get("/audit", operation_id="plates_audit")
-async def audit_log(store: PlateStore, user: CurrentUser, session: SessionDep) -> AuditPublic:
+AuditAction = Literal["search", "view", "export", "erase", "watch"]
+
+
+@router.get("/audit", operation_id="plates_audit", responses={400: _ERROR})
+async def audit_log(
+    store: PlateStore,
+    user: CurrentUser,
+    session: SessionDep,
+    action: AuditAction | None = None,
+    who: Annotated[str, Query(max_length=320, description="part of the user's email")] = "",
+    start: FromQ = None,
+    end: ToQ = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> AuditPublic:
+    """Who looked at which plates, newest first; `total` counts every matching entry."""
     if not access.may_read_audit(user):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "store not found")
+    where = [PlateAudit.store_id == store.id]
+    if action is not None:
+        where.append(PlateAudit.action == action)
+    if who.strip():
+        pattern = _no_nul(who.strip()).lower().replace("\\", "\\\\")
+        pattern = pattern.replace("%", "\\%").replace("_", "\\_")
+        where.append(func.lower(PlateAudit.user_email).like(f"%{pattern}%", escape="\\"))
+    if start is not None:
+        where.append(PlateAudit.at >= start)
+    if end is not None:
+        where.append(PlateAudit.at < end)
+    total = await session.scalar(select(func.count()).select_from(PlateAudit).where(*where))
     rows = await session.scalars(
         select(PlateAudit)
-        .where(PlateAudit.store_id == store.id)
+        .where(*where)
         .order_by(PlateAudit.at.desc(), PlateAudit.id.desc())
-        .limit(500)
+        .limit(limit)
+        .offset(offset)
     )
     return AuditPublic(
-        entries=[AuditEntryPublic.model_validate(e, from_attributes=True) for e in rows]
+        entries=[AuditEntryPublic.model_validate(e, from_attributes=True) for e in rows],
+        total=int(total or 0),
     )

@@ -5,7 +5,9 @@
  */
 import {
   platesAlerts,
+  platesAudit,
   platesCancelJob,
+  platesErase,
   platesJobs,
   platesRetryJob,
   platesSearch,
@@ -15,6 +17,9 @@ import {
 } from "@/client/sdk.gen";
 import type {
   AlertPublic,
+  AuditEntryPublic,
+  AuditPublic,
+  ErasurePublic,
   JobPublic,
   PlateReadPublic,
   PlateSearchPublic,
@@ -24,6 +29,8 @@ import type {
 import { API_URL, ApiError, detailMessage, unwrap } from "@/lib/api";
 import { uploadErrorMessage } from "@/features/plates/format";
 import type { SearchQuery } from "@/features/plates/params";
+import { toQueryString } from "@/features/plates/params";
+import type { AuditQuery } from "@/features/plates/audit-params";
 
 export type Job = JobPublic;
 export type PlateRead = PlateReadPublic;
@@ -31,12 +38,16 @@ export type PlateResults = PlateSearchPublic;
 export type WatchEntry = WatchPublic;
 export type WatchEntryCreate = WatchCreate;
 export type PlateAlert = AlertPublic;
+export type AuditEntry = AuditEntryPublic;
+export type AuditPage = AuditPublic;
+export type Erasure = ErasurePublic;
 
 export const plateKeys = {
   jobs: (storeId: string) => ["plates", "jobs", storeId] as const,
   search: (storeId: string, query: object) => ["plates", "search", storeId, query] as const,
   watchlist: (storeId: string) => ["plates", "watchlist", storeId] as const,
   alerts: (storeId: string) => ["plates", "alerts", storeId] as const,
+  audit: (storeId: string, query: object) => ["plates", "audit", storeId, query] as const,
 };
 
 export async function listJobs(storeId: string): Promise<Job[]> {
@@ -69,6 +80,20 @@ export async function removeWatchEntry(id: string): Promise<void> {
 
 export async function listAlerts(storeId: string): Promise<PlateAlert[]> {
   return (await unwrap(platesAlerts({ query: { store_id: storeId } }))).alerts;
+}
+
+export function auditLog(query: AuditQuery): Promise<AuditPage> {
+  return unwrap(platesAudit({ query }));
+}
+
+/** Erase every read and crop of a plate at the site (a data-subject request; audited). */
+export function erasePlate(storeId: string, plate: string): Promise<Erasure> {
+  return unwrap(platesErase({ query: { store_id: storeId, plate } }));
+}
+
+/** Where the export link points: a zip of every read of the plate with its crops (audited). */
+export function exportPlateUrl(storeId: string, plate: string): string {
+  return `${API_URL}/plates/export?${toQueryString({ store_id: storeId, plate })}`;
 }
 
 export interface UploadHandle {

@@ -2,6 +2,8 @@ import { Link, Outlet } from "@tanstack/react-router";
 import { NotFound } from "@/components/not-found";
 import { ErrorNote, Spinner } from "@/components/states";
 import { tzLabel } from "@/lib/format";
+import { useMe } from "@/lib/auth";
+import { isClerk } from "@/lib/plates";
 import { cn } from "@/lib/utils";
 import { useCurrentSite } from "@/features/plates/site";
 
@@ -12,6 +14,7 @@ const tabActive = "bg-accent text-foreground";
 /** /plates/$storeId/*: the site's name, its retention, and the section's pages. */
 export function PlateSiteLayout() {
   const { storeId, sites, site } = useCurrentSite();
+  const me = useMe();
   if (sites.isPending) return <Spinner />;
   if (sites.isError) return <ErrorNote error={sites.error} />;
   if (!site) return <NotFound what="site" section="plates" />;
@@ -29,7 +32,7 @@ export function PlateSiteLayout() {
           {tzLabel(site.timezone)} · plates kept {site.retention_days} {site.retention_days === 1 ? "day" : "days"}
         </p>
       </div>
-      <nav aria-label="Plates" className="flex gap-1 overflow-x-auto border-b pb-2">
+      <nav aria-label="Plates" className="flex flex-wrap gap-1 border-b pb-2">
         <Link to="/plates/$storeId/search" params={{ storeId }} className={cn(tab)} activeProps={{ className: tabActive }}>
           Search
         </Link>
@@ -39,6 +42,14 @@ export function PlateSiteLayout() {
         <Link to="/plates/$storeId/watchlist" params={{ storeId }} className={cn(tab)} activeProps={{ className: tabActive }}>
           Watchlist
         </Link>
+        <Link to="/plates/$storeId/requests" params={{ storeId }} className={cn(tab, "whitespace-nowrap")} activeProps={{ className: tabActive }}>
+          Data requests
+        </Link>
+        {me.data && !isClerk(me.data) && (
+          <Link to="/plates/$storeId/audit" params={{ storeId }} className={cn(tab, "whitespace-nowrap")} activeProps={{ className: tabActive }}>
+            Access log
+          </Link>
+        )}
       </nav>
       <Outlet />
     </div>
