@@ -233,6 +233,30 @@ class Settings(BaseSettings):
         "on the same network); off, such webhooks are not called (no SSRF into the LAN).",
     )
 
+    alerts_enabled: bool = Field(
+        default=True, description="Evaluate store alerts inside the server (docs/alerts.md)."
+    )
+    alerts_interval_s: float = Field(
+        default=60.0, ge=5, le=3600, description="How often store alerts are evaluated."
+    )
+    alerts_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    alerts_webhook_tries: int = Field(default=3, ge=1, le=10)
+    alerts_webhook_backoff_s: float = Field(
+        default=1.0, ge=0, le=60, description="Wait before the 2nd webhook try; doubles after."
+    )
+    alerts_webhook_allow_private: bool = Field(
+        default=False,
+        description="Let alert webhooks reach loopback and private addresses; off, such "
+        "webhooks are not called (no SSRF into the LAN).",
+    )
+    reports_enabled: bool = Field(
+        default=True, description="Send the weekly report (Monday 08:00 store time)."
+    )
+    reports_interval_s: float = Field(
+        default=900.0, ge=5, le=86400, description="How often due weekly reports are looked for."
+    )
+    smtp_ssl: bool = Field(default=False, description="Implicit TLS (SMTPS, port 465).")
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
