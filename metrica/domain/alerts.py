@@ -38,9 +38,11 @@ def edge(*, open_episode: bool, condition: bool) -> Edge | None:
     return None
 
 
-def over_capacity(occupancy: int, limit: int) -> bool:
-    """Over the limit means strictly above it: at the limit the store is full, not over."""
-    return occupancy > limit
+def over_capacity(occupancy: int, limit: int, *, open_episode: bool = False) -> bool:
+    """An episode starts above the limit (at it the store is full, not over) and ends
+    below it: at exactly the limit an open episode stays open, so a door that swings
+    around the limit does not send a pair of emails per person."""
+    return occupancy >= limit if open_episode else occupancy > limit
 
 
 def usual_level(same_weekdays_in: Sequence[int]) -> float | None:

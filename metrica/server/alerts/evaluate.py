@@ -42,7 +42,9 @@ class Change:
     edge: Edge
 
 
-async def capacity(*, session: AsyncSession, store: Store, limit: int, now: datetime) -> Condition:
+async def capacity(
+    *, session: AsyncSession, store: Store, limit: int, now: datetime, open_episode: bool
+) -> Condition:
     tz = ZoneInfo(store.timezone)
     people = 0
     for run in await occupancy.today_runs(session=session, store_id=store.id, tz=tz, now=now):
@@ -50,7 +52,7 @@ async def capacity(*, session: AsyncSession, store: Store, limit: int, now: date
     return Condition(
         kind="capacity",
         subject="",
-        holds=alerts.over_capacity(people, limit),
+        holds=alerts.over_capacity(people, limit, open_episode=open_episode),
         value=people,
         threshold=limit,
         message=f"{people} people inside, above the limit of {limit}.",
@@ -128,12 +130,19 @@ async def conditions(
     now: datetime,
     live_after_s: float,
     stale_after_s: float,
+    capacity_open: bool = False,
 ) -> list[Condition]:
     """The conditions of the alerts the store has turned on."""
     found: list[Condition] = []
     if row.capacity_enabled and row.capacity_limit is not None:
         found.append(
-            await capacity(session=session, store=store, limit=row.capacity_limit, now=now)
+            await capacity(
+                session=session,
+                store=store,
+                limit=row.capacity_limit,
+                now=now,
+                open_episode=capacity_open,
+            )
         )
     if row.camera_down_enabled:
         found += await cameras_down(
@@ -159,6 +168,8 @@ async def evaluate_store(
 ) -> list[Change]:
     """Open and close episodes (flushed, not committed); the changes to notify. An open
     episode whose alert was turned off (or whose camera is gone) closes silently."""
+    episodes = await service.open_episodes(session=session, store_id=store.id)
+    open_now = {(e.kind, e.subject): e for e in episodes}
     found = await conditions(
         session=session,
         store=store,
@@ -166,11 +177,8 @@ async def evaluate_store(
         now=now,
         live_after_s=live_after_s,
         stale_after_s=stale_after_s,
+        capacity_open=("capacity", "") in open_now,
     )
-    open_now = {
-        (e.kind, e.subject): e
-        for e in await service.open_episodes(session=session, store_id=store.id)
-    }
     changes: list[Change] = []
     for c in found:
         episode = open_now.pop((c.kind, c.subject), None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,8 +18,12 @@ TITLES = {
 }
 
 
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat()
+
+
 def payload(episode: AlertEpisode, edge: Edge, *, store_name: str, at: datetime) -> dict[str, Any]:
-    """The webhook body (also what the tests compare byte for byte)."""
+    """The webhook body; instants in UTC (ISO 8601)."""
     return {
         "type": f"alert.{edge}",
         "alert_id": str(episode.id),
@@ -30,9 +34,9 @@ def payload(episode: AlertEpisode, edge: Edge, *, store_name: str, at: datetime)
         "message": episode.message,
         "value": episode.value,
         "threshold": episode.threshold,
-        "started_at": episode.started_at.isoformat(),
-        "resolved_at": episode.resolved_at.isoformat() if episode.resolved_at else None,
-        "at": at.isoformat(),
+        "started_at": _utc(episode.started_at),
+        "resolved_at": _utc(episode.resolved_at) if episode.resolved_at else None,
+        "at": _utc(at),
     }
 
 
