@@ -13,9 +13,8 @@ log = logging.getLogger("metrica.alerts")
 FIRST_RUN_DELAY_S = 30.0
 
 
-def schedule_alerts(
-    tasks: PeriodicTasks, state: AppState, *, delay_s: float = FIRST_RUN_DELAY_S
-) -> None:
+def schedule_alerts(tasks: PeriodicTasks, state: AppState, *, delay_s: float | None = None) -> None:
+    """First round after `delay_s` (default: 30 s, or the interval when shorter)."""
     settings = state.settings
     if not settings.alerts_enabled:
         return
@@ -31,4 +30,5 @@ def schedule_alerts(
         if sent:
             log.info("alerts: %d notifications", sent)
 
-    tasks.every(settings.alerts_interval_s, once, name="alerts", delay_s=delay_s)
+    first = min(FIRST_RUN_DELAY_S, settings.alerts_interval_s) if delay_s is None else delay_s
+    tasks.every(settings.alerts_interval_s, once, name="alerts", delay_s=first)
