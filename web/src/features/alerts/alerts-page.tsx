@@ -326,41 +326,51 @@ function AlertLogCard({ storeId, timezone }: { storeId: string; timezone: string
             No alerts yet.
           </p>
         ) : (
-          <div className="overflow-x-auto">
-            <table className="w-full text-sm" data-testid="alert-log">
-              <caption className="sr-only">Alerts of this store</caption>
-              <thead>
-                <tr className="border-b text-left text-muted-foreground">
-                  <th scope="col" className="py-2 pr-3 font-medium">Alert</th>
-                  <th scope="col" className="py-2 pr-3 font-medium">Started</th>
-                  <th scope="col" className="py-2 pr-3 font-medium">Ended</th>
-                  <th scope="col" className="py-2 font-medium">Sent</th>
-                </tr>
-              </thead>
-              <tbody>
-                {log.data.data.map((e) => (
-                  <tr key={e.id} className="border-b align-top last:border-0" data-testid="alert-row">
-                    <td className="py-2 pr-3">
-                      <div className="font-medium">{KIND_LABELS[e.kind]}</div>
-                      <div className="text-xs text-muted-foreground">{e.message}</div>
-                    </td>
-                    <td className="whitespace-nowrap py-2 pr-3">{when(e.started_at, timezone)}</td>
-                    <td className="whitespace-nowrap py-2 pr-3">
-                      {e.resolved_at ? when(e.resolved_at, timezone) : <span className="font-medium text-destructive">Ongoing</span>}
-                    </td>
-                    <td className="py-2 text-xs">
-                      <div>Start: {deliveryText(e.raised_email_ok, e.raised_webhook_ok)}</div>
-                      {e.resolved_at && <div>End: {deliveryText(e.resolved_email_ok, e.resolved_webhook_ok)}</div>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ul className="divide-y rounded-md border" aria-label="Alerts of this store" data-testid="alert-log">
+            {log.data.data.map((e) => (
+              <li key={e.id} className="flex flex-col gap-1 px-3 py-2.5 text-sm" data-testid="alert-row">
+                <div className="flex flex-wrap items-baseline justify-between gap-x-3">
+                  <span className="font-medium">{KIND_LABELS[e.kind]}</span>
+                  {e.resolved_at ? (
+                    <span className="text-xs text-muted-foreground">Ended</span>
+                  ) : (
+                    <span className="text-xs font-semibold text-destructive">Ongoing</span>
+                  )}
+                </div>
+                <p className="text-muted-foreground">{e.message}</p>
+                <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-0.5 text-xs">
+                  <dt className="text-muted-foreground">Started</dt>
+                  <dd>
+                    {when(e.started_at, timezone)} · {deliveryText(e.raised_email_ok, e.raised_webhook_ok)}
+                  </dd>
+                  {e.resolved_at && (
+                    <>
+                      <dt className="text-muted-foreground">Ended</dt>
+                      <dd>
+                        {when(e.resolved_at, timezone)} · {deliveryText(e.resolved_email_ok, e.resolved_webhook_ok)}
+                      </dd>
+                    </>
+                  )}
+                </dl>
+              </li>
+            ))}
+          </ul>
         )}
       </CardContent>
     </Card>
   );
+}
+
+/** Keeps the frame as tall as the report (which reflows with the width), so the page
+ * scrolls once rather than twice. */
+function fitToContent(frame: HTMLIFrameElement) {
+  const main = frame.contentDocument?.querySelector("main");
+  if (!main) return;
+  const fit = () => {
+    frame.style.height = `${Math.ceil(main.getBoundingClientRect().height) + 40}px`;
+  };
+  fit();
+  new ResizeObserver(fit).observe(main);
 }
 
 function WeeklyReportCard({ storeId }: { storeId: string }) {
@@ -420,9 +430,11 @@ function WeeklyReportCard({ storeId }: { storeId: string }) {
           <iframe
             title="Weekly report preview"
             srcDoc={String(preview.data)}
+            // No scripts in the frame; same origin only so that its height can be read here.
             sandbox="allow-same-origin"
             data-testid="report-preview"
-            className="h-[52rem] w-full rounded-md border bg-white"
+            onLoad={(e) => fitToContent(e.currentTarget)}
+            className="h-[40rem] w-full rounded-md border bg-white"
           />
         )}
       </CardContent>
