@@ -4,6 +4,7 @@ server (aiosmtpd) and a real local HTTP receiver, compared exactly."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -402,3 +403,38 @@ async def test_log_limit_is_bounded(world: World) -> None:
             f"/stores/{world.store.id}/alerts/log?limit={limit}", headers=world.headers
         )
         assert r.status_code == 422, limit
+
+
+async def test_alerts_run_on_the_server_clock_in_the_periodic_tasks(
+    world: World, smtp: Mailbox
+) -> None:
+    """The scheduled round reads "now" from the app's clock (pinned here) and notifies."""
+    from metrica.server.alerts.schedule import schedule_alerts
+    from metrica.server.periodic import PeriodicTasks
+    from metrica.server.reports.schedule import schedule_reports
+
+    now = berlin(2025, 3, 17, 11, 0)
+    world.state.clock = lambda: now
+    await world.settings(capacity_enabled=True, capacity_limit=1)
+    await world.post_events(
+        [crossing(world.camera, "in", now - timedelta(minutes=m)) for m in (5, 6)]
+    )
+    tasks = PeriodicTasks()
+    schedule_alerts(tasks, world.state, delay_s=0.0)
+    schedule_reports(tasks, world.state, delay_s=0.0)
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while tasks.rounds["alerts"] < 1 or tasks.rounds["reports"] < 1:
+            assert asyncio.get_running_loop().time() < deadline, "no alerts round"
+            await asyncio.sleep(0.05)
+    finally:
+        await tasks.stop()
+    [episode] = await world.log()
+    assert episode["started_at"] == "2025-03-17T10:00:00Z"
+    assert [m["Subject"] for m in smtp.messages()] == ["[Metrica] Corner Shop: over capacity"]
+    off = PeriodicTasks()
+    object.__setattr__(world.state.settings, "alerts_enabled", False)
+    object.__setattr__(world.state.settings, "reports_enabled", False)
+    schedule_alerts(off, world.state)
+    schedule_reports(off, world.state)
+    assert off.rounds == {}
