@@ -146,6 +146,9 @@ class Settings(BaseSettings):
         description="Revoked tokens, login codes and invitations this long past their expiry.",
     )
     retention_backup_runs_days: int = Field(default=400, ge=0, description="The backup log.")
+    retention_alert_log_days: int = Field(
+        default=400, ge=0, description="Ended alerts and the record of weekly reports sent."
+    )
 
     var_dir: Path = Field(
         default=Path("./var"),
