@@ -13,7 +13,7 @@ export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   server: {
     proxy: Object.fromEntries(
-      ["/auth", "/stores", "/live", "/dashboard", "/admin", "/events", "/cameras", "/fleet", "/health", "/plates"].map(
+      ["/auth", "/stores", "/live", "/dashboard", "/admin", "/events", "/cameras", "/fleet", "/health", "/plates", "/reports"].map(
         (p) => [p, process.env.METRICA_API ?? "http://127.0.0.1:8000"],
       ),
     ),

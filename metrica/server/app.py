@@ -15,6 +15,8 @@ from fastapi.routing import APIRoute
 
 from metrica.domain.plates import UploadProcessor
 from metrica.server import docs, errors, openapi
+from metrica.server.alerts.schedule import schedule_alerts
+from metrica.server.alerts.views import router as alerts_router
 from metrica.server.auth.views import router as auth_router
 from metrica.server.backups.gauge import schedule_backup_gauge
 from metrica.server.cameras import snapshots
@@ -37,6 +39,8 @@ from metrica.server.periodic import PeriodicTasks
 from metrica.server.plates.admin import router as plates_admin_router
 from metrica.server.plates.lifecycle import plates_running
 from metrica.server.plates.views import router as plates_router
+from metrica.server.reports.schedule import schedule_reports
+from metrica.server.reports.views import router as reports_router
 from metrica.server.retention.schedule import schedule_retention
 from metrica.server.settings import Settings, get_settings
 from metrica.server.state import AppState
@@ -71,7 +75,8 @@ def create_app(
 ) -> FastAPI:
     """Build the app; the database engine lives as long as the app's lifespan.
 
-    `maintenance` runs the periodic work (retention, the backup gauge) in the lifespan.
+    `maintenance` runs the periodic work (retention, the backup gauge, alerts, weekly
+    reports) in the lifespan.
     `plate_processor` reads plates in uploads when jobs run inside the server (no Redis
     queue); the command that starts the server passes it when the plates extra is there."""
     settings = settings or get_settings()
@@ -98,6 +103,8 @@ def create_app(
         if maintenance:
             schedule_retention(periodic, app.state.metrica)
             schedule_backup_gauge(periodic, app.state.metrica)
+            schedule_alerts(periodic, app.state.metrica)
+            schedule_reports(periodic, app.state.metrica)
         state = app.state.metrica
         mqtt = (
             None
@@ -151,6 +158,8 @@ def create_app(
         auth_router,
         stores_router,
         kpis_router,
+        alerts_router,
+        reports_router,
         events_router,
         cameras_router,
         fleet_router,

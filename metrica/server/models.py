@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and tests."""
 
+from metrica.server.alerts.models import AlertEpisode, AlertSettings
 from metrica.server.auth.models import (
     ExternalIdentity,
     Invitation,
@@ -20,9 +21,12 @@ from metrica.server.plates.models import (
     PlateReadRow,
     PlateWatch,
 )
+from metrica.server.reports.models import ReportPreference, ReportSend
 from metrica.server.stores.models import Store, StoreClerk, StoreOwner
 
 __all__ = [
+    "AlertEpisode",
+    "AlertSettings",
     "BackupRun",
     "Base",
     "Box",
@@ -44,6 +48,8 @@ __all__ = [
     "PlateJob",
     "PlateReadRow",
     "PlateWatch",
+    "ReportPreference",
+    "ReportSend",
     "RevokedToken",
     "Store",
     "StoreClerk",

@@ -84,6 +84,8 @@ EXTRA: dict[str, tuple[int, ...]] = {
     "enroll_box": (401,),  # an unknown, used or expired enrolment token
     "admin_issue_enrolment_token": (404,),  # the store named in the body
     "admin_assign_camera": (404,),  # the box named in the body
+    "get_unsubscribe": (404,),  # a token that is not ours, or names no user
+    "unsubscribe": (404,),
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

@@ -146,6 +146,9 @@ class Settings(BaseSettings):
         description="Revoked tokens, login codes and invitations this long past their expiry.",
     )
     retention_backup_runs_days: int = Field(default=400, ge=0, description="The backup log.")
+    retention_alert_log_days: int = Field(
+        default=400, ge=0, description="Ended alerts and the record of weekly reports sent."
+    )
 
     var_dir: Path = Field(
         default=Path("./var"),
@@ -261,6 +264,30 @@ class Settings(BaseSettings):
         description="Let watchlist webhooks reach loopback and private addresses (a receiver "
         "on the same network); off, such webhooks are not called (no SSRF into the LAN).",
     )
+
+    alerts_enabled: bool = Field(
+        default=True, description="Evaluate store alerts inside the server (docs/alerts.md)."
+    )
+    alerts_interval_s: float = Field(
+        default=60.0, ge=5, le=3600, description="How often store alerts are evaluated."
+    )
+    alerts_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    alerts_webhook_tries: int = Field(default=3, ge=1, le=10)
+    alerts_webhook_backoff_s: float = Field(
+        default=1.0, ge=0, le=60, description="Wait before the 2nd webhook try; doubles after."
+    )
+    alerts_webhook_allow_private: bool = Field(
+        default=False,
+        description="Let alert webhooks reach loopback and private addresses; off, such "
+        "webhooks are not called (no SSRF into the LAN).",
+    )
+    reports_enabled: bool = Field(
+        default=True, description="Send the weekly report (Monday 08:00 store time)."
+    )
+    reports_interval_s: float = Field(
+        default=900.0, ge=5, le=86400, description="How often due weekly reports are looked for."
+    )
+    smtp_ssl: bool = Field(default=False, description="Implicit TLS (SMTPS, port 465).")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -165,6 +165,20 @@ def _bodies(w: World) -> dict[str, tuple[str, str, dict[str, str], Any]]:
             admin,
             {"email": "clerk@example.com"},
         ),
+        "put_alert_settings": (
+            "PUT",
+            f"/stores/{store}/alerts/settings",
+            admin,
+            {
+                "capacity_enabled": True,
+                "capacity_limit": 50,
+                "camera_down_enabled": True,
+                "low_count_enabled": False,
+                "emails": ["door@example.com"],
+                "webhook_url": "https://hooks.example.com/x",
+            },
+        ),
+        "put_report_preferences": ("PUT", "/reports/preferences", admin, {"weekly_enabled": False}),
         "plates_watch": (
             "POST",
             "/plates/watchlist",

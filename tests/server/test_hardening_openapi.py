@@ -30,9 +30,12 @@ def _operations(doc: Document) -> Iterator[tuple[str, str, dict[str, Any]]]:
 
 
 def _kind(path: str) -> str:
-    if path in ("/auth/me", "/auth/password", "/health/deep") or path.startswith(
-        ("/admin/", "/stores", "/live/", "/dashboard/", "/plates")
-    ):
+    if path in (
+        "/auth/me",
+        "/auth/password",
+        "/health/deep",
+        "/reports/preferences",
+    ) or path.startswith(("/admin/", "/stores", "/live/", "/dashboard/", "/plates")):
         return "people"
     if path == "/events" or path.startswith("/cameras/"):
         return "worker"

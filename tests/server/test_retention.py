@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 
+from metrica.server.alerts.models import AlertEpisode
 from metrica.server.app import create_app
 from metrica.server.auth.models import Invitation, LoginCode, RevokedToken
 from metrica.server.backups.models import BackupRun
@@ -27,6 +28,7 @@ from metrica.server.cameras.models import CameraHeartbeat, CameraSnapshot
 from metrica.server.demo_traffic import day_rng
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.events.retention import is_partitioned
+from metrica.server.reports.models import ReportSend
 from metrica.server.retention.service import run_retention
 from metrica.server.seed import (
     ADMIN_EMAIL,
@@ -188,6 +190,25 @@ async def test_the_small_tables_lose_exactly_their_old_rows(
             session.add(
                 BackupRun(kind="create", finished_at=NOW - age * day, bytes=1, ok=True, detail="")
             )
+            session.add(
+                ReportSend(
+                    user_id=owner.id,
+                    store_id=store.id,
+                    week_start=(NOW - age * day).date(),
+                    sent_at=NOW - age * day,
+                )
+            )
+        # An ended alert past the age goes; one still going on stays, however old.
+        for resolved in (NOW - 401 * day, NOW - 399 * day, None):
+            session.add(
+                AlertEpisode(
+                    store_id=store.id,
+                    kind="camera_down",
+                    message="m",
+                    started_at=NOW - 500 * day,
+                    resolved_at=resolved,
+                )
+            )
         await session.commit()
     report = await run_retention(
         state.engine, retention_settings(database_url, retention_snapshots_days=30), now=NOW
@@ -202,11 +223,14 @@ async def test_the_small_tables_lose_exactly_their_old_rows(
         "login_codes": 1,
         "invitations": 0,
         "backup_runs": 1,
+        "alert_episodes": 1,
+        "report_sends": 1,
     }
     async with state.sessions() as session:
         assert await session.scalar(select(CameraHeartbeat.camera_id)) == fresh_cam.id
         assert await session.scalar(select(CameraSnapshot.camera_id)) == fresh_cam.id
         assert await session.scalar(select(RevokedToken.token_hash)) == "b" * 64
+        assert await session.scalar(select(func.count()).select_from(AlertEpisode)) == 2
     kept = await run_retention(
         state.engine, retention_settings(database_url, retention_backup_runs_days=0), now=NOW
     )
@@ -360,7 +384,8 @@ async def test_the_server_lifespan_schedules_retention_unless_switched_off(
         async with app.router.lifespan_context(app):
             periodic = app.state.periodic
             assert ("retention" in periodic.rounds) is enabled
-            assert periodic.running == (2 if enabled else 1)
+            # + the backup gauge, alerts and weekly reports (tests/server/test_alerts.py)
+            assert periodic.running == (4 if enabled else 3)
             # The backup gauge's first refresh runs at once (retention waits a minute).
             deadline = asyncio.get_running_loop().time() + 30
             while periodic.rounds["backup_gauge"] < 1:

@@ -84,6 +84,7 @@ export default async function globalSetup(config: FullConfig) {
         METRICA_WEB_URL: `${baseURL}/app`,
         METRICA_CORS_ORIGINS: apartURL,
         METRICA_PLATES_UPLOAD_MAX_BYTES: String(PLATES_UPLOAD_CAP_BYTES),
+        METRICA_ALERTS_INTERVAL_S: "5", // alerts.spec.ts waits for an alert to start and end
       },
       stdio: ["ignore", logFd, logFd],
       detached: true,

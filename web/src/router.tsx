@@ -88,6 +88,13 @@ export const storeRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/store/store"), "StorePage"),
 });
 
+export const storeAlertsRoute = createRoute({
+  getParentRoute: () => authedRoute,
+  path: "/stores/$storeId/alerts",
+  beforeLoad: footfallOnly,
+  component: lazyRouteComponent(() => import("@/features/alerts/alerts-page"), "AlertsPage"),
+});
+
 export const platesRoute = createRoute({
   getParentRoute: () => authedRoute,
   path: "/plates",
@@ -192,6 +199,7 @@ const routeTree = rootRoute.addChildren([
   authedRoute.addChildren([
     storesRoute,
     storeRoute,
+    storeAlertsRoute,
     platesRoute,
     plateSiteRoute.addChildren([
       plateSiteIndexRoute,

@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from metrica.server.alerts.models import AlertEpisode
 from metrica.server.auth.models import Invitation, LoginCode, RevokedToken
 from metrica.server.backups.models import BackupRun
 from metrica.server.blobs import BlobStore
 from metrica.server.cameras.models import CameraHeartbeat, CameraSnapshot
 from metrica.server.events.retention import Progress, delete_raw_events_before
 from metrica.server.ops.metrics import RETENTION_ROWS_DELETED
+from metrica.server.reports.models import ReportSend
 from metrica.server.settings import Settings
 
 ADVISORY_LOCK_KEY = 0x6D657472_0001  # "metr" + 1: one retention run per database at a time
@@ -51,6 +53,8 @@ def policies(settings: Settings) -> list[Policy]:
         Policy("login_codes", s.retention_expired_auth_days, "past expiry"),
         Policy("invitations", s.retention_expired_auth_days, "past expiry"),
         Policy("backup_runs", s.retention_backup_runs_days, "backup log"),
+        Policy("alert_episodes", s.retention_alert_log_days, "alert log, ended alerts"),
+        Policy("report_sends", s.retention_alert_log_days, "weekly reports sent"),
     ]
 
 
@@ -62,6 +66,9 @@ _SIMPLE: dict[str, tuple[Any, Any, Any]] = {
     "login_codes": (LoginCode, LoginCode.user_id, LoginCode.expires_at),
     "invitations": (Invitation, Invitation.token_hash, Invitation.expires_at),
     "backup_runs": (BackupRun, BackupRun.id, BackupRun.finished_at),
+    # An ongoing alert (no resolved_at) is never removed: it would be raised again.
+    "alert_episodes": (AlertEpisode, AlertEpisode.id, AlertEpisode.resolved_at),
+    "report_sends": (ReportSend, ReportSend.sent_at, ReportSend.sent_at),
 }
 
 

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useNavigate, useParams, useSearch } from "@tanstack/react-router";
-import { Camera, ChevronLeft, ChevronRight, Download, Users } from "lucide-react";
+import { Link, useNavigate, useParams, useSearch } from "@tanstack/react-router";
+import { Bell, Camera, ChevronLeft, ChevronRight, Download, Users } from "lucide-react";
 import { useRef } from "react";
 import { getDashboard, getLive } from "@/client/sdk.gen";
 import type { Comparison, DashboardPublic, LivePublic, StorePublic } from "@/client/types.gen";
@@ -59,11 +59,21 @@ export function StorePage() {
 
   return (
     <div className="flex flex-col gap-5">
-      <div>
-        <h1 className="text-2xl font-bold" data-testid="store-name">{store.name}</h1>
-        <p className="mt-0.5 text-sm text-muted-foreground">
-          All times in <span data-testid="tz-label">{tzLabel(store.timezone)}</span>
-        </p>
+      <div className="flex flex-wrap items-start justify-between gap-3">
+        <div>
+          <h1 className="text-2xl font-bold" data-testid="store-name">{store.name}</h1>
+          <p className="mt-0.5 text-sm text-muted-foreground">
+            All times in <span data-testid="tz-label">{tzLabel(store.timezone)}</span>
+          </p>
+        </div>
+        <Link
+          to="/stores/$storeId/alerts"
+          params={{ storeId }}
+          className="inline-flex h-9 items-center gap-2 rounded-md border bg-background px-3 text-sm font-medium hover:bg-accent focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+        >
+          <Bell className="size-4" aria-hidden />
+          Alerts &amp; reports
+        </Link>
       </div>
       <LiveSection live={live.data} error={live.error} timezone={store.timezone} />
       {live.data && live.data.cameras.length === 0 ? (

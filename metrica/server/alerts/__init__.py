@@ -1,0 +1,1 @@
+"""Store alerts: capacity, camera down, low count; settings, evaluation, delivery, log."""

@@ -1,0 +1,1 @@
+"""The weekly email report to store owners: figures, chart, CSV, schedule, unsubscribe."""
