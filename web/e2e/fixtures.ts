@@ -84,13 +84,18 @@ export async function postCrossings(
   expect((await res.json()).accepted).toBe(directions.length);
 }
 
-/** The newest one-time sign-in code the backend logged for `email` (development mailer). */
-export function lastLoggedCode(e2e: E2EEnv, email: string): string | null {
+/** Every one-time sign-in code the backend logged for `email`, oldest first (development
+ * mailer): a test that asks for a code waits for one more than it saw before asking, since
+ * another spec may have asked for this email's code a moment earlier. */
+export function loggedCodes(e2e: E2EEnv, email: string): string[] {
   const log = readFileSync(e2e.serveLog, "utf8");
   const re = new RegExp(`to=${email.replace(/[.]/g, "\\.")}[^\\n]*\\n[^\\n]*?(\\d{6})`, "g");
-  let code: string | null = null;
-  for (const m of log.matchAll(re)) code = m[1];
-  return code;
+  return [...log.matchAll(re)].map((m) => m[1]);
+}
+
+/** The newest one-time sign-in code the backend logged for `email`. */
+export function lastLoggedCode(e2e: E2EEnv, email: string): string | null {
+  return loggedCodes(e2e, email).at(-1) ?? null;
 }
 
 /** The newest invitation link the backend logged for `email` (development mailer). */
