@@ -42,8 +42,8 @@ from pathlib import Path
 import httpx
 import psutil
 import yaml
-
 from bench_support import free_port
+
 from metrica.evaluation.report import build_report
 from metrica.evaluation.run import OURS, evaluate_all
 from metrica.evaluation.truth import TruthFile, data_dir, load_truth, truth_files
@@ -283,7 +283,7 @@ def pooled_accuracy(args: argparse.Namespace) -> tuple[float, float]:
 
 def projected(cpu_ms_per_frame: list[float], target_fps: float) -> int:
     """Cameras at `target_fps` that fit in 90 % of this machine's cores, from the median
-    CPU per detected frame measured (None-safe: 0 without a measurement)."""
+    CPU per detected frame measured (0 without a measurement)."""
     if not cpu_ms_per_frame:
         return 0
     per_camera_cores = statistics.median(cpu_ms_per_frame) / 1000.0 * target_fps
@@ -305,7 +305,9 @@ def main() -> None:
     parser.add_argument("--skip-accuracy", action="store_true")
     args = parser.parse_args()
     args.warmup_s = args.warmup_s if args.warmup_s is not None else (5.0 if args.quick else 15.0)
-    args.measure_s = args.measure_s if args.measure_s is not None else (15.0 if args.quick else 40.0)
+    args.measure_s = (
+        args.measure_s if args.measure_s is not None else (15.0 if args.quick else 40.0)
+    )
     by_name = {t.name: t for t in (load_truth(p) for p in truth_files())}
     truths = [by_name[name] for name in CAMERA_CLIPS]
     best, runs, cpu_ms = 0, [], []
@@ -321,9 +323,15 @@ def main() -> None:
                 f"CPU {f.cpu_percent:5.1f} % ({f.cpu_ms_per_frame:.0f} ms/frame)"
             )
         sys.stdout.flush()
-        runs.append({"n": n, "ok": ok, "box_cpu_percent": round(box_cpu, 1),
-                     "detect_fps": [round(f.detect_fps, 2) for f in figures],
-                     "cpu_ms_per_frame": [round(f.cpu_ms_per_frame, 1) for f in figures]})  # fmt: skip
+        runs.append(
+            {
+                "n": n,
+                "ok": ok,
+                "box_cpu_percent": round(box_cpu, 1),
+                "detect_fps": [round(f.detect_fps, 2) for f in figures],
+                "cpu_ms_per_frame": [round(f.cpu_ms_per_frame, 1) for f in figures],
+            }
+        )
         cpu_ms.extend(f.cpu_ms_per_frame for f in figures)
         if not ok:
             break

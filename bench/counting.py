@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from metrica.evaluation.report import build_report, print_table
-from metrica.evaluation.scoring import EMPTY_SCORE
 from metrica.evaluation.run import BASELINE, OURS, evaluate_all
+from metrica.evaluation.scoring import EMPTY_SCORE
 from metrica.evaluation.truth import data_dir, load_truth, truth_files
 from metrica.vision.detector import DetectorConfig, OnnxDetector
 from metrica.vision.pipeline import PipelineConfig

@@ -16,9 +16,9 @@ from metrica.evaluation import detection_cache
 from metrica.evaluation.baseline import SupervisionBaseline
 from metrica.evaluation.scoring import EMPTY_SCORE, FrameCrossing, Score, score_line
 from metrica.evaluation.truth import TruthFile
+from metrica.vision.counting_run import DetectionPacer
 from metrica.vision.detections import Detections
 from metrica.vision.detector import DetectorConfig, OnnxDetector
-from metrica.vision.counting_run import DetectionPacer
 from metrica.vision.pipeline import CountingPipeline, PipelineConfig
 from metrica.vision.sources import open_source
 

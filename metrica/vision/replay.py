@@ -39,9 +39,6 @@ class PacedFileCapture:
     def get(self, prop: int) -> float:
         return float(self._cap.get(prop))
 
-    def isOpened(self) -> bool:  # noqa: N802 - the cv2 name
-        return bool(self._cap.isOpened())
-
     def read(self) -> tuple[bool, Any]:
         """The next frame once its time has come (a camera cannot send frames early)."""
         wait_s = self._next_s - time.monotonic()
