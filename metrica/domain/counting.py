@@ -76,7 +76,9 @@ class CounterConfig:
     cooldown_s: float = 1.0
     max_idle_s: float = 10.0
     segment_margin: float = 0.0
-    inherit_s: float = 0.0  # 0 = the fragment guard is off
+    # Measured on the shared truth (detection cache): 1 s / 1x size lifted pooled F1
+    # 0.9415 -> 0.9471 and count accuracy 0.9378 -> 0.9482; 0.5 s or 0.5x changed nothing.
+    inherit_s: float = 1.0  # 0 = the fragment guard is off
     inherit_radius_ratio: float = 1.0
 
 
@@ -163,7 +165,9 @@ class LineCounter:
     def _step(
         self, frame: int, t_s: float, point: TrackPoint, present: set[int]
     ) -> Crossing | None:
+        cfg = self.config
         d = self.signed_distance(point.x, point.y)
+        band = min(cfg.band_max, max(cfg.band_min, cfg.band_ratio * point.size))
         state = self._tracks.get(point.track_id)
         if state is None:
             state = self._inherit(t_s, point, present)
@@ -179,8 +183,6 @@ class LineCounter:
                     last_size=point.size,
                 )
             return None
-        cfg = self.config
-        band = min(cfg.band_max, max(cfg.band_min, cfg.band_ratio * point.size))
         if (state.last_d < 0) != (d < 0):
             state.zero_cross = _LineStep(
                 state.last_x,
