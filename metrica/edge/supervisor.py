@@ -58,9 +58,9 @@ def restart_delay_s(recent: int, *, u: float, policy: RestartPolicy) -> float:
 def inference_threads(cameras: int, cpus: int) -> int:
     """ONNX Runtime threads per camera so the box's workers together use each core once.
 
-    Measured with bench/cameras.py on 2 shared cores: a worker with 2 intra-op threads
-    spent 79 ms of CPU per detected frame, one with 1 thread 35 ms (threads spinning and
-    waiting on each other when the cores are busy)."""
+    Measured with bench/cameras.py on 2 busy cores (before the detector stopped its
+    threads spinning): a worker with 2 intra-op threads spent 79 ms of CPU per detected
+    frame, one with 1 thread 35 ms. More threads than cores only wait on each other."""
     return max(1, cpus // max(1, cameras))
 
 
