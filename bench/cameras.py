@@ -1,7 +1,7 @@
 """How many live cameras one box counts in real time: N replayed cameras, one supervisor.
 
     uv run python bench/cameras.py [--quick] [--target-fps 15] [--input-size PX]
-                                   [--threads 1] [--max-cameras 8] [--cache-dir DIR]
+                                   [--threads N] [--max-cameras 8] [--cache-dir DIR]
 
 Each camera is a shared clip replayed as a live camera (`metrica worker --as-camera`:
 looped, decoded in real time on its reader thread, newest frame only, so a slow pipeline
@@ -102,7 +102,9 @@ def cameras_yaml(
         camera_id, port = str(uuid.uuid4()), free_port()
         ports[camera_id] = (truth.name, port)
         worker_args = ["--as-camera", "--detect-fps", str(args.target_fps)]
-        worker_args += ["--threads", str(args.threads), "--model", str(args.model)]
+        worker_args += ["--model", str(args.model)]
+        if args.threads:  # else the supervisor's share: cores // cameras
+            worker_args += ["--threads", str(args.threads)]
         if args.input_size:
             worker_args += ["--input-size", str(args.input_size)]
         worker_args += ["--snapshot-s", "86400", "--heartbeat-s", "3600"]
@@ -296,7 +298,9 @@ def main() -> None:
     parser.add_argument("--target-fps", type=float, default=15.0)
     parser.add_argument("--model", type=Path, default=data_dir() / "models" / "yolox_nano.onnx")
     parser.add_argument("--input-size", type=int, default=None, help="detector long side")
-    parser.add_argument("--threads", type=int, default=1, help="inference threads per camera")
+    parser.add_argument(
+        "--threads", type=int, help="inference threads per camera (default: the box's share)"
+    )
     parser.add_argument("--max-cameras", type=int, default=8)
     parser.add_argument("--start", type=int, default=1, help="first N to try")
     parser.add_argument("--warmup-s", type=float, default=None)
@@ -350,7 +354,7 @@ def main() -> None:
         "cameras_projected_idle_box": projected(cpu_ms, args.target_fps),
         "cpu_ms_per_frame": round(statistics.median(cpu_ms), 1) if cpu_ms else None,
         "input_size": args.input_size or "auto",
-        "threads_per_camera": args.threads,
+        "threads_per_camera": args.threads or "cores // cameras",
         "cpus": psutil.cpu_count(),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "runs": runs,
