@@ -45,6 +45,7 @@ CONTRACT: tuple[Metric, ...] = (
     _w("metrica_worker_target_fps", "gauge"),
     _w("metrica_worker_inference_seconds", "histogram"),
     _w("metrica_worker_stage_seconds", "histogram", "stage"),
+    _w("metrica_worker_frame_lag_seconds", "histogram"),
     _w("metrica_worker_stream_up", "gauge"),
     _w("metrica_worker_stream_reconnects_total", "counter"),
     _w("metrica_worker_backend_up", "gauge"),

@@ -133,6 +133,20 @@ def add_parser(subparsers: Subparsers) -> None:
     counting.add_argument(
         "--realtime", action="store_true", help="pace a video file at its own frame rate"
     )
+    counting.add_argument(
+        "--detect-fps",
+        type=float,
+        default=None,
+        metavar="FPS",
+        help="detect at most this many frames a second (default: every frame, or every "
+        "--stride-th); the tracker is told the real times, so it keeps up",
+    )
+    counting.add_argument(
+        "--as-camera",
+        action="store_true",
+        help="replay a video file as a live camera: looped, in real time, newest frame "
+        "only (a slow pipeline drops frames, as with RTSP); for benches and demos",
+    )
     outbox = parser.add_argument_group("outbox and sending")
     outbox.add_argument(
         "--outbox", type=Path, help="outbox file (default var/outbox/<camera-id>.db)"
@@ -320,8 +334,10 @@ def _settings(args: argparse.Namespace) -> WorkerSettings:
         raise CliError(f"--batch-max {args.batch_max}: must be within 1..{MAX_BATCH_EVENTS}")
     if not 0 <= args.metrics_port <= 65535:
         raise CliError(f"--metrics-port {args.metrics_port}: not a port")
-    if (args.loop or args.realtime) and is_live_source(source):
-        raise CliError("--loop and --realtime are for video files, not live streams")
+    if (args.loop or args.realtime or args.as_camera) and is_live_source(source):
+        raise CliError("--loop, --realtime and --as-camera are for video files, not streams")
+    if args.detect_fps is not None and not 0 < args.detect_fps <= 1000:
+        raise CliError(f"--detect-fps {args.detect_fps}: must be within 0..1000")
     if not is_live_source(source):
         try:
             FileSource(Path(source)).close()
@@ -346,6 +362,8 @@ def _settings(args: argparse.Namespace) -> WorkerSettings:
         loop=args.loop,
         realtime=args.realtime,
         stride=args.stride,
+        detect_fps=args.detect_fps,
+        as_camera=args.as_camera,
         pipeline=PipelineConfig(anchor=args.anchor),
         metrics_port=args.metrics_port,
         metrics_addr=args.metrics_addr,

@@ -23,6 +23,7 @@ from metrica.edge.uplink import FAILURE_REASONS, KeyStatus
 INFERENCE_BUCKETS_S = (0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5)
 STAGE_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.035, 0.05, 0.1, 0.25, 0.5, 1.0)
 STAGES = ("decode", "detect", "track", "count")
+LAG_BUCKETS_S = (0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
 SEND_BUCKETS_S = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -116,6 +117,14 @@ class WorkerMetrics(ShipperHooks):
             registry=r,
         )
         self._stages = {stage: stage_seconds.labels(camera_id, stage) for stage in STAGES}
+        self._frame_lag = Histogram(
+            "metrica_worker_frame_lag_seconds",
+            "From a frame's arrival to its crossings committed to the outbox (a camera "
+            "that keeps up stays well under a second).",
+            cam,
+            buckets=LAG_BUCKETS_S,
+            registry=r,
+        ).labels(camera_id)
         self._reconnects = _Reconnects(camera_id)
         r.register(self._reconnects)
         self._disk_free = Gauge(
@@ -149,6 +158,10 @@ class WorkerMetrics(ShipperHooks):
         """One processed frame's time in each stage."""
         for stage, seconds in zip(STAGES, (decode_s, detect_s, track_s, count_s), strict=True):
             self._stages[stage].observe(seconds)
+
+    def frame_lag(self, seconds: float) -> None:
+        """One processed frame's delay from its arrival to its events in the outbox."""
+        self._frame_lag.observe(max(0.0, seconds))
 
     def close(self) -> None:
         if self._server is not None:

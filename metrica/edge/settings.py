@@ -101,6 +101,8 @@ class WorkerSettings:
     loop: bool = False
     realtime: bool = False
     stride: int = 1
+    detect_fps: float | None = None  # at most this many detected frames a second
+    as_camera: bool = False  # a video file replayed as a live camera (metrica.vision.replay)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
     metrics_port: int = 0
     metrics_addr: str = "127.0.0.1"

@@ -55,6 +55,15 @@ def restart_delay_s(recent: int, *, u: float, policy: RestartPolicy) -> float:
     return equal_jitter_delay_s(recent - 1, u=u, base_s=policy.base_s, cap_s=policy.cap_s)
 
 
+def inference_threads(cameras: int, cpus: int) -> int:
+    """ONNX Runtime threads per camera so the box's workers together use each core once.
+
+    Measured with bench/cameras.py on 2 busy cores (before the detector stopped its
+    threads spinning): a worker with 2 intra-op threads spent 79 ms of CPU per detected
+    frame, one with 1 thread 35 ms. More threads than cores only wait on each other."""
+    return max(1, cpus // max(1, cameras))
+
+
 def worker_command(
     camera: CameraEntry, defaults: CamerasFile, *, log_level: str
 ) -> tuple[list[str], dict[str, str]]:
@@ -71,6 +80,8 @@ def worker_command(
     if camera.metrics_port:
         argv += ["--metrics-port", str(camera.metrics_port)]
     argv += ["--log-level", log_level, *defaults.args, *camera.args]
+    if "--threads" not in argv:
+        argv += ["--threads", str(inference_threads(len(defaults.cameras), os.cpu_count() or 1))]
     env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED}
     if camera.key_file:
         argv += ["--key-file", str(camera.key_file)]

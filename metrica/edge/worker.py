@@ -36,6 +36,7 @@ from metrica.vision.detections import Detections
 from metrica.vision.detector import Detector
 from metrica.vision.pipeline import CountingPipeline, FrameResult
 from metrica.vision.privacy import blur_people
+from metrica.vision.replay import open_replayed_camera
 from metrica.vision.sources import (
     Closing,
     FileSource,
@@ -201,7 +202,7 @@ class Worker:
             self._initial_lines()
             self.control.start()
             if not self.stop.is_set():
-                if is_live_source(s.source):
+                if s.as_camera or is_live_source(s.source):
                     self._run_live()
                 else:
                     self._run_file(Path(s.source))
@@ -297,7 +298,10 @@ class Worker:
             config=self.settings.pipeline,
         )
         self.state.pending_lines = None
-        self.metrics.target_fps.set(tracking_fps(source) / self.settings.stride)
+        target_fps = tracking_fps(source) / self.settings.stride
+        if self.settings.detect_fps is not None:
+            target_fps = min(target_fps, self.settings.detect_fps)
+        self.metrics.target_fps.set(target_fps)
         return pipeline
 
     def _run_file(self, path: Path) -> None:
@@ -317,6 +321,7 @@ class Worker:
                     self._pipeline,
                     sinks=[self._sink],
                     stride=s.stride,
+                    max_fps=s.detect_fps,
                     stop=self.stop,
                 )
             if self.stop.is_set():
@@ -343,7 +348,11 @@ class Worker:
 
     def _run_live(self) -> None:
         s = self.settings
-        source = open_source(s.source, stop=self.stop)
+        source = (
+            open_replayed_camera(Path(s.source), stop=self.stop)
+            if s.as_camera
+            else open_source(s.source, stop=self.stop)
+        )
         assert isinstance(source, LiveSource)
         self.state.stream_up = lambda: source.stream_up
         self.state.frames_dropped = lambda: source.frames_dropped
@@ -362,7 +371,7 @@ class Worker:
 
             run_counting(
                 _Feed(source, on_frame), pipeline, sinks=[self._sink], stride=s.stride,
-                stop=self.stop,
+                max_fps=s.detect_fps, stop=self.stop,
             )  # fmt: skip
 
     def _sink(self, frame: Frame, result: FrameResult) -> None:
@@ -404,3 +413,4 @@ class Worker:
                 per_line[e.direction] += 1
             self.shipper.wake()
         self.shipper.note_frames(1)
+        self.metrics.frame_lag((datetime.now(UTC) - frame.captured_at).total_seconds())

@@ -16,6 +16,7 @@ from metrica.evaluation import detection_cache
 from metrica.evaluation.baseline import SupervisionBaseline
 from metrica.evaluation.scoring import EMPTY_SCORE, FrameCrossing, Score, score_line
 from metrica.evaluation.truth import TruthFile
+from metrica.vision.counting_run import DetectionPacer
 from metrica.vision.detections import Detections
 from metrica.vision.detector import DetectorConfig, OnnxDetector
 from metrica.vision.pipeline import CountingPipeline, PipelineConfig
@@ -75,14 +76,19 @@ def evaluate_clip(
     *,
     tolerance_s: float = 0.5,
     with_baseline: bool = True,
+    max_fps: float | None = None,
 ) -> ClipEvaluation:
-    """Track, count and score one clip from its detections."""
+    """Track, count and score one clip from its detections; with `max_fps`, only the
+    frames a live worker capped at that rate would detect are used (both systems)."""
     ours = CountingPipeline(
         truth.lines, frame_size=frame_size, fps=truth.fps, detector=None, config=config
     )
     baseline = SupervisionBaseline(truth.lines, frame_size=frame_size, fps=truth.fps)
     predicted: dict[str, list[FrameCrossing]] = {OURS: [], BASELINE: []}
+    pacer = DetectionPacer(max_fps)
     for index, detections in enumerate(per_frame):
+        if not pacer.due(index / truth.fps):
+            continue
         result = ours.process_detections(index, index / truth.fps, detections)
         predicted[OURS] += [
             FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings
@@ -112,6 +118,7 @@ def evaluate_all(
     *,
     cache_dir: Path | None = None,
     with_baseline: bool = True,
+    max_fps: float | None = None,
     progress: Progress | None = None,
 ) -> tuple[list[ClipEvaluation], float]:
     """Evaluate every clip; returns the evaluations and the wall time in seconds."""
@@ -124,7 +131,12 @@ def evaluate_all(
         )
         results.append(
             evaluate_clip(
-                truth, per_frame, frame_size_of(truth.clip), config, with_baseline=with_baseline
+                truth,
+                per_frame,
+                frame_size_of(truth.clip),
+                config,
+                with_baseline=with_baseline,
+                max_fps=max_fps,
             )
         )
     return results, time.perf_counter() - started

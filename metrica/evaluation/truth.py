@@ -23,6 +23,7 @@ class TruthFile:
     frames: int
     lines: list[CountingLine]
     crossings: list[FrameCrossing]
+    kind: str = ""  # the failure class a file stands for (its optional "class" field)
 
 
 def load_truth(path: Path, base_dir: Path | None = None) -> TruthFile:
@@ -43,6 +44,7 @@ def load_truth(path: Path, base_dir: Path | None = None) -> TruthFile:
         frames=int(raw["frames"]),
         lines=lines,
         crossings=crossings,
+        kind=str(raw.get("class", "")),
     )
 
 

@@ -67,7 +67,6 @@ def _vehicle_detector(settings: PlateSettings) -> OnnxDetector:
         classes=tuple(VEHICLE_CLASSES),
         threads=settings.threads,
         input_size=settings.vehicle_input_size,
-        spin=False,  # as the OCR sessions: no busy-waiting on a shared machine
     )
     try:
         return OnnxDetector(path, config)

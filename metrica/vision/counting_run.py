@@ -47,6 +47,34 @@ def wait_for_stream(source: FrameSource, stop: threading.Event) -> bool:
     return True
 
 
+class DetectionPacer:
+    """Which frames to detect so a stream is processed at most `max_fps` times a second.
+
+    Slots are spaced 1/max_fps apart on the frames' own clock (media time for a file,
+    arrival time for a camera) and do not drift: a 25 fps stream capped at 15 gets 15
+    detections a second (frames 0, 2, 4, 5, 7, 9, 10 ...), not 12.5. A frame up to a
+    quarter period early still takes its slot (timestamps jitter). A stream that fell
+    more than a period behind restarts its slots at the frame it has.
+    """
+
+    def __init__(self, max_fps: float | None) -> None:
+        if max_fps is not None and not max_fps > 0:
+            raise ValueError(f"max_fps {max_fps}: must be positive")
+        self.period_s = 1.0 / max_fps if max_fps else 0.0
+        self._due_s: float | None = None
+
+    def due(self, t_s: float) -> bool:
+        """True when the frame at `t_s` should be detected (and takes its slot)."""
+        if self._due_s is None or self.period_s == 0.0:
+            self._due_s = t_s + self.period_s
+            return True
+        if t_s < self._due_s - self.period_s / 4:
+            return False
+        late = t_s - self._due_s >= self.period_s
+        self._due_s = (t_s if late else self._due_s) + self.period_s
+        return True
+
+
 @dataclass
 class RunStats:
     """What a run did, for progress lines and the summary."""
@@ -69,6 +97,7 @@ def run_counting(
     *,
     sinks: Sequence[FrameSink] = (),
     stride: int = 1,
+    max_fps: float | None = None,
     stop: threading.Event | None = None,
     max_frames: int | None = None,
     progress: Callable[[RunStats], None] | None = None,
@@ -77,13 +106,15 @@ def run_counting(
     """Count until the source ends, `stop` is set or `max_frames` were read; returns the
     run's statistics.
 
-    With `stride` > 1 only every n-th frame is detected; the tracker gets real media
-    times, so its motion model stays right. A frame from a new connection of a live
+    With `stride` > 1 only every n-th frame is detected, and with `max_fps` at most that
+    many frames a second (`DetectionPacer`); the tracker gets real media times, so its
+    motion model stays right. A frame from a new connection of a live
     source starts the tracks afresh (totals kept).
     """
     stats = RunStats(counts=pipeline.totals())
     started = last_report = time.perf_counter()
     connection: int | None = None
+    pacer = DetectionPacer(max_fps)
     for frame in source.frames():
         if stop is not None and stop.is_set():
             break
@@ -94,7 +125,7 @@ def run_counting(
         connection = frame.connection
         stats.frames += 1
         stats.media_s = frame.t_s
-        if frame.index % stride == 0:
+        if frame.index % stride == 0 and pacer.due(frame.t_s):
             result = pipeline.process(frame.index, frame.t_s, frame.image)
             stats.processed += 1
             for sink in sinks:

@@ -49,9 +49,12 @@ class DetectorConfig:
     # Letterbox to the frame's aspect ratio instead of a square: a 16:9 frame then costs
     # ~40 % less compute at the same scale. Needs a graph without baked-in sizes.
     rect: bool = True
-    # Let ONNX Runtime's workers busy-wait between operators: a little faster on a machine
-    # of its own, ~40 % more CPU (and slower neighbours) on a shared one.
-    spin: bool = True
+    # ONNX Runtime's worker threads spin while waiting for work by default. On a box
+    # whose cores are busy (several cameras, or anything else) that burns CPU: measured
+    # on 2 busy cores, 2 threads spinning cost 50 ms of CPU and 143 ms of wall time per
+    # 640 frame, not spinning 24 ms and 33 ms (1 thread: 23 ms, 48 ms). Out of the repr:
+    # it changes no detection, so the evaluation's detection cache key ignores it.
+    spin_wait: bool = field(default=False, repr=False)
 
 
 STRIDE = 32
@@ -153,7 +156,7 @@ class OnnxDetector:
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.config.threads
         options.inter_op_num_threads = 1
-        if not self.config.spin:
+        if not self.config.spin_wait:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(
@@ -194,9 +197,9 @@ class OnnxDetector:
         quiet = ort.SessionOptions()  # a failing probe is expected, not worth a log line
         quiet.intra_op_num_threads = options.intra_op_num_threads
         quiet.inter_op_num_threads = options.inter_op_num_threads
-        quiet.log_severity_level = 4
-        if not self.config.spin:
+        if not self.config.spin_wait:
             quiet.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        quiet.log_severity_level = 4
         probe_h = max(STRIDE, self.native_hw[0] // 2 // STRIDE * STRIDE)
         try:
             session = ort.InferenceSession(

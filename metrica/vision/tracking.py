@@ -1,4 +1,4 @@
-"""Multi-object tracking with ByteTrack from Roboflow's `trackers` package.
+"""Multi-object tracking with ByteTrack (or OC-SORT) from Roboflow's `trackers` package.
 
 Settings are in seconds and converted with the stream's real fps. Only confirmed tracks
 (ids ≥ 0) leave this module, so a one-frame false detection never reaches the counter.
@@ -7,11 +7,12 @@ Settings are in seconds and converted with the stream's real fps. Only confirmed
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import supervision as sv
-from trackers import ByteTrackTracker
+from trackers import BIoU, ByteTrackTracker, IoU, OCSORTTracker
 
 from metrica.vision.detections import Detections, FloatArray, IntArray
 
@@ -27,6 +28,10 @@ class TrackerConfig:
     # Consecutive frames before a track counts. In frames, not seconds: at 60 fps a
     # time-based wait held back weak top-down detections until they had crossed.
     confirm_frames: int = 2
+    algorithm: Literal["bytetrack", "ocsort"] = "bytetrack"
+    # Buffered IoU (boxes grown by this fraction before matching) keeps a fast or
+    # sparsely sampled person matched when consecutive boxes barely overlap; 0 = plain IoU.
+    iou_buffer_ratio: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +50,27 @@ class PersonTracker:
 
     def __init__(self, fps: float, config: TrackerConfig | None = None) -> None:
         self.config = cfg = config or TrackerConfig()
-        self._tracker = ByteTrackTracker(
-            lost_track_buffer=max(1, round(cfg.lost_track_s * 30.0)),
-            frame_rate=fps,
-            track_activation_threshold=cfg.activation_threshold,
-            minimum_consecutive_frames=cfg.confirm_frames,
-            minimum_iou_threshold=cfg.min_iou,
-            high_conf_det_threshold=cfg.high_confidence_threshold,
-        )
+        iou = BIoU(cfg.iou_buffer_ratio) if cfg.iou_buffer_ratio > 0 else IoU()
+        self._tracker: ByteTrackTracker | OCSORTTracker
+        if cfg.algorithm == "ocsort":
+            self._tracker = OCSORTTracker(
+                lost_track_buffer=max(1, round(cfg.lost_track_s * 30.0)),
+                frame_rate=fps,
+                minimum_consecutive_frames=cfg.confirm_frames,
+                minimum_iou_threshold=cfg.min_iou,
+                high_conf_det_threshold=cfg.high_confidence_threshold,
+                iou=iou,
+            )
+        else:
+            self._tracker = ByteTrackTracker(
+                lost_track_buffer=max(1, round(cfg.lost_track_s * 30.0)),
+                frame_rate=fps,
+                track_activation_threshold=cfg.activation_threshold,
+                minimum_consecutive_frames=cfg.confirm_frames,
+                minimum_iou_threshold=cfg.min_iou,
+                high_conf_det_threshold=cfg.high_confidence_threshold,
+                iou=iou,
+            )
 
     def update(self, detections: Detections, t_s: float | None = None) -> Tracks:
         """Associate this frame's detections; `t_s` lets frames be skipped (a stride)."""

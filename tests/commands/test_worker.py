@@ -48,6 +48,7 @@ def test_help_explains_flags_environment_outbox_signals_and_several_cameras(
     text = " ".join(capsys.readouterr().out.split())
     for needle in (
         "--api-url", "--camera-id", "--key-file", "--model", "--line", "--loop", "--realtime",
+        "--as-camera", "--detect-fps",
         "--outbox", "--outbox-max-events", "--flush-deadline-s", "--heartbeat-s",
         "--snapshot-s", "--config-poll-s", "--metrics-port", "--config",
         "METRICA_API_URL", "METRICA_WORKER_KEY", "METRICA_SOURCE", "METRICA_MODEL",
@@ -73,7 +74,10 @@ GOOD = ["--api-url", "http://127.0.0.1:9", "--camera-id", CAMERA, "--key", "k"]
         ([CLIP, *GOOD, "--line", "L1=0,0.5,1"], "expected 4 comma-separated numbers"),
         ([CLIP, *GOOD, "--batch-max", "5000"], "--batch-max"),
         ([CLIP, *GOOD, "--heartbeat-s", "0"], "--heartbeat-s"),
-        (["rtsp://cam/stream", *GOOD, "--loop"], "--loop and --realtime are for video files"),
+        (["rtsp://cam/stream", *GOOD, "--loop"], "are for video files, not streams"),
+        (["rtsp://cam/stream", *GOOD, "--as-camera"], "are for video files, not streams"),
+        ([CLIP, *GOOD, "--detect-fps", "0"], "--detect-fps 0.0: must be within"),
+        ([CLIP, *GOOD, "--detect-fps", "nan"], "--detect-fps nan: must be within"),
         ([CLIP, *GOOD, "--model", "/no/such/model.onnx"], "model not found"),
     ],
 )

@@ -165,3 +165,82 @@ def test_state_of_dead_tracks_is_evicted() -> None:
 def test_zero_length_segment_is_rejected() -> None:
     with pytest.raises(ValueError, match="zero length"):
         Segment("Z", 10, 10, 10, 10)
+
+
+GUARD = CounterConfig(band_ratio=0.1, band_min=2.0, band_max=20.0, cooldown_s=0.5, inherit_s=1.0)
+Frame = list[tuple[int, float, float]]  # (track id, x, y) of each track seen in a frame
+
+
+def run_tracks(frames: Sequence[Frame], config: CounterConfig = GUARD) -> list[Crossing]:
+    """Feed several tracks, one list of (id, x, y) per frame, at FPS; size 50 each."""
+    counter = LineCounter(HORIZONTAL, config)
+    crossings = []
+    for frame, seen in enumerate(frames):
+        points = [TrackPoint(tid, x, y, 50.0) for tid, x, y in seen]
+        crossings += counter.update(frame, frame / FPS, points)
+    return crossings
+
+
+# Track 1 walks down toward the line and is lost just before it; a moment later the
+# tracker starts track 2 for the same person just past it.
+SPLIT_AT_THE_LINE: list[Frame] = [
+    [(1, 100, 70)], [(1, 100, 80)], [(1, 100, 90)], [], [], [(2, 100, 112)], [(2, 100, 125)],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "frames", "expected"),
+    [
+        ("a crossing split between two ids counts once", SPLIT_AT_THE_LINE, ["in"]),
+        (
+            "a fragment born behind its predecessor's count does not count it again",
+            [
+                [(1, 100, 80)],
+                [(1, 100, 90)],
+                [(1, 100, 115)],
+                [],
+                [(2, 100, 96)],
+                [(2, 100, 106)],
+                [(2, 100, 118)],
+                [(2, 100, 130)],
+            ],
+            ["in"],
+        ),
+        (
+            "a new track far from where the other was lost is somebody else",
+            [[(1, 100, 70)], [(1, 100, 90)], [], [(2, 180, 112)], [(2, 180, 125)]],
+            [],
+        ),
+        (
+            "a track lost longer ago than inherit_s is not continued",
+            [[(1, 100, 70)], [(1, 100, 90)], *([[]] * 12), [(2, 100, 112)], [(2, 100, 125)]],
+            [],
+        ),
+        (
+            "a track still seen in the same frame is never taken over",
+            [
+                [(1, 100, 70)],
+                [(1, 100, 90)],
+                [(1, 100, 91), (2, 100, 112)],
+                [(1, 100, 91), (2, 100, 125)],
+            ],
+            [],
+        ),
+    ],
+)
+def test_fragment_guard(name: str, frames: list[Frame], expected: list[str]) -> None:
+    assert directions(run_tracks(frames)) == expected, name
+
+
+def test_without_the_guard_a_split_crossing_is_lost_and_a_fragment_counts_twice() -> None:
+    off = CounterConfig(band_ratio=0.1, band_min=2.0, band_max=20.0, cooldown_s=0.5, inherit_s=0)
+    assert run_tracks(SPLIT_AT_THE_LINE, off) == []
+    double = [[(1, 100, 80)], [(1, 100, 90)], [(1, 100, 115)], [], [(2, 100, 96)],
+              [(2, 100, 106)], [(2, 100, 118)]]  # fmt: skip
+    assert directions(run_tracks(double, off)) == ["in", "in"]
+
+
+def test_the_continued_crossing_is_timed_between_the_two_fragments() -> None:
+    [crossing] = run_tracks(SPLIT_AT_THE_LINE)
+    assert crossing.track_id == 2
+    assert crossing.frame == 3  # met the line 10/22 of the way from frame 2 (y 90) to 5

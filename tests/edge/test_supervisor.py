@@ -9,7 +9,7 @@ import collections
 import pytest
 
 from metrica.edge.cameras_file import RestartPolicy
-from metrica.edge.supervisor import recent_crashes, restart_delay_s
+from metrica.edge.supervisor import inference_threads, recent_crashes, restart_delay_s
 
 
 @pytest.mark.parametrize(
@@ -31,3 +31,13 @@ def test_restart_delay_doubles_with_recent_crashes_and_caps(
     recent: int, u: float, delay_s: float
 ) -> None:
     assert restart_delay_s(recent, u=u, policy=RestartPolicy()) == pytest.approx(delay_s)
+
+
+@pytest.mark.parametrize(
+    ("cameras", "cpus", "threads"),
+    [(1, 2, 2), (2, 2, 1), (8, 2, 1), (2, 16, 8), (3, 8, 2), (0, 4, 4)],
+)
+def test_inference_threads_share_the_cores_among_the_cameras(
+    cameras: int, cpus: int, threads: int
+) -> None:
+    assert inference_threads(cameras, cpus) == threads

@@ -133,3 +133,17 @@ def test_another_input_size_on_a_fixed_model_says_how_to_fix_it() -> None:
         OnnxDetector(YOLOV8N_INT8, DetectorConfig(input_size=800))
     with pytest.raises(DetectorError, match="multiple of 32"):
         OnnxDetector(YOLOX_NANO, DetectorConfig(input_size=500))
+
+
+def test_threads_do_not_spin_by_default_and_spinning_changes_no_detection() -> None:
+    frame = plaza_frame()
+    quiet = OnnxDetector(YOLOX_NANO, DetectorConfig(threads=2))
+    spinning = OnnxDetector(YOLOX_NANO, DetectorConfig(threads=2, spin_wait=True))
+    entry = "session.intra_op.allow_spinning"
+    assert quiet._session.get_session_options().get_session_config_entry(entry) == "0"
+    with pytest.raises(Exception, match="does not have configuration"):
+        spinning._session.get_session_options().get_session_config_entry(entry)  # the default
+    a, b = quiet.detect(frame), spinning.detect(frame)
+    assert len(a) > 5
+    np.testing.assert_allclose(a.xyxy, b.xyxy, atol=1e-3)
+    assert repr(quiet.config) == repr(DetectorConfig(threads=2))  # the cache key ignores it
