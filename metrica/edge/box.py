@@ -183,6 +183,7 @@ class BoxAgent:
     _failures: int = 0
     _mqtt: MqttLink | None = None
     _inbox: MqttInbox | None = None
+    _http_next_s: float = 0.0  # MQTT mode: when to ask over HTTP while nothing was pushed
 
     def __post_init__(self) -> None:
         self._client = httpx.Client(
@@ -252,6 +253,8 @@ class BoxAgent:
             delay_s = equal_jitter_delay_s(
                 self._failures, u=random.random(), base_s=1.0, cap_s=self.settings.retry_max_s
             )
+            if self._inbox is not None:
+                return 1.0  # keep looking at the inbox; `_http_next_s` paces HTTP
             return min(max(delay_s, 1.0), self.settings.retry_max_s)
         self._failures = 0
         if self.config is not None:
@@ -262,7 +265,12 @@ class BoxAgent:
     def _fetch(self) -> None:
         if self._inbox is not None:
             self._take_pushed(self._inbox)
-            return
+            now_s = time.monotonic()
+            if self.config is not None or now_s < self._http_next_s:
+                return
+            # Nothing pushed yet (a new box, no consumer running yet): ask over HTTP too,
+            # every poll period, until a config arrived either way.
+            self._http_next_s = now_s + self.settings.poll_s
         headers = {"If-None-Match": self._etag} if self._etag else {}
         response = self._client.get("/fleet/box/config", headers=headers)
         if response.status_code == 401:

@@ -19,8 +19,9 @@ from metrica.server.db import create_engine, session_factory, utcnow
 from metrica.server.fleet import service as fleet
 from metrica.server.fleet.models import Box
 from metrica.server.fleet.schemas import CameraSettingsUpdate
+from tests.support.backend import Backend
 from tests.support.mosquitto import Broker
-from tests.support.mqtt_fleet import box_row, secret_box, seed_box
+from tests.support.mqtt_fleet import SECRET_KEY, box_row, secret_box, seed_box
 from tests.support.mqtt_processes import SUBSCRIBED, admit, consumer
 from tests.support.processes import poll
 
@@ -102,3 +103,30 @@ def test_config_heartbeats_and_revocation_over_mqtt(
         supervisor.stop.set()
         thread.join(15)
         ingest.stop()
+
+
+def test_a_box_asks_over_http_while_nothing_was_pushed(
+    db_url: str, broker: Broker, tmp_path: Path
+) -> None:
+    """A new box whose config no consumer has pushed yet still starts its cameras."""
+    seeded = seed_box(db_url)
+    admit(broker, db_url)
+    # No METRICA_MQTT_URL: this backend runs no consumer, so nothing is ever pushed.
+    with Backend(db_url, env={"METRICA_SECRET_KEY": SECRET_KEY}) as backend:
+        credentials = BoxCredentials(backend.url, seeded.box_id, seeded.store_id, seeded.box_key)
+        settings = BoxSettings(
+            credentials, tmp_path / "box", poll_s=0.5, heartbeat_s=60, mqtt_url=broker.url
+        )
+        supervisor = Supervisor(stop_timeout_s=5)
+        agent = BoxAgent(settings, supervisor)
+        thread = threading.Thread(target=agent.run, daemon=True)
+        thread.start()
+        try:
+            config = poll(lambda: agent.config, timeout_s=60, what="the config over HTTP")
+            assert [str(c.camera_id) for c in config.cameras] == list(seeded.camera_ids)
+            specs = poll(lambda: supervisor._pending, timeout_s=10, what="workers applied")
+            assert "--mqtt-url" in specs[0].argv  # events still go over MQTT
+        finally:
+            supervisor.stop.set()
+            thread.join(15)
+        assert not thread.is_alive()
