@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and tests."""
 
+from metrica.server.audits.models import AuditResult, Recording, RecordingAudit
 from metrica.server.auth.models import (
     ExternalIdentity,
     Invitation,
@@ -23,6 +24,7 @@ from metrica.server.plates.models import (
 from metrica.server.stores.models import Store, StoreClerk, StoreOwner
 
 __all__ = [
+    "AuditResult",
     "BackupRun",
     "Base",
     "Box",
@@ -44,6 +46,8 @@ __all__ = [
     "PlateJob",
     "PlateReadRow",
     "PlateWatch",
+    "Recording",
+    "RecordingAudit",
     "RevokedToken",
     "Store",
     "StoreClerk",
