@@ -24,7 +24,7 @@ class ClipRecorder:
     def __init__(self, path: Path, fps: float, size: tuple[int, int], frames_wanted: int) -> None:
         self.path, self.frames_wanted, self.frames = path, max(1, frames_wanted), 0
         self._size = size
-        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*FOURCC), fps, size)
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*FOURCC), fps, size)
         if not self._writer.isOpened():
             raise RecorderError(f"cannot open a {FOURCC} writer for {path}")
 

@@ -325,7 +325,7 @@ class Settings(BaseSettings):
             (r"/auth/", self.auth_max_body_bytes),
             (r"/cameras/[^/]+/snapshot$", self.snapshot_max_bytes),
             (r"/plates/uploads$", self.plates_upload_max_bytes),
-            (r"/recordings(/[^/]+)?/(clip|upload)$", self.recording_max_bytes),
+            (r"(/admin)?/cameras/[^/]+/recordings/([^/]+/clip|upload)$", self.recording_max_bytes),
         ]
 
     @property
