@@ -165,6 +165,18 @@ def _bodies(w: World) -> dict[str, tuple[str, str, dict[str, str], Any]]:
             admin,
             {"email": "clerk@example.com"},
         ),
+        "admin_request_recording": (
+            "POST",
+            f"/admin/cameras/{cam}/recordings",
+            admin,
+            {"seconds": 60},
+        ),
+        "admin_put_marks": (
+            "PUT",
+            f"/admin/recordings/{w.recording_id}/marks",
+            admin,
+            {"marks": [{"line": "door", "direction": "in", "frame": 5}]},
+        ),
         "plates_watch": (
             "POST",
             "/plates/watchlist",

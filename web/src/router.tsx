@@ -160,6 +160,12 @@ export const adminCameraRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin/admin-camera"), "AdminCameraPage"),
 });
 
+export const adminRecordingRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/recordings/$recordingId",
+  component: lazyRouteComponent(() => import("@/features/audits/label-page"), "LabelPage"),
+});
+
 export const adminFleetRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/fleet",
@@ -186,6 +192,7 @@ const routeTree = rootRoute.addChildren([
       adminStoreRoute,
       adminCamerasRoute,
       adminCameraRoute,
+      adminRecordingRoute,
       adminFleetRoute,
       adminFleetBoxRoute,
     ]),

@@ -189,7 +189,7 @@ async def recording_clip(
 @router.put(
     "/recordings/{recording_id}/marks",
     operation_id="admin_put_marks",
-    responses={404: _ERROR, 409: _ERROR, 422: _ERROR},
+    responses={400: _ERROR, 404: _ERROR, 409: _ERROR},
 )
 async def put_marks(
     recording: RecordingDep, body: MarksUpdate, session: SessionDep, state: State
@@ -200,13 +200,11 @@ async def put_marks(
     line_ids = {line["line_id"] for line in recording.lines}
     unknown = sorted({m.line for m in body.marks} - line_ids)
     if unknown:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown line {unknown[0][:64]!r}"
-        )
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"unknown line {unknown[0][:64]!r}")
     beyond = [m.frame for m in body.marks if m.frame >= recording.frames]
     if beyond:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            status.HTTP_400_BAD_REQUEST,
             f"frame {beyond[0]} is past the clip's end ({recording.frames} frames)",
         )
     recording.marks = [m.model_dump() for m in sorted(body.marks, key=lambda m: m.frame)]

@@ -21,10 +21,8 @@ _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/sche
 CLIP_BODY = {
     "requestBody": {
         "required": True,
-        "content": {
-            "video/webm": {"schema": {"type": "string", "format": "binary"}},
-            "video/mp4": {"schema": {"type": "string", "format": "binary"}},
-        },
+        # Any declared type: the content is sniffed (WebM or MP4, else 415).
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
 
