@@ -7,9 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,10 +29,11 @@ CLIP_SECONDS = 12
 
 
 @pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """12 s of the shared indoor clip as WebM, made by the worker's own recorder."""
     path = tmp_path_factory.mktemp("clips") / "indoor.webm"
     assert cut_clip(video("indoor_one_by_one.mp4"), path, CLIP_SECONDS) == CLIP_SECONDS * 10
-    yield path
+    return path.read_bytes()
 
 
 async def setup(state: AppState) -> tuple[dict[str, str], dict[str, str], Any, str, Any]:
@@ -68,7 +67,7 @@ async def wait_counted(
 
 
 async def test_requested_clip_is_counted_marked_scored_and_logged(
-    client: httpx.AsyncClient, state: AppState, clip: Path
+    client: httpx.AsyncClient, state: AppState, clip: bytes
 ) -> None:
     admin, owner, camera, key, store = await setup(state)
     worker = {"X-Worker-Key": key}
@@ -93,7 +92,7 @@ async def test_requested_clip_is_counted_marked_scored_and_logged(
 
     put = await client.put(
         f"/cameras/{camera.id}/recordings/{rid}/clip",
-        content=clip.read_bytes(),
+        content=clip,
         headers={**worker, "Content-Type": "video/webm"},
     )
     assert put.status_code == 204, put.text
@@ -110,13 +109,20 @@ async def test_requested_clip_is_counted_marked_scored_and_logged(
 
     watched = await client.get(f"/admin/recordings/{rid}/clip", headers=admin)
     assert watched.status_code == 200
-    assert watched.content == clip.read_bytes()
+    assert watched.content == clip
     assert watched.headers["content-type"] == "video/webm"
 
     truth_marks = [c for c in INDOOR.crossings if c.frame < CLIP_SECONDS * 10]
     assert truth_marks, "the clip holds at least one true crossing"
-    marks = [{"line": c.line_id, "direction": c.direction, "frame": c.frame} for c in truth_marks]
+    marks: list[dict[str, Any]] = [
+        {"line": c.line_id, "direction": c.direction, "frame": c.frame} for c in truth_marks
+    ]
     marks.append({"line": "R2", "direction": "in", "frame": 5})  # a mark the counter misses
+    for wrong in ({"line": "nope", "direction": "in", "frame": 1}, {**marks[0], "frame": 120}):
+        refused = await client.put(
+            f"/admin/recordings/{rid}/marks", json={"marks": [wrong]}, headers=admin
+        )
+        assert refused.status_code == 400, wrong
     saved = await client.put(f"/admin/recordings/{rid}/marks", json={"marks": marks}, headers=admin)
     assert saved.status_code == 200, saved.text
     assert saved.json()["marks_count"] == len(marks)
@@ -141,12 +147,14 @@ async def test_requested_clip_is_counted_marked_scored_and_logged(
     assert len(result["extras"]) == expected.score.fp
 
     exported = (await client.get(f"/admin/recordings/{rid}/truth", headers=admin)).json()
-    assert exported["fps"] == 10.0 and exported["frames"] == CLIP_SECONDS * 10
+    assert exported["fps"] == 10.0
+    assert exported["frames"] == CLIP_SECONDS * 10
     assert exported["lines"][0] == {"id": "R1", "p1": [0.9, 0.95], "p2": [0.1, 0.95]}
     assert len(exported["crossings"]) == len(marks)
 
     history = (await client.get(f"/admin/cameras/{camera.id}/audits", headers=admin)).json()
-    assert history["count"] == 1 and history["data"][0]["id"] == result["id"]
+    assert history["count"] == 1
+    assert history["data"][0]["id"] == result["id"]
     check = (await client.get(f"/stores/{store.id}/count-check", headers=owner)).json()["check"]
     assert check["true_crossings"] == len(marks)
     assert check["count_accuracy"] == result["count_accuracy"]
@@ -190,21 +198,22 @@ async def test_owner_and_other_cameras_are_refused(
 
 
 async def test_uploads_are_sniffed_capped_and_expire(
-    client: httpx.AsyncClient, state: AppState, clip: Path
+    client: httpx.AsyncClient, state: AppState, clip: bytes
 ) -> None:
     admin, _, camera, _, _ = await setup(state)
     url = f"/admin/cameras/{camera.id}/recordings/upload"
     refused = await client.post(url, content=b"GIF89a not a video\x00", headers=admin)
     assert refused.status_code == 415
     state.settings.recording_max_bytes = 1000
-    assert (await client.post(url, content=clip.read_bytes(), headers=admin)).status_code == 413
+    assert (await client.post(url, content=clip, headers=admin)).status_code == 413
     state.settings.recording_max_bytes = 300 * 1024**2
     state.clip_counter = None
-    made = await client.post(url, content=clip.read_bytes(), headers=admin)
+    made = await client.post(url, content=clip, headers=admin)
     assert made.status_code == 201
     rid = made.json()["id"]
     failed = await wait_counted(client, rid, admin)
-    assert failed["status"] == "failed" and "no clip counter" in failed["error"]
+    assert failed["status"] == "failed"
+    assert "no clip counter" in failed["error"]
     bad_marks = await client.put(
         f"/admin/recordings/{rid}/marks",
         json={"marks": [{"line": "R1", "direction": "in", "frame": 1}]},
