@@ -36,5 +36,12 @@ test.describe("accuracy audit", () => {
     await expect(ownerPage.getByTestId("count-check")).toBeVisible();
     await shot(ownerPage, "audit-owner-store");
     await owner.close();
+
+    // The other shots see the demo store as seeded: the clip, then the camera, go.
+    const clips = (await (await page.request.get(`/admin/cameras/${cameraId}/recordings`)).json()) as {
+      data: { id: string }[];
+    };
+    for (const r of clips.data) expect((await page.request.delete(`/admin/recordings/${r.id}`)).status()).toBe(204);
+    expect((await page.request.delete(`/admin/cameras/${cameraId}`)).status()).toBe(204);
   });
 });

@@ -228,10 +228,10 @@ function Labeller({ recording }: { recording: RecordingDetail }) {
               className="min-w-40 flex-1"
             />
           </div>
-          <p className="text-xs text-muted-foreground">
-            Click the clip, then: <kbd>←</kbd>/<kbd>→</kbd> one frame, <kbd>Shift</kbd>+<kbd>←</kbd>/<kbd>→</kbd> one
-            second, <kbd>I</kbd> IN, <kbd>O</kbd> OUT at the frame the feet cross, <kbd>U</kbd> undo, <kbd>1</kbd>–
-            <kbd>9</kbd> line, <kbd>Space</kbd> play/pause.
+          <p className="text-xs leading-relaxed text-muted-foreground">
+            Click the clip, then: <Kbd>←</Kbd> <Kbd>→</Kbd> one frame, <Kbd>Shift</Kbd>+<Kbd>←</Kbd> <Kbd>→</Kbd> one
+            second, <Kbd>I</Kbd> IN and <Kbd>O</Kbd> OUT at the frame the feet cross, <Kbd>U</Kbd> undo,{" "}
+            <Kbd>1</Kbd>–<Kbd>9</Kbd> line, <Kbd>Space</Kbd> play/pause.
           </p>
           <div className="flex flex-wrap gap-2" role="radiogroup" aria-label="Line to mark">
             {lines.map((line, i) => (
@@ -309,6 +309,10 @@ function Labeller({ recording }: { recording: RecordingDetail }) {
   );
 }
 
+function Kbd({ children }: { children: React.ReactNode }) {
+  return <kbd className="rounded border bg-muted px-1 font-sans text-[0.7rem] text-foreground">{children}</kbd>;
+}
+
 async function exportTruth(recordingId: string) {
   const truth = await unwrap(adminRecordingTruth({ path: { recording_id: recordingId } }));
   const url = URL.createObjectURL(new Blob([JSON.stringify(truth, null, 2)], { type: "application/json" }));
@@ -381,13 +385,17 @@ function LinesOverlay({ lines, selected }: { lines: ClipLine[]; selected: number
         const my = (y1 + y2) / 2;
         const len = Math.hypot(x2 - x1, y2 - y1) || 1;
         // IN is the right-hand side of P1→P2 in image coordinates (y down).
-        const nx = (-(y2 - y1) / len) * 40;
-        const ny = ((x2 - x1) / len) * 40;
+        const ux = -(y2 - y1) / len;
+        const uy = (x2 - x1) / len;
+        const [nx, ny] = [ux * 70, uy * 70];
+        // An arrowhead at the tip, pointing into the IN side.
+        const tip = `${mx + nx},${my + ny} ${mx + ux * 45 + uy * 18},${my + uy * 45 - ux * 18} ${mx + ux * 45 - uy * 18},${my + uy * 45 + ux * 18}`;
         const color = COLORS[i % COLORS.length];
         return (
           <g key={line.line_id} stroke={color} strokeWidth={i === selected ? 8 : 4} vectorEffect="non-scaling-stroke">
             <line x1={x1} y1={y1} x2={x2} y2={y2} vectorEffect="non-scaling-stroke" />
-            <line x1={mx} y1={my} x2={mx + nx} y2={my + ny} vectorEffect="non-scaling-stroke" strokeDasharray="4 3" />
+            <line x1={mx} y1={my} x2={mx + ux * 50} y2={my + uy * 50} vectorEffect="non-scaling-stroke" />
+            <polygon points={tip} fill={color} stroke="none" />
           </g>
         );
       })}
