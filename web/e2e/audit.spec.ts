@@ -102,11 +102,18 @@ test.describe("accuracy audit", () => {
     );
     await owner.close();
 
-    // Cleanup, so that other specs see the demo store as seeded: the clip (its blob), then the camera.
-    const clips = (await (await page.request.get(`/admin/cameras/${cameraId}/recordings`)).json()) as {
-      data: { id: string }[];
-    };
-    for (const r of clips.data) expect((await page.request.delete(`/admin/recordings/${r.id}`)).status()).toBe(204);
+    // The camera page keeps the history and says who did what with the clip.
+    await page.goto(`/app/admin/cameras/${cameraId}`);
+    await expect(page.getByTestId("audit-history").getByRole("row")).toHaveCount(2);
+    await page.getByText("Who asked for and watched the clips").click();
+    await expect(page.getByTestId("clip-log").getByRole("listitem")).toHaveText([
+      new RegExp(`${e2e.adminEmail} · score$`),
+      new RegExp(`${e2e.adminEmail} · watch$`),
+      new RegExp(`${e2e.adminEmail} · upload$`),
+    ]);
+    // Cleanup, so that other specs see the demo store as seeded: the clip (from the page), then the camera.
+    await page.getByRole("button", { name: /^Delete the clip of/ }).click();
+    await expect(page.getByText("No clips yet.")).toBeVisible();
     expect((await page.request.delete(`/admin/cameras/${cameraId}`)).status()).toBe(204);
   });
 });

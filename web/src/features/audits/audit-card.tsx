@@ -1,7 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { useId, useState } from "react";
-import { adminCameraAudits, adminListRecordings, adminRequestRecording } from "@/client/sdk.gen";
+import {
+  adminCameraAudits,
+  adminDeleteRecording,
+  adminListRecordings,
+  adminRecordingLog,
+  adminRequestRecording,
+} from "@/client/sdk.gen";
 import { uploadClip } from "@/features/audits/api";
 import { ErrorNote } from "@/components/states";
 import { Button } from "@/components/ui/button";
@@ -41,6 +47,16 @@ export function AuditCard({ cameraId, timezone }: { cameraId: string; timezone: 
     onSuccess: refresh,
   });
   const upload = useMutation({ mutationFn: (file: File) => uploadClip(cameraId, file), onSuccess: refresh });
+  const remove = useMutation({
+    mutationFn: (recordingId: string) => unwrap(adminDeleteRecording({ path: { recording_id: recordingId } })),
+    onSuccess: refresh,
+  });
+  const [showLog, setShowLog] = useState(false);
+  const log = useQuery({
+    queryKey: ["admin", "recording-log", cameraId],
+    queryFn: () => unwrap(adminRecordingLog({ path: { camera_id: cameraId } })),
+    enabled: showLog,
+  });
 
   return (
     <Card>
@@ -101,15 +117,26 @@ export function AuditCard({ cameraId, timezone }: { cameraId: string; timezone: 
                     {dateTimeInZone(r.created_at, timezone)} · {r.source === "worker" ? `${r.seconds} s asked` : "uploaded"} ·{" "}
                     <span data-testid="recording-status">{STATUS[r.status] ?? r.status}</span>
                   </span>
-                  {r.status === "ready" && (
-                    <Link
-                      to="/admin/recordings/$recordingId"
-                      params={{ recordingId: r.id }}
-                      className="font-medium text-primary underline-offset-4 hover:underline"
+                  <span className="flex items-center gap-3">
+                    {r.status === "ready" && (
+                      <Link
+                        to="/admin/recordings/$recordingId"
+                        params={{ recordingId: r.id }}
+                        className="font-medium text-primary underline-offset-4 hover:underline"
+                      >
+                        Label{r.marks_count ? ` (${r.marks_count} marks)` : ""}
+                      </Link>
+                    )}
+                    <Button
+                      variant="ghost"
+                      size="sm"
+                      disabled={remove.isPending}
+                      onClick={() => remove.mutate(r.id)}
+                      aria-label={`Delete the clip of ${dateTimeInZone(r.created_at, timezone)}${r.status === "requested" ? " (withdraws the request)" : ""}`}
                     >
-                      Label{r.marks_count ? ` (${r.marks_count} marks)` : ""}
-                    </Link>
-                  )}
+                      Delete
+                    </Button>
+                  </span>
                 </li>
               ))}
             </ul>
@@ -142,6 +169,20 @@ export function AuditCard({ cameraId, timezone }: { cameraId: string; timezone: 
             <p className="text-muted-foreground">No checks yet.</p>
           )}
         </div>
+        <details onToggle={(e) => setShowLog((e.target as HTMLDetailsElement).open)}>
+          <summary className="cursor-pointer font-medium">Who asked for and watched the clips</summary>
+          {log.data?.data.length ? (
+            <ul className="mt-1 flex flex-col gap-0.5" data-testid="clip-log">
+              {log.data.data.map((e, i) => (
+                <li key={`${e.at}-${i}`}>
+                  {dateTimeInZone(e.at, timezone)} · {e.actor} · {e.action}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="mt-1 text-muted-foreground">{log.isPending && showLog ? "Loading…" : "Nothing yet."}</p>
+          )}
+        </details>
       </CardContent>
     </Card>
   );
