@@ -17,6 +17,8 @@ from metrica.domain.audits import score_audit
 from metrica.domain.crossing_match import FrameCrossing
 from metrica.edge.recorder import cut_clip
 from metrica.evaluation.clip_counter import OnnxClipCounter
+from metrica.server.audits.lifecycle import resume_counting
+from metrica.server.audits.models import Recording
 from metrica.server.audits.service import purge_expired
 from metrica.server.cameras import service as cameras
 from metrica.server.cameras.schemas import LineSpec
@@ -132,8 +134,6 @@ async def test_requested_clip_is_counted_marked_scored_and_logged(
     assert scored.status_code == 201, scored.text
     result = scored.json()
     async with state.sessions() as session:
-        from metrica.server.audits.models import Recording
-
         row = await session.get(Recording, uuid.UUID(rid))
         assert row is not None
         predicted = [FrameCrossing(p["line"], p["direction"], p["frame"]) for p in row.predicted]
@@ -233,3 +233,33 @@ async def test_uploads_are_sniffed_capped_and_expire(
     assert (await client.get(f"/admin/recordings/{rid}", headers=admin)).status_code == 404
     log = (await client.get(f"/admin/cameras/{camera.id}/recordings/log", headers=admin)).json()
     assert [e["action"] for e in log["data"]][:1] == ["expire"]
+
+
+@pytest.mark.timeout(180)
+async def test_a_clip_left_uncounted_by_a_stopped_server_is_counted_after_a_start(
+    client: httpx.AsyncClient, state: AppState, clip: bytes
+) -> None:
+    admin, _, camera, _, _ = await setup(state)
+    recording_id = uuid.uuid4()
+    key = f"recordings/{camera.id}/{recording_id}.webm"
+    await state.blobs.put(key, clip)
+    async with state.sessions() as session:
+        session.add(
+            Recording(
+                id=recording_id,
+                camera_id=camera.id,
+                store_id=camera.store_id,
+                source="upload",
+                status="counting",  # the server stopped here
+                requested_by="admin@example.com",
+                blob_key=key,
+                content_type="video/webm",
+                size_bytes=len(clip),
+            )
+        )
+        await session.commit()
+    assert await resume_counting(state) == 1
+    body = await wait_counted(client, str(recording_id), admin)
+    assert body["status"] == "ready", body["error"]
+    assert body["frames"] == CLIP_SECONDS * 10
+    assert await resume_counting(state) == 0

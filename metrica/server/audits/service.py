@@ -253,6 +253,17 @@ async def count_recording(
     log.info("recording %s counted: %s", recording_id, error or "ready")
 
 
+async def unfinished(*, sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
+    """Clips with their bytes but no count: a server stopped while counting them."""
+    async with sessions() as session:
+        rows = await session.scalars(
+            select(Recording.id).where(
+                Recording.status.in_(("uploaded", "counting")), Recording.blob_key.is_not(None)
+            )
+        )
+        return list(rows)
+
+
 async def purge_expired(
     *, sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, now: datetime, days: int
 ) -> int:
