@@ -93,6 +93,13 @@ test.describe("accuracy audit", () => {
     await expect(frame).toHaveText("Frame 20 / 99");
     await expectNoViolations(page, "labelling page with a score");
 
+    // Served by the backend, under its CSP, the clip plays too (an object URL: media-src blob:).
+    const labelUrl = new URL(page.url());
+    await page.goto(`${e2e.apiURL}${labelUrl.pathname}`);
+    await expect
+      .poll(() => page.getByTestId("clip-video").evaluate((v: HTMLVideoElement) => v.readyState >= 2 && v.videoWidth))
+      .toBe(768);
+
     // The owner's dashboard says when the count was checked and how well it did.
     const owner = await browser.newContext({ storageState: e2e.ownerState });
     const ownerPage = await owner.newPage();
@@ -107,6 +114,7 @@ test.describe("accuracy audit", () => {
     await expect(page.getByTestId("audit-history").getByRole("row")).toHaveCount(2);
     await page.getByText("Who asked for and watched the clips").click();
     await expect(page.getByTestId("clip-log").getByRole("listitem")).toHaveText([
+      new RegExp(`${e2e.adminEmail} · watch$`), // the page served by the backend fetched it again
       new RegExp(`${e2e.adminEmail} · score$`),
       new RegExp(`${e2e.adminEmail} · watch$`),
       new RegExp(`${e2e.adminEmail} · upload$`),
