@@ -263,3 +263,30 @@ async def test_a_clip_left_uncounted_by_a_stopped_server_is_counted_after_a_star
     assert body["status"] == "ready", body["error"]
     assert body["frames"] == CLIP_SECONDS * 10
     assert await resume_counting(state) == 0
+
+
+@pytest.mark.timeout(180)
+async def test_a_deleted_cameras_clips_leave_the_blob_store_at_the_next_purge(
+    client: httpx.AsyncClient, state: AppState, clip: bytes
+) -> None:
+    admin, _, camera, _, _ = await setup(state)
+    state.clip_counter = None  # counting is not the point here
+    made = await client.post(
+        f"/admin/cameras/{camera.id}/recordings/upload", content=clip, headers=admin
+    )
+    assert made.status_code == 201
+    rid = made.json()["id"]
+    await wait_counted(client, rid, admin)
+    async with state.sessions() as session:
+        row = await session.get(Recording, uuid.UUID(rid))
+        assert row is not None
+        assert row.blob_key is not None
+        key = row.blob_key
+    assert await state.blobs.exists(key)
+    assert (await client.delete(f"/admin/cameras/{camera.id}", headers=admin)).status_code == 204
+    assert (await client.get(f"/admin/recordings/{rid}", headers=admin)).status_code == 404
+    removed = await purge_expired(
+        sessions=state.sessions, blobs=state.blobs, now=state.clock(), days=14
+    )
+    assert removed == 1
+    assert not await state.blobs.exists(key)

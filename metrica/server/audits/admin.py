@@ -33,7 +33,7 @@ LIST_LIMIT = 200
 
 async def get_recording(recording_id: uuid.UUID, session: SessionDep) -> Recording:
     recording = await session.get(Recording, recording_id)
-    if recording is None:
+    if recording is None or recording.camera_id is None:  # a deleted camera's, until purged
         raise HTTPException(status.HTTP_404_NOT_FOUND, "recording not found")
     return recording
 

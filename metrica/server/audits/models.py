@@ -23,8 +23,14 @@ class Recording(Base):
     __table_args__ = (Index("ix_audit_recordings_camera_created", "camera_id", "created_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    camera_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("cameras.id", ondelete="CASCADE"))
-    store_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("stores.id", ondelete="CASCADE"))
+    # SET NULL, not CASCADE: when the camera or its store goes, the row stays until the
+    # purge has deleted its clip from the blob store (which the database cannot reach).
+    camera_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("cameras.id", ondelete="SET NULL")
+    )
+    store_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("stores.id", ondelete="SET NULL")
+    )
     source: Mapped[str] = mapped_column(String(16))  # worker | upload
     status: Mapped[str] = mapped_column(String(16))
     seconds: Mapped[int] = mapped_column(Integer, default=0)  # asked of the worker

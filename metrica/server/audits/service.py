@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from metrica.domain.audits import ClipCounter, score_audit
@@ -216,7 +216,7 @@ async def count_recording(
     """Count the clip with the camera's lines as they are now (kept with the clip)."""
     async with sessions() as session:
         recording = await session.get(Recording, recording_id)
-        if recording is None or recording.blob_key is None:
+        if recording is None or recording.blob_key is None or recording.camera_id is None:
             return
         specs = await cameras.lines(session=session, camera_id=recording.camera_id)
         recording.lines = [s.model_dump() for s in specs]
@@ -267,16 +267,24 @@ async def unfinished(*, sessions: async_sessionmaker[AsyncSession]) -> list[uuid
 async def purge_expired(
     *, sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, now: datetime, days: int
 ) -> int:
-    """Delete clips older than `days` (blob first, then the row); returns how many."""
+    """Delete clips older than `days`, and those whose camera was deleted (blob first,
+    then the row); returns how many."""
     cutoff = now - timedelta(days=days)
     async with sessions() as session:
-        rows = list(await session.scalars(select(Recording).where(Recording.created_at < cutoff)))
+        rows = list(
+            await session.scalars(
+                select(Recording).where(
+                    or_(Recording.created_at < cutoff, Recording.camera_id.is_(None))
+                )
+            )
+        )
         for recording in rows:
             if recording.blob_key is not None:
                 await blobs.delete(recording.blob_key)
-            await log_action(
-                session=session, recording=recording, actor="retention", action="expire"
-            )
+            if recording.camera_id is not None:  # a deleted camera's log went with it
+                await log_action(
+                    session=session, recording=recording, actor="retention", action="expire"
+                )
         if rows:
             await session.execute(delete(Recording).where(Recording.id.in_([r.id for r in rows])))
         await session.commit()

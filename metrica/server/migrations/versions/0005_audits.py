@@ -46,8 +46,8 @@ def upgrade() -> None:
     op.create_table(
         "audit_recordings",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("camera_id", sa.Uuid(), nullable=False),
-        sa.Column("store_id", sa.Uuid(), nullable=False),
+        sa.Column("camera_id", sa.Uuid(), nullable=True),
+        sa.Column("store_id", sa.Uuid(), nullable=True),
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("seconds", sa.Integer(), nullable=False),
@@ -69,13 +69,13 @@ def upgrade() -> None:
             ["camera_id"],
             ["cameras.id"],
             name=op.f("fk_audit_recordings_camera_id_cameras"),
-            ondelete="CASCADE",
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["store_id"],
             ["stores.id"],
             name=op.f("fk_audit_recordings_store_id_stores"),
-            ondelete="CASCADE",
+            ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_recordings")),
     )
