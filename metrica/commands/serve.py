@@ -12,6 +12,7 @@ import argparse
 import signal
 
 from metrica.commands.common import Subparsers, fail, server_settings
+from metrica.domain.audits import ClipCounter
 
 
 def add_parser(subparsers: Subparsers) -> None:
@@ -32,6 +33,16 @@ def _exit_0(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+def installed_clip_counter() -> ClipCounter | None:
+    """The audit clip counter when the edge extra (OpenCV, ONNX Runtime) is installed,
+    else None (audits of uploaded clips then fail with that reason)."""
+    try:
+        from metrica.evaluation.clip_counter import OnnxClipCounter
+    except ImportError:
+        return None
+    return OnnxClipCounter()
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -43,7 +54,12 @@ def run_serve(args: argparse.Namespace) -> int:
     # Jobs run inside the server unless a Redis queue hands them to plate workers.
     processor = installed_processor() if settings.queue_redis_url is None else None
     try:
-        app = create_app(settings, migrate_on_start=True, plate_processor=processor)
+        app = create_app(
+            settings,
+            migrate_on_start=True,
+            plate_processor=processor,
+            clip_counter=installed_clip_counter(),
+        )
     except PolicyFileError as exc:  # refused at start, with the file's line and the reason
         return fail("serve", str(exc))
     # uvicorn stops gracefully on SIGTERM and then raises the signal again for the handler

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -25,7 +26,7 @@ from metrica.domain.limits import SNAPSHOT_MAX_BYTES
 from metrica.edge.metrics import WorkerMetrics
 from metrica.edge.outbox import Outbox
 from metrica.edge.shipper import Shipper
-from metrica.edge.uplink import Uplink
+from metrica.edge.uplink import ControlResult, Uplink
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,11 @@ class WorkerState:
     frames_dropped: Callable[[], int] = lambda: 0
     started_s: float = field(default_factory=time.monotonic)
     fps: float = 0.0
+    # Audit clips: the control thread sets a request (id, seconds) it polled; the frame
+    # loop records it and hands back (id, file) once complete, for the control thread
+    # to upload.
+    recording_request: tuple[str, int] | None = None
+    finished_clip: tuple[str, Path] | None = None
 
 
 def effective_lines(
@@ -120,7 +126,35 @@ class ControlLoop:
             log.info("counting lines from the %s: %s", source, names)
             self._state.lines = wanted
             self._state.pending_lines = wanted
+        if self._state.recording_request is None and self._state.finished_clip is None:
+            request = self._uplink.get_pending_recording()
+            if request is not None:
+                log.info("recording %d s for an accuracy audit (%s)", request[1], request[0])
+                self._state.recording_request = request
         return result.ok
+
+    def upload_clip(self) -> bool:
+        """Upload a finished audit clip; True when it is off the box (sent, or refused for
+        good: the request was withdrawn or the clip is over the cap)."""
+        finished = self._state.finished_clip
+        if finished is None:
+            return True
+        recording_id, path = finished
+        try:
+            result = self._uplink.put_recording(recording_id, path)
+        except OSError as exc:
+            log.warning("audit clip %s unreadable, dropped: %s", recording_id, exc)
+            result = ControlResult(False, 400, str(exc))
+        if result.ok or (result.status is not None and 400 <= result.status < 500):
+            if not result.ok:
+                log.warning(
+                    "audit clip %s refused: %s %s", recording_id, result.status, result.detail
+                )
+            path.unlink(missing_ok=True)
+            self._state.finished_clip = None
+            return True
+        log.info("audit clip %s not uploaded yet: %s", recording_id, result.detail)
+        return False
 
     def _run(self) -> None:
         now_s = time.monotonic()
@@ -128,6 +162,7 @@ class ControlLoop:
         next_snapshot_s = now_s
         next_config_s = now_s + self._config_poll_s
         next_status_s = now_s + self._status_s
+        next_clip_s = now_s
         while not self._stop.wait(TICK_S):
             now_s = time.monotonic()
             self._update_gauges(now_s)
@@ -140,6 +175,8 @@ class ControlLoop:
             if now_s >= next_config_s:
                 next_config_s = now_s + self._config_poll_s
                 self.refresh_lines()
+            if self._state.finished_clip is not None and now_s >= next_clip_s:
+                next_clip_s = now_s + (0 if self.upload_clip() else SNAPSHOT_RETRY_S)
             if now_s >= next_status_s:
                 next_status_s = now_s + self._status_s
                 log.info("status: %s", self.status_line())

@@ -12,7 +12,8 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -248,7 +249,38 @@ class Uplink:
             return ControlResult(False, 200, f"unreadable config: {exc}"), None
         return ControlResult(True, 200, ""), lines
 
-    def _control(self, method: str, path: str, content: bytes, content_type: str) -> ControlResult:
+    def get_pending_recording(self) -> tuple[str, int] | None:
+        """(recording id, seconds) of a clip an admin asked for, else None (also when the
+        backend could not be asked: the next poll asks again)."""
+        try:
+            response = self._client.get(
+                f"/cameras/{self.camera_id}/recordings/pending", headers=self._headers(None)
+            )
+        except httpx.TransportError:
+            return None
+        if response.status_code != 200:
+            return None
+        try:
+            body = response.json()
+            if body["recording_id"] is None:
+                return None
+            return str(body["recording_id"]), int(body["seconds"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def put_recording(self, recording_id: str, path: Path) -> ControlResult:
+        """Upload a recorded clip (streamed from the file)."""
+        with path.open("rb") as clip:
+            return self._control(
+                "PUT",
+                f"/cameras/{self.camera_id}/recordings/{recording_id}/clip",
+                clip,
+                "video/webm",
+            )
+
+    def _control(
+        self, method: str, path: str, content: bytes | BinaryIO, content_type: str
+    ) -> ControlResult:
         try:
             response = self._client.request(
                 method, path, content=content, headers=self._headers(content_type)

@@ -28,6 +28,7 @@ from metrica.edge.event_ids import EventMaker, file_identity
 from metrica.edge.metrics import WorkerMetrics
 from metrica.edge.mqtt_link import MqttEventUplink
 from metrica.edge.outbox import Outbox
+from metrica.edge.recorder import SUFFIX, ClipRecorder, RecorderError
 from metrica.edge.settings import WorkerSettings
 from metrica.edge.shipper import Shipper
 from metrica.edge.uplink import KeyStatus, Uplink
@@ -87,8 +88,13 @@ class TimedDetector:
 class _Feed(Closing):
     """A source seen through a per-frame hook (pacing, reconnect handling) for run_counting."""
 
-    def __init__(self, inner: FrameSource, before: Callable[[Frame], None]) -> None:
-        self._inner, self._before = inner, before
+    def __init__(
+        self,
+        inner: FrameSource,
+        before: Callable[[Frame], None],
+        record: Callable[[Frame, float], None] | None = None,
+    ) -> None:
+        self._inner, self._before, self._record = inner, before, record
 
     @property
     def fps(self) -> float:
@@ -109,6 +115,8 @@ class _Feed(Closing):
     def frames(self) -> Iterator[Frame]:
         for frame in self._inner.frames():
             self._before(frame)
+            if self._record is not None:
+                self._record(frame, self._inner.fps)
             yield frame
 
     def close(self) -> None:
@@ -180,6 +188,7 @@ class Worker:
         self._maker: EventMaker | None = None
         self._loop, self._loop_offset_s = 0, 0.0
         self.metrics_port: int | None = None
+        self._recorder: ClipRecorder | None = None
 
     def _blurred(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         """The snapshot with every person blurred (on the control thread)."""
@@ -317,7 +326,7 @@ class Worker:
                 self._pipeline = self._new_pipeline(source)
                 pace = self._pacer(source) if s.realtime else (lambda frame: None)
                 stats = run_counting(
-                    _Feed(source, pace),
+                    _Feed(source, pace, self._record),
                     self._pipeline,
                     sinks=[self._sink],
                     stride=s.stride,
@@ -370,9 +379,39 @@ class Worker:
                 seen_dropped[0] = dropped
 
             run_counting(
-                _Feed(source, on_frame), pipeline, sinks=[self._sink], stride=s.stride,
-                max_fps=s.detect_fps, stop=self.stop,
-            )  # fmt: skip
+                _Feed(source, on_frame, self._record),
+                pipeline,
+                sinks=[self._sink],
+                stride=s.stride,
+                max_fps=s.detect_fps,
+                stop=self.stop,
+            )
+
+    def _record(self, frame: Frame, fps: float) -> None:
+        """Feed an audit recording the control thread asked for (every decoded frame)."""
+        state = self.state
+        if state.recording_request is None or state.finished_clip is not None:
+            return
+        recording_id, seconds = state.recording_request
+        if self._recorder is None:
+            folder = self.settings.outbox_path.parent / "recordings"
+            folder.mkdir(parents=True, exist_ok=True)
+            height, width = frame.image.shape[:2]
+            rate = fps if fps > 0 else 25.0
+            try:
+                self._recorder = ClipRecorder(
+                    folder / f"{recording_id}{SUFFIX}", rate, (width, height), round(seconds * rate)
+                )
+            except RecorderError as exc:
+                log.warning("audit recording not possible: %s", exc)
+                state.recording_request = None
+                return
+        if self._recorder.add(frame.image):
+            self._recorder.close()
+            state.finished_clip = (recording_id, self._recorder.path)
+            state.recording_request = None
+            log.info("audit clip recorded: %d frames", self._recorder.frames)
+            self._recorder = None
 
     def _sink(self, frame: Frame, result: FrameResult) -> None:
         """Per processed frame: apply new lines, commit crossings, nudge the sender."""

@@ -13,10 +13,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
+from metrica.domain.audits import ClipCounter
 from metrica.domain.plates import UploadProcessor
 from metrica.server import docs, errors, openapi
 from metrica.server.alerts.schedule import schedule_alerts
 from metrica.server.alerts.views import router as alerts_router
+from metrica.server.audits.admin import router as audits_admin_router
+from metrica.server.audits.lifecycle import schedule_recording_purge
+from metrica.server.audits.views import router as audits_router
 from metrica.server.auth.views import router as auth_router
 from metrica.server.backups.gauge import schedule_backup_gauge
 from metrica.server.cameras import snapshots
@@ -72,13 +76,15 @@ def create_app(
     web_dist: Path = WEB_DIST,
     maintenance: bool = True,
     plate_processor: UploadProcessor | None = None,
+    clip_counter: ClipCounter | None = None,
 ) -> FastAPI:
     """Build the app; the database engine lives as long as the app's lifespan.
 
     `maintenance` runs the periodic work (retention, the backup gauge, alerts, weekly
     reports) in the lifespan.
     `plate_processor` reads plates in uploads when jobs run inside the server (no Redis
-    queue); the command that starts the server passes it when the plates extra is there."""
+    queue); the command that starts the server passes it when the plates extra is there.
+    `clip_counter` counts accuracy-audit clips with a camera's lines (likewise passed in)."""
     settings = settings or get_settings()
     ops_logging.configure(
         json_lines=settings.environment == "production",
@@ -105,6 +111,7 @@ def create_app(
             schedule_backup_gauge(periodic, app.state.metrica)
             schedule_alerts(periodic, app.state.metrica)
             schedule_reports(periodic, app.state.metrica)
+            schedule_recording_purge(periodic, app.state.metrica)
         state = app.state.metrica
         mqtt = (
             None
@@ -135,6 +142,7 @@ def create_app(
     )
     app.state.metrica = AppState.build(settings)
     app.state.metrica.plate_processor = plate_processor
+    app.state.metrica.clip_counter = clip_counter
     # Added innermost first: request id and access log see every answer, the 413s included.
     app.add_middleware(
         BodyLimitMiddleware, rules=settings.body_limits, default=settings.max_body_bytes
@@ -168,6 +176,8 @@ def create_app(
         fleet_admin_router,
         plates_router,
         plates_admin_router,
+        audits_router,
+        audits_admin_router,
     ):
         app.include_router(router)
     docs.install(app, openapi_url=app.openapi_url or "/openapi.json")

@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and tests."""
 
 from metrica.server.alerts.models import AlertEpisode, AlertSettings
+from metrica.server.audits.models import AuditResult, Recording, RecordingAudit
 from metrica.server.auth.models import (
     ExternalIdentity,
     Invitation,
@@ -27,6 +28,7 @@ from metrica.server.stores.models import Store, StoreClerk, StoreOwner
 __all__ = [
     "AlertEpisode",
     "AlertSettings",
+    "AuditResult",
     "BackupRun",
     "Base",
     "Box",
@@ -48,6 +50,8 @@ __all__ = [
     "PlateJob",
     "PlateReadRow",
     "PlateWatch",
+    "Recording",
+    "RecordingAudit",
     "ReportPreference",
     "ReportSend",
     "RevokedToken",

@@ -231,6 +231,17 @@ class Settings(BaseSettings):
     blob_s3_access_key_id: SecretStr | None = None
     blob_s3_secret_access_key: SecretStr | None = None
 
+    recording_max_bytes: int = Field(
+        default=300 * 1024**2,
+        gt=0,
+        description="Cap of one audit clip, from a worker or uploaded by hand (413 over).",
+    )
+    retention_recordings_days: int = Field(
+        default=14, ge=1, le=365, description="Audit clips (images of people) are deleted after."
+    )
+    recordings_retention_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often expired audit clips are deleted."
+    )
     plates_upload_max_bytes: int = Field(
         default=2 * 1024**3, gt=0, description="`POST /plates/uploads` cap (413 over)."
     )
@@ -370,6 +381,7 @@ class Settings(BaseSettings):
             (r"/auth/", self.auth_max_body_bytes),
             (r"/cameras/[^/]+/snapshot$", self.snapshot_max_bytes),
             (r"/plates/uploads$", self.plates_upload_max_bytes),
+            (r"(/admin)?/cameras/[^/]+/recordings/([^/]+/clip|upload)$", self.recording_max_bytes),
         ]
 
     @property

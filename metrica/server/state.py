@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session, SessionTransaction
 from starlette.requests import HTTPConnection
 
+from metrica.domain.audits import ClipCounter
 from metrica.domain.plates import UploadProcessor
 from metrica.server.auth.mailer import Mailer
 from metrica.server.auth.passwords import Passwords
@@ -108,6 +110,10 @@ class AppState:
     # fail with a clear reason (embedded queue).
     plate_processor: UploadProcessor | None = None
     _plate_queue: PlateQueue | None = None
+    # Counts audit clips with a camera's lines (passed in like `plate_processor`); None:
+    # an uploaded clip's audit fails with a reason. One clip is counted at a time.
+    clip_counter: ClipCounter | None = None
+    audit_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def plate_runner(self) -> PlateRunner:
         return PlateRunner(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from metrica.server.audits.models import Recording
 from metrica.server.auth.models import User
 from metrica.server.cameras.models import Camera
 from metrica.server.state import AppState
@@ -76,6 +77,7 @@ class World:
     owner_headers: dict[str, str]
     box_id: str
     box_key: str
+    recording_id: uuid.UUID  # a counted clip of the camera, ready to be marked
 
     @property
     def worker_headers(self) -> dict[str, str]:
@@ -92,6 +94,19 @@ async def make_world(state: AppState) -> World:
     store = await make_store(state, owner=owner)
     camera, key = await make_camera(state, store)
     box_id, box_key = await make_box(state, store)
+    async with state.sessions() as session:
+        recording = Recording(
+            camera_id=camera.id,
+            store_id=store.id,
+            source="upload",
+            status="ready",
+            requested_by=admin.email,
+            fps=10.0,
+            frames=100,
+            lines=[{"line_id": "door", "name": "", "x1": 0.1, "y1": 0.5, "x2": 0.9, "y2": 0.5}],
+        )
+        session.add(recording)
+        await session.commit()
     return World(
         admin,
         owner,
@@ -102,6 +117,7 @@ async def make_world(state: AppState) -> World:
         bearer(state, owner),
         box_id,
         box_key,
+        recording.id,
     )
 
 

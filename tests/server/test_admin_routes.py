@@ -20,6 +20,7 @@ def _admin_calls(app: FastAPI, *, with_path_ids: bool = False) -> list[tuple[str
         "camera_id": uuid.uuid4(),
         "user_id": uuid.uuid4(),
         "box_id": uuid.uuid4(),
+        "recording_id": uuid.uuid4(),
     }
     return [
         (method.upper(), path.format(**ids))
@@ -35,7 +36,7 @@ async def test_every_admin_route_refuses_everyone_but_the_superadmin(
     owner = bearer(state, await make_user(state, "o@example.com"))
     clerk = bearer(state, await make_user(state, "c@example.com", role="clerk"))
     calls = _admin_calls(app)
-    assert len(calls) == 32
+    assert len(calls) == 43
     for method, path in calls:
         assert (await client.request(method, path)).status_code == 401, (method, path)
         for who in (owner, clerk):
@@ -48,11 +49,16 @@ async def test_an_unknown_store_or_camera_id_is_404_for_the_superadmin(
 ) -> None:
     admin = bearer(state, await make_user(state, "root@example.com", role="superadmin"))
     calls = _admin_calls(app, with_path_ids=True)
-    assert len(calls) == 26
+    assert len(calls) == 37
     for method, path in calls:
         r = await client.request(method, path, headers=admin)
         assert r.status_code == 404, (method, path)
-        assert r.json()["detail"] in ("store not found", "camera not found", "box not found"), (
+        assert r.json()["detail"] in (
+            "store not found",
+            "camera not found",
+            "box not found",
+            "recording not found",
+        ), (
             method,
             path,
         )

@@ -179,6 +179,18 @@ def _bodies(w: World) -> dict[str, tuple[str, str, dict[str, str], Any]]:
             },
         ),
         "put_report_preferences": ("PUT", "/reports/preferences", admin, {"weekly_enabled": False}),
+        "admin_request_recording": (
+            "POST",
+            f"/admin/cameras/{cam}/recordings",
+            admin,
+            {"seconds": 60},
+        ),
+        "admin_put_marks": (
+            "PUT",
+            f"/admin/recordings/{w.recording_id}/marks",
+            admin,
+            {"marks": [{"line": "door", "direction": "in", "frame": 5}]},
+        ),
         "plates_watch": (
             "POST",
             "/plates/watchlist",

@@ -181,6 +181,12 @@ export const adminCameraRoute = createRoute({
   component: lazyRouteComponent(() => import("@/features/admin/admin-camera"), "AdminCameraPage"),
 });
 
+export const adminRecordingRoute = createRoute({
+  getParentRoute: () => adminRoute,
+  path: "/recordings/$recordingId",
+  component: lazyRouteComponent(() => import("@/features/audits/label-page"), "LabelPage"),
+});
+
 export const adminFleetRoute = createRoute({
   getParentRoute: () => adminRoute,
   path: "/fleet",
@@ -215,6 +221,7 @@ const routeTree = rootRoute.addChildren([
       adminStoreRoute,
       adminCamerasRoute,
       adminCameraRoute,
+      adminRecordingRoute,
       adminFleetRoute,
       adminFleetBoxRoute,
     ]),

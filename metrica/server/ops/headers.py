@@ -18,6 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 APP_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    # The labelling page plays an audit clip it fetched whole, from an object URL.
+    "media-src 'self' blob:; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"

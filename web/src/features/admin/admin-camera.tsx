@@ -13,6 +13,7 @@ import {
 } from "@/client/sdk.gen";
 import type { LineSpec, WorkerKey } from "@/client/types.gen";
 import { StatusBadge } from "@/features/admin/camera-status";
+import { AuditCard } from "@/features/audits/audit-card";
 import { ConfirmDialog } from "@/components/confirm-dialog";
 import { KeyDialog } from "@/features/admin/key-dialog";
 import { LineEditor } from "@/features/admin/line-editor";
@@ -166,6 +167,7 @@ export function AdminCameraPage() {
           </CardContent>
         </Card>
       </div>
+      <AuditCard cameraId={cameraId} timezone={tz} />
       <KeyDialog issued={issued} onClose={() => setIssued(null)} />
       <ConfirmDialog
         open={confirming === "revoke"}

@@ -1,0 +1,1 @@
+"""Accuracy audits of a camera: recorded clips, marks, scores (docs/audits.md)."""
