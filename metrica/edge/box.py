@@ -43,7 +43,7 @@ from metrica.domain.fleet import (
 from metrica.domain.mqtt import BoxCommand, box_topic, client_id
 from metrica.edge.enrolment import BoxCredentials, write_private
 from metrica.edge.mqtt_link import MqttLink, MqttSettings
-from metrica.edge.supervisor import CHILD_ENV_DROPPED, Supervisor, WorkerSpec
+from metrica.edge.supervisor import CHILD_ENV_DROPPED, Supervisor, WorkerSpec, inference_threads
 
 log = logging.getLogger("metrica.edge.box")
 
@@ -76,8 +76,13 @@ class BoxSettings:
         return self.state_dir / "outbox"
 
 
-def worker_spec(camera: BoxCameraConfig, settings: BoxSettings) -> WorkerSpec:
-    """The worker process of one camera; the source travels in its environment."""
+def worker_spec(camera: BoxCameraConfig, settings: BoxSettings, *, cameras: int = 1) -> WorkerSpec:
+    """The worker process of one camera; the source travels in its environment.
+
+    `cameras` is how many run on this box now: each worker gets its share of the cores
+    for inference, as under `metrica worker --config` (see `inference_threads`), unless
+    the box's worker_args set `--threads`. A change in the number restarts the workers
+    (their argv changes), which is what re-dividing the cores needs."""
     cid = str(camera.camera_id)
     argv = [sys.executable, "-m", "metrica.cli", "worker"]
     argv += ["--camera-id", cid, "--api-url", settings.credentials.api_url]
@@ -93,6 +98,8 @@ def worker_spec(camera: BoxCameraConfig, settings: BoxSettings) -> WorkerSpec:
     if settings.mqtt_url:
         argv += ["--mqtt-url", settings.mqtt_url, "--mqtt-box-id", settings.credentials.box_id]
     argv += ["--log-level", settings.log_level, *settings.worker_args]
+    if "--threads" not in argv:
+        argv += ["--threads", str(inference_threads(cameras, os.cpu_count() or 1))]
     env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROPPED}
     if settings.mqtt_url:
         env["METRICA_MQTT_PASSWORD"] = settings.credentials.box_key
@@ -304,7 +311,7 @@ class BoxAgent:
                 current = None
             if current != camera.worker_key:
                 write_private(key_file, camera.worker_key)
-        self.supervisor.apply([worker_spec(c, self.settings) for c in on])
+        self.supervisor.apply([worker_spec(c, self.settings, cameras=len(on)) for c in on])
 
     def _heartbeat_once(self) -> None:
         if self._mqtt is not None:

@@ -39,8 +39,8 @@ class PacedFileCapture:
     def get(self, prop: int) -> float:
         return float(self._cap.get(prop))
 
-    def read(self) -> tuple[bool, Any]:
-        """The next frame once its time has come (a camera cannot send frames early)."""
+    def grab(self) -> bool:
+        """Decode the next frame once its time has come (a camera cannot send frames early)."""
         wait_s = self._next_s - time.monotonic()
         if wait_s > 0:
             time.sleep(wait_s)  # at most one frame period: the reader notices a stop soon
@@ -48,11 +48,21 @@ class PacedFileCapture:
         if now_s - self._next_s > MAX_LATE_FRAMES * self._period_s:
             self._next_s = now_s  # starved of CPU: resume from now, as a camera's clock does
         self._next_s += self._period_s
-        ok, image = self._cap.read()
-        if not ok or image is None:
-            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            ok, image = self._cap.read()
+        if self._cap.grab():
+            return True
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        return bool(self._cap.grab())
+
+    def retrieve(self) -> tuple[bool, Any]:
+        """The grabbed frame as a BGR image (the conversion a busy reader skips)."""
+        ok, image = self._cap.retrieve()
         return bool(ok and image is not None), image
+
+    def read(self) -> tuple[bool, Any]:
+        """grab() and retrieve(), as cv2.VideoCapture.read."""
+        if not self.grab():
+            return False, None
+        return self.retrieve()
 
     def release(self) -> None:
         self._cap.release()

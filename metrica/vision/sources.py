@@ -269,6 +269,7 @@ class LiveSource(Closing):
         self._opener = opener
         self._cond = threading.Condition()
         self._latest: Frame | None = None
+        self._wanted = False  # a consumer waits in frames(): the next frame is converted
         self._status = LiveStatus(stream_up=False, reconnects=0, frames_read=0, frames_dropped=0)
         self._fps, self._width, self._height = 0.0, 0, 0
         self._connection = 0  # connections that delivered a frame
@@ -302,7 +303,8 @@ class LiveSource(Closing):
 
     @property
     def frames_dropped(self) -> int:
-        """Frames replaced by a newer one before anybody took them."""
+        """Frames nobody took: those that arrived while the consumer was busy (never
+        converted to an image) and converted ones a newer frame made stale."""
         return self._status.frames_dropped
 
     def wait_status(self, predicate: Callable[[LiveStatus], bool], timeout_s: float) -> bool:
@@ -314,9 +316,11 @@ class LiveSource(Closing):
         """Yield the newest frame each time one is available, until stopped or closed."""
         while True:
             with self._cond:
+                self._wanted = True
                 self._cond.wait_for(
                     lambda: self._latest is not None or self._stopping(), timeout=STOP_POLL_S
                 )
+                self._wanted = False
                 if self._stopping():
                     return
                 frame, self._latest = self._latest, None
@@ -375,12 +379,27 @@ class LiveSource(Closing):
             attempt += 1
 
     def _pump(self, cap: Any) -> bool:
-        """Read until the stream fails or we stop; True if any frame arrived."""
+        """Read until the stream fails or we stop; True if any frame arrived.
+
+        Every frame is grabbed (decoded, so the stream keeps its place), but only converted
+        to an image when a consumer waits for one, or as a connection's first frame (its
+        size): a pipeline slower than the camera gets the newest frame, and the frames it
+        has no time for cost no conversion (a 1080p frame's is milliseconds)."""
         got_any = False
         fps = float(cap.get(cv2.CAP_PROP_FPS))
         while not self._stopping():
             started = time.perf_counter()
-            ok, image = cap.read()
+            if not cap.grab():
+                return got_any
+            with self._cond:
+                if got_any and not self._wanted:
+                    s = self._status
+                    stale, self._latest = self._latest is not None, None
+                    dropped = s.frames_dropped + 1 + stale
+                    self._status = LiveStatus(True, s.reconnects, s.frames_read + 1, dropped)
+                    self._cond.notify_all()
+                    continue
+            ok, image = cap.retrieve()
             if not ok or image is None:
                 return got_any
             frame = Frame(

@@ -3,6 +3,7 @@ and the supervisor applying a changed camera set to real processes."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import uuid
@@ -112,3 +113,29 @@ def test_apply_restarts_only_the_changed_camera() -> None:
         thread.join(30)
     assert not thread.is_alive()
     assert all(c.proc is None or c.proc.poll() is not None for c in supervisor.children)
+
+
+def test_each_worker_gets_its_share_of_the_cores(tmp_path: Path) -> None:
+    settings = BoxSettings(credentials=CREDENTIALS, state_dir=tmp_path)
+    cpus = os.cpu_count() or 1
+
+    def threads(spec_argv: tuple[str, ...]) -> int:
+        assert spec_argv.count("--threads") == 1
+        return int(spec_argv[spec_argv.index("--threads") + 1])
+
+    assert threads(worker_spec(_camera(), settings).argv) == cpus
+    assert threads(worker_spec(_camera(), settings, cameras=cpus).argv) == 1
+    assert threads(worker_spec(_camera(), settings, cameras=cpus * 4).argv) == 1
+    # one more camera re-divides the cores: the spec changes, so the supervisor restarts it
+    camera = _camera()
+    alone, shared = (worker_spec(camera, settings, cameras=n) for n in (1, 2))
+    assert (alone != shared) == (cpus // 2 != cpus)
+
+
+def test_the_box_worker_args_override_the_thread_share(tmp_path: Path) -> None:
+    settings = BoxSettings(
+        credentials=CREDENTIALS, state_dir=tmp_path, worker_args=("--threads", "3")
+    )
+    argv = worker_spec(_camera(), settings, cameras=8).argv
+    assert argv.count("--threads") == 1
+    assert argv[argv.index("--threads") + 1] == "3"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 
 from metrica.vision.replay import PacedFileCapture, open_replayed_camera
-from metrica.vision.sources import SourceError
+from metrica.vision.sources import LiveSource, SourceError
 
 FPS = 20.0
 FRAMES = 6  # 0.3 s of clip
@@ -55,6 +56,34 @@ def test_a_slow_reader_gets_the_newest_frame_and_the_rest_are_dropped(clip: Path
         assert frame.index >= 3 * FRAMES - 1  # the newest, not the oldest
         assert frame.connection == 1
         assert (source.width, source.height, source.fps) == (64, 48, FPS)
+
+
+class CountingCapture(PacedFileCapture):
+    """The paced clip, counting the BGR conversions the reader asks for."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.retrieved = 0
+
+    def retrieve(self) -> tuple[bool, Any]:
+        self.retrieved += 1
+        return super().retrieve()
+
+
+def test_frames_that_arrive_while_the_consumer_is_busy_are_never_converted(clip: Path) -> None:
+    capture = CountingCapture(clip)
+    with LiveSource(str(clip), opener=lambda *_: capture) as source:
+        frames = source.frames()
+        first = next(frames)
+        # busy: the reader keeps grabbing the camera's frames without converting them
+        busy_until = first.index + 3 * FRAMES
+        assert source.wait_status(lambda s: s.frames_read > busy_until, timeout_s=20.0)
+        second = next(frames)
+        status = source.status
+    assert second.index >= busy_until  # the newest frame, not one from while we were busy
+    assert grey(second.image) == second.index % FRAMES  # and its own image
+    assert status.frames_dropped >= 3 * FRAMES - 1  # counted as dropped ...
+    assert capture.retrieved < FRAMES  # ... though at most a few were converted (not 3 * FRAMES)
 
 
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
