@@ -1,7 +1,7 @@
 """Ingest throughput: a real uvicorn server on PostgreSQL, edge workers posting batches.
 
     uv run python bench/ingest.py [--quick] [--stores 4] [--cameras 8] [--batch 500]
-                                  [--workers 2] [--ids live|random]
+                                  [--workers 3] [--ids live|random]
 
 Creates (and drops) a dedicated database `metrica_bench_ingest`, provisions stores with
 counting cameras (one worker key each), starts `uvicorn` with `--workers` processes on
@@ -213,7 +213,7 @@ async def main() -> int:
     parser.add_argument("--stores", type=int, default=4)
     parser.add_argument("--cameras", type=int, default=8, help="edge workers posting at once")
     parser.add_argument("--batch", type=int, default=500, help="events per request")
-    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=3, help="uvicorn worker processes")
     parser.add_argument(
         "--ids",
         choices=["live", "random"],
