@@ -2,7 +2,7 @@
  * Access-log filters: the page's URL search params and the GET /plates/audit query they
  * become. Days are calendar days in the site's timezone (as in plate search).
  */
-import { startOfDayInZone } from "@/features/plates/params";
+import { startOfDayInZone, validDay } from "@/features/plates/params";
 
 export const AUDIT_ACTIONS = ["search", "view", "export", "erase", "watch"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -29,15 +29,6 @@ export interface AuditSearch {
 
 export const AUDIT_PAGE_SIZE = 100;
 export const MAX_WHO_CHARS = 320;
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-function validDay(value: unknown): string | undefined {
-  if (typeof value !== "string" || !DAY.test(value)) return undefined;
-  const [y, m, d] = value.split("-").map(Number);
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return y >= 1970 && y <= 9999 && date.getUTCMonth() === m - 1 && date.getUTCDate() === d ? value : undefined;
-}
-
 /** The router's validateSearch: anything odd in the URL is dropped. */
 export function parseAuditSearch(search: Record<string, unknown>): AuditSearch {
   const action = AUDIT_ACTIONS.find((a) => a === search.action);

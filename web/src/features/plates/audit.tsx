@@ -21,6 +21,7 @@ import {
   auditQuery,
   MAX_WHO_CHARS,
 } from "@/features/plates/audit-params";
+import { DayRangeFields } from "@/features/plates/day-range-fields";
 import { useCurrentSite } from "@/features/plates/site";
 
 /** /plates/$storeId/audit: who searched, viewed, exported or erased plates, and when. */
@@ -107,21 +108,7 @@ function AuditFilters({ storeId, search, timezone }: { storeId: string; search: 
               onChange={(e) => setWho(e.target.value)}
             />
           </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="audit-from">From</Label>
-            <Input id="audit-from" type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
-          </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="audit-to">To</Label>
-            <Input
-              id="audit-to"
-              type="date"
-              value={to}
-              min={from || undefined}
-              aria-invalid={rangeBad || undefined}
-              onChange={(e) => setTo(e.target.value)}
-            />
-          </div>
+          <DayRangeFields idPrefix="audit" from={from} to={to} onFrom={setFrom} onTo={setTo} />
           <div className="flex gap-2 sm:col-span-2 lg:col-span-1">
             <Button type="submit" disabled={rangeBad} className="flex-1 lg:flex-none">
               <Filter aria-hidden />

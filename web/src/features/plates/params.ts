@@ -22,7 +22,8 @@ export const MAX_PLATE_CHARS = 32;
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function validDay(value: unknown): string | undefined {
+/** `value` if it is a real calendar day YYYY-MM-DD (1970-9999), else undefined. */
+export function validDay(value: unknown): string | undefined {
   if (typeof value !== "string" || !DAY.test(value)) return undefined;
   const [y, m, d] = value.split("-").map(Number);
   const date = new Date(Date.UTC(y, m - 1, d));

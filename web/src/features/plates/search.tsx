@@ -22,6 +22,7 @@ import {
   type PlateSearch,
   resolveApiUrl,
 } from "@/features/plates/params";
+import { DayRangeFields } from "@/features/plates/day-range-fields";
 import { useCurrentSite } from "@/features/plates/site";
 
 /** /plates/$storeId/search: find reads of a plate (every search is audited). */
@@ -88,21 +89,7 @@ function SearchForm({ storeId, search, timezone }: { storeId: string; search: Pl
               onChange={(e) => setQ(e.target.value)}
             />
           </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="plate-from">From</Label>
-            <Input id="plate-from" type="date" value={from} max={to || undefined} onChange={(e) => setFrom(e.target.value)} />
-          </div>
-          <div className="flex flex-col gap-1.5">
-            <Label htmlFor="plate-to">To</Label>
-            <Input
-              id="plate-to"
-              type="date"
-              value={to}
-              min={from || undefined}
-              aria-invalid={rangeBad || undefined}
-              onChange={(e) => setTo(e.target.value)}
-            />
-          </div>
+          <DayRangeFields idPrefix="plate" from={from} to={to} onFrom={setFrom} onTo={setTo} />
           <div className="flex items-center gap-2 sm:col-span-2 lg:col-span-4">
             <input
               id="plate-fuzzy"
