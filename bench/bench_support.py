@@ -18,9 +18,9 @@ PG_URL = os.environ.get(
 )
 
 
-async def admin_sql(sql: str) -> None:
-    """Run one statement outside a transaction (CREATE / DROP DATABASE) on `PG_URL`."""
-    engine = create_engine(PG_URL)
+async def admin_sql(sql: str, url: str = PG_URL) -> None:
+    """Run one statement outside a transaction (CREATE / DROP DATABASE) on `url`."""
+    engine = create_engine(url)
     async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text(sql))

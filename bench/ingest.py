@@ -2,6 +2,7 @@
 
     uv run python bench/ingest.py [--quick] [--stores 4] [--cameras 8] [--batch 500]
                                   [--workers 3] [--ids live|random]
+                                  [--postgres machine|tuned]
 
 Creates (and drops) a dedicated database `metrica_bench_ingest`, provisions stores with
 counting cameras (one worker key each), starts `uvicorn` with `--workers` processes on
@@ -30,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import psutil  # type: ignore[import-untyped]
 from bench_support import PG_URL, admin_sql, free_port, wait_ready
+from own_postgres import own_postgres
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
@@ -46,11 +48,13 @@ from metrica.server.stores.schemas import StoreCreate
 DB_NAME = "metrica_bench_ingest"
 
 
-async def provision(url: str, n_stores: int, n_cameras: int) -> list[tuple[str, str]]:
+async def provision(
+    admin_url: str, url: str, n_stores: int, n_cameras: int
+) -> list[tuple[str, str]]:
     """Fresh database with `n_cameras` cameras spread over `n_stores` stores (each with its
     own timezone); returns (camera_id, worker key) per camera."""
-    await admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    await admin_sql(f'CREATE DATABASE "{DB_NAME}"')
+    await admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', admin_url)
+    await admin_sql(f'CREATE DATABASE "{DB_NAME}"', admin_url)
     engine = create_engine(url)
     await upgrade(engine)
     zones = ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC"]
@@ -206,7 +210,7 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))]
 
 
-async def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="about one minute in all")
     parser.add_argument("--seconds", type=float, default=None, help="measured duration")
@@ -220,11 +224,21 @@ async def main() -> int:
         default="live",
         help="event ids as a live camera makes them (UUIDv7) or random (a replayed file's)",
     )
-    args = parser.parse_args()
+    parser.add_argument(
+        "--postgres",
+        choices=["machine", "tuned"],
+        default="machine",
+        help="the machine's server (METRICA_BENCH_PG_URL, package defaults) or one of the "
+        "bench's own with the settings for a write-heavy box (bench/own_postgres.py)",
+    )
+    return parser.parse_args()
+
+
+async def main(args: argparse.Namespace, admin_url: str) -> int:
     seconds = args.seconds or (30.0 if args.quick else 120.0)
     warmup_s = 5.0
-    url = make_url(PG_URL).set(database=DB_NAME).render_as_string(hide_password=False)
-    keys = await provision(url, args.stores, args.cameras)
+    url = make_url(admin_url).set(database=DB_NAME).render_as_string(hide_password=False)
+    keys = await provision(admin_url, url, args.stores, args.cameras)
     port = free_port()
     server = start_server(url, port, args.workers)
     base = f"http://127.0.0.1:{port}"
@@ -269,7 +283,7 @@ async def main() -> int:
     async with session_factory(engine)() as session:
         stored = await session.scalar(select(func.count()).select_from(EventRow))
     await engine.dispose()
-    await admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    await admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)', admin_url)
     latencies = sorted(tally.latencies_ms)
     events_per_s = tally.accepted / elapsed
     p50, p99 = (
@@ -298,6 +312,7 @@ async def main() -> int:
                 "server_workers": args.workers,
                 "batch_size": args.batch,
                 "ids": args.ids,
+                "postgres": args.postgres,
                 "cameras": args.cameras,
                 "stores": args.stores,
                 "seconds": round(elapsed, 1),
@@ -310,4 +325,8 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    arguments = parse_args()
+    if arguments.postgres == "tuned":
+        with own_postgres() as tuned_url:
+            sys.exit(asyncio.run(main(arguments, tuned_url)))
+    sys.exit(asyncio.run(main(arguments, PG_URL)))
