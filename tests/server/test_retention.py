@@ -384,8 +384,9 @@ async def test_the_server_lifespan_schedules_retention_unless_switched_off(
         async with app.router.lifespan_context(app):
             periodic = app.state.periodic
             assert ("retention" in periodic.rounds) is enabled
-            # + the backup gauge, alerts and weekly reports (tests/server/test_alerts.py)
-            assert periodic.running == (4 if enabled else 3)
+            # + the backup gauge, alerts and weekly reports (tests/server/test_alerts.py) and
+            # the audit clips' expiry (tests/server/test_audits.py)
+            assert periodic.running == (5 if enabled else 4)
             # The backup gauge's first refresh runs at once (retention waits a minute).
             deadline = asyncio.get_running_loop().time() + 30
             while periodic.rounds["backup_gauge"] < 1:
