@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -107,3 +109,23 @@ def dialect_insert(session_or_dialect: str) -> Any:
 def dialect_of(session: AsyncSession) -> str:
     """`postgresql` or `sqlite`."""
     return session.get_bind().dialect.name
+
+
+@asynccontextmanager
+async def advisory_lock(engine: AsyncEngine, key: int) -> AsyncIterator[bool]:
+    """Whether this process holds the session-level PostgreSQL advisory lock `key` (on a
+    connection of its own, for the block), so that one server process of several runs a
+    periodic job; always True on SQLite, which has one writer at a time anyway."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    async with engine.connect() as conn:
+        lock = {"k": key}
+        held = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), lock))
+        await conn.commit()
+        try:
+            yield held
+        finally:
+            if held:
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), lock)
+                await conn.commit()

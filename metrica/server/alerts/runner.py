@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from metrica.domain.alerts import Edge, sign
@@ -22,6 +20,7 @@ from metrica.server.alerts.evaluate import evaluate_store
 from metrica.server.alerts.models import AlertEpisode, AlertSettings
 from metrica.server.alerts.webhook import Sleep, post_json, public_host
 from metrica.server.auth.mailer import Mailer
+from metrica.server.db import advisory_lock
 from metrica.server.settings import Settings
 from metrica.server.stores import service as stores
 from metrica.server.stores.models import Store
@@ -153,7 +152,7 @@ async def run_alerts(
 ) -> int | None:
     """One round: evaluate, then deliver; how many notifications went out (None when
     another process holds the round)."""
-    async with _round_lock(engine) as held:
+    async with advisory_lock(engine, ADVISORY_LOCK_KEY) as held:
         if not held:
             return None
         outbound = await evaluate_all(sessions=sessions, settings=settings, now=now)
@@ -162,22 +161,3 @@ async def run_alerts(
                 sessions=sessions, mailer=mailer, settings=settings, item=item, sleep=sleep
             )
         return len(outbound)
-
-
-@asynccontextmanager
-async def _round_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
-    """A PostgreSQL advisory lock so that two server processes never evaluate (and
-    notify) the same edge; SQLite has one writer at a time anyway."""
-    if engine.dialect.name != "postgresql":
-        yield True
-        return
-    async with engine.connect() as conn:
-        lock = {"k": ADVISORY_LOCK_KEY}
-        held = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), lock))
-        await conn.commit()
-        try:
-            yield held
-        finally:
-            if held:
-                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), lock)
-                await conn.commit()

@@ -11,13 +11,11 @@ server processes with an advisory lock, so each runs once.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, text
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from metrica.server.alerts.models import AlertEpisode
@@ -25,6 +23,7 @@ from metrica.server.auth.models import Invitation, LoginCode, RevokedToken
 from metrica.server.backups.models import BackupRun
 from metrica.server.blobs import BlobStore
 from metrica.server.cameras.models import CameraHeartbeat, CameraSnapshot
+from metrica.server.db import advisory_lock
 from metrica.server.events.retention import Progress, delete_raw_events_before
 from metrica.server.ops.metrics import RETENTION_ROWS_DELETED
 from metrica.server.reports.models import ReportSend
@@ -180,7 +179,7 @@ async def run_retention(
     `blobs`: where snapshot images are, deleted with their rows."""
     size = batch_size or settings.retention_batch_size
     report_progress: Progress = progress or (lambda _what, _rows: None)
-    async with _run_lock(engine) as held:
+    async with advisory_lock(engine, ADVISORY_LOCK_KEY) as held:
         if not held:
             return None
         outcomes = []
@@ -211,22 +210,3 @@ async def run_retention(
                 RETENTION_ROWS_DELETED.labels(table=policy.table).inc(outcome.rows)
             outcomes.append(outcome)
         return RetentionReport(dry_run=dry_run, now=now, tables=outcomes)
-
-
-@asynccontextmanager
-async def _run_lock(engine: AsyncEngine) -> AsyncIterator[bool]:
-    """A session-level advisory lock on PostgreSQL, held on its own connection for the
-    run; SQLite has one writer at a time anyway."""
-    if engine.dialect.name != "postgresql":
-        yield True
-        return
-    async with engine.connect() as conn:
-        lock = {"k": ADVISORY_LOCK_KEY}
-        held = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), lock))
-        await conn.commit()
-        try:
-            yield held
-        finally:
-            if held:
-                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), lock)
-                await conn.commit()
