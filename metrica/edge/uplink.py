@@ -269,13 +269,13 @@ class Uplink:
             return None
 
     def put_recording(self, recording_id: str, path: Path) -> ControlResult:
-        """Upload a recorded clip (streamed from the file)."""
+        """Upload a recorded clip, an H.264 MP4 (streamed from the file)."""
         with path.open("rb") as clip:
             return self._control(
                 "PUT",
                 f"/cameras/{self.camera_id}/recordings/{recording_id}/clip",
                 clip,
-                "video/webm",
+                "video/mp4",
             )
 
     def _control(

@@ -406,12 +406,20 @@ class Worker:
                 log.warning("audit recording not possible: %s", exc)
                 state.recording_request = None
                 return
-        if self._recorder.add(frame.image):
-            self._recorder.close()
-            state.finished_clip = (recording_id, self._recorder.path)
-            state.recording_request = None
-            log.info("audit clip recorded: %d frames", self._recorder.frames)
-            self._recorder = None
+        recorder = self._recorder
+        try:
+            if not recorder.add(frame.image):
+                return
+            recorder.close()
+        except RecorderError as exc:  # a full disk: give the request up, keep counting
+            log.warning("audit recording failed: %s", exc)
+            state.recording_request, self._recorder = None, None
+            recorder.abort()
+            return
+        state.finished_clip = (recording_id, recorder.path)
+        state.recording_request = None
+        log.info("audit clip recorded: %d frames", recorder.frames)
+        self._recorder = None
 
     def _sink(self, frame: Frame, result: FrameResult) -> None:
         """Per processed frame: apply new lines, commit crossings, nudge the sender."""

@@ -1,5 +1,5 @@
 """An accuracy audit and `metrica eval` agree: the first 28 s of the shared indoor clip (cut
-to WebM by the worker's recorder, as a camera would send it), uploaded to the real app with
+to H.264 MP4 by the worker's recorder, as a camera would send it), uploaded to the real app with
 the truth file's lines on the camera and its crossings as the marks, scores exactly what
 `metrica eval` prints for the same clip and truth (one matching rule, one counter)."""
 
@@ -34,7 +34,7 @@ SECONDS = 28  # 280 frames holding 3 of the clip's 12 crossings (both lines), no
 def cut_truth(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
     """The cut clip and a truth folder for it: the shared truth's lines, and its crossings
     within the cut."""
-    clip = tmp_path / f"indoor-{SECONDS}s.webm"
+    clip = tmp_path / f"indoor-{SECONDS}s.mp4"
     frames = cut_clip(TRUTH.clip, clip, SECONDS)
     assert frames == SECONDS * TRUTH.fps
     folder = tmp_path / "truth"
@@ -98,7 +98,7 @@ async def audit_score(
             made = await client.post(
                 f"/admin/cameras/{camera.id}/recordings/upload",
                 content=clip,
-                headers={**admin, "Content-Type": "video/webm"},
+                headers={**admin, "Content-Type": "video/mp4"},
             )
             assert made.status_code == 201, made.text
             rid = made.json()["id"]

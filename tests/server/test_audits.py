@@ -10,7 +10,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import cv2
 import httpx
+import numpy as np
 import pytest
 
 from metrica.domain.audits import score_audit
@@ -32,9 +34,20 @@ CLIP_SECONDS = 12
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    """12 s of the shared indoor clip as WebM, made by the worker's own recorder."""
-    path = tmp_path_factory.mktemp("clips") / "indoor.webm"
+    """12 s of the shared indoor clip as H.264 MP4, made by the worker's own recorder."""
+    path = tmp_path_factory.mktemp("clips") / "indoor.mp4"
     assert cut_clip(video("indoor_one_by_one.mp4"), path, CLIP_SECONDS) == CLIP_SECONDS * 10
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def webm_clip(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A few frames of VP8 WebM (what boxes recorded before H.264), as an admin may upload."""
+    path = tmp_path_factory.mktemp("clips") / "old.webm"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"VP80"), 10, (64, 48))
+    for value in range(0, 200, 20):
+        writer.write(np.full((48, 64, 3), value, np.uint8))
+    writer.release()
     return path.read_bytes()
 
 
@@ -96,7 +109,7 @@ async def test_requested_clip_is_counted_marked_scored_and_logged(
     put = await client.put(
         f"/cameras/{camera.id}/recordings/{rid}/clip",
         content=clip,
-        headers={**worker, "Content-Type": "video/webm"},
+        headers={**worker, "Content-Type": "video/mp4"},
     )
     assert put.status_code == 204, put.text
     twice = await client.put(
@@ -108,12 +121,12 @@ async def test_requested_clip_is_counted_marked_scored_and_logged(
     assert ready["status"] == "ready", ready["error"]
     assert (ready["fps"], ready["frames"]) == (10.0, CLIP_SECONDS * 10)
     assert [line["line_id"] for line in ready["lines"]] == ["R1", "R2"]
-    assert ready["content_type"] == "video/webm"
+    assert ready["content_type"] == "video/mp4"
 
     watched = await client.get(f"/admin/recordings/{rid}/clip", headers=admin)
     assert watched.status_code == 200
     assert watched.content == clip
-    assert watched.headers["content-type"] == "video/webm"
+    assert watched.headers["content-type"] == "video/mp4"
 
     truth_marks = [c for c in INDOOR.crossings if c.frame < CLIP_SECONDS * 10]
     assert truth_marks, "the clip holds at least one true crossing"
@@ -241,7 +254,7 @@ async def test_a_clip_left_uncounted_by_a_stopped_server_is_counted_after_a_star
 ) -> None:
     admin, _, camera, _, _ = await setup(state)
     recording_id = uuid.uuid4()
-    key = f"recordings/{camera.id}/{recording_id}.webm"
+    key = f"recordings/{camera.id}/{recording_id}.mp4"
     await state.blobs.put(key, clip)
     async with state.sessions() as session:
         session.add(
@@ -253,7 +266,7 @@ async def test_a_clip_left_uncounted_by_a_stopped_server_is_counted_after_a_star
                 status="counting",  # the server stopped here
                 requested_by="admin@example.com",
                 blob_key=key,
-                content_type="video/webm",
+                content_type="video/mp4",
                 size_bytes=len(clip),
             )
         )
@@ -267,14 +280,15 @@ async def test_a_clip_left_uncounted_by_a_stopped_server_is_counted_after_a_star
 
 @pytest.mark.timeout(180)
 async def test_a_deleted_cameras_clips_leave_the_blob_store_at_the_next_purge(
-    client: httpx.AsyncClient, state: AppState, clip: bytes
+    client: httpx.AsyncClient, state: AppState, webm_clip: bytes
 ) -> None:
     admin, _, camera, _, _ = await setup(state)
     state.clip_counter = None  # counting is not the point here
     made = await client.post(
-        f"/admin/cameras/{camera.id}/recordings/upload", content=clip, headers=admin
+        f"/admin/cameras/{camera.id}/recordings/upload", content=webm_clip, headers=admin
     )
     assert made.status_code == 201
+    assert made.json()["content_type"] == "video/webm", "a WebM uploaded by hand is accepted"
     rid = made.json()["id"]
     await wait_counted(client, rid, admin)
     async with state.sessions() as session:

@@ -81,7 +81,7 @@ def test_the_worker_records_a_requested_clip_and_the_backend_counts_it(tmp_path:
             assert body is not None
             assert body["status"] == "ready", body["error"]
             assert body["source"] == "worker"
-            assert body["content_type"] == "video/webm"
+            assert body["content_type"] == "video/mp4"
             assert (body["fps"], body["frames"]) == (INDOOR.fps, SECONDS * INDOOR.fps)
             assert [line["line_id"] for line in body["lines"]] == ["R1", "R2"]
             log = admin.get(f"/admin/cameras/{camera.camera_id}/recordings/log").json()
