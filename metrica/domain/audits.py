@@ -27,21 +27,61 @@ MAX_CLIP_FRAMES = 60 * 60 * 60  # an hour at 60 fps: the counter stops reading p
 
 
 @dataclass(frozen=True, slots=True)
+class CountingSettings:
+    """How a camera's worker counts, as far as it changes what is counted: the detector's
+    model (a name the worker's model lookup resolves; None = the default model), its input
+    size (long side in pixels; None = the detector's automatic size) and the stride
+    (detect every n-th frame). The server reads it from a fleet camera's settings."""
+
+    model: str | None = None
+    input_size: int | None = None
+    stride: int = 1
+
+    def __post_init__(self) -> None:
+        if self.stride < 1:
+            raise ValueError(f"stride {self.stride}: must be at least 1")
+        if self.input_size is not None and self.input_size < 1:
+            raise ValueError(f"input size {self.input_size}: must be positive")
+
+
+DEFAULT_COUNTING = CountingSettings()
+
+
+@dataclass(frozen=True, slots=True)
 class ClipCount:
-    """What the camera's counting configuration finds in a clip."""
+    """What the camera's counting configuration finds in a clip; `counted_with` says
+    which, as the counter resolved it (e.g. "yolox_nano @ 640, every frame")."""
 
     fps: float
     frames: int
     width: int
     height: int
     crossings: list[FrameCrossing]
+    counted_with: str = ""
 
 
 class ClipCounter(Protocol):
-    """Counts a clip with given lines (the server never imports the vision code: the
-    command that starts it passes one in). Raises `ValueError` for a clip it cannot read."""
+    """Counts a clip with given lines and the camera's counting settings (the server never
+    imports the vision code: the command that starts it passes one in). Raises
+    `ValueError` for a clip it cannot read or settings it cannot apply (a model this
+    machine lacks), with a message an admin can act on."""
 
-    def count(self, path: Path, lines: Sequence[CountingLine]) -> ClipCount: ...
+    def count(
+        self,
+        path: Path,
+        lines: Sequence[CountingLine],
+        settings: CountingSettings = DEFAULT_COUNTING,
+    ) -> ClipCount: ...
+
+
+def every_nth(stride: int) -> str:
+    """`1` -> "every frame", `3` -> "every 3rd frame" (for `counted_with`)."""
+    if stride == 1:
+        return "every frame"
+    suffix = (
+        "th" if 10 <= stride % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(stride % 10, "th")
+    )
+    return f"every {stride}{suffix} frame"
 
 
 @dataclass(frozen=True, slots=True)

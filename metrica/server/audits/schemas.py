@@ -62,6 +62,10 @@ class RecordingPublic(BaseModel):
     width: int
     height: int
     error: str
+    counted_with: str = Field(
+        description="The counting configuration the clip was counted with "
+        "(model @ input size, stride); empty until counted."
+    )
     marks_count: int
 
 

@@ -29,6 +29,7 @@ from metrica.server.audits.schemas import (
 from metrica.server.blobs import BlobError, BlobStore
 from metrica.server.cameras import service as cameras
 from metrica.server.db import utcnow
+from metrica.server.fleet import service as fleet
 from metrica.server.settings import Settings
 
 log = logging.getLogger("metrica.audits")
@@ -90,6 +91,7 @@ def public(recording: Recording, settings: Settings) -> RecordingPublic:
         width=recording.width,
         height=recording.height,
         error=recording.error,
+        counted_with=recording.counted_with,
         marks_count=len(recording.marks),
     )
 
@@ -213,12 +215,14 @@ async def count_recording(
     lock: asyncio.Lock,
     recording_id: uuid.UUID,
 ) -> None:
-    """Count the clip with the camera's lines as they are now (kept with the clip)."""
+    """Count the clip with the camera's lines as they are now (kept with the clip) and its
+    box's counting settings (model, input size, stride: the defaults if no box runs it)."""
     async with sessions() as session:
         recording = await session.get(Recording, recording_id)
         if recording is None or recording.blob_key is None or recording.camera_id is None:
             return
         specs = await cameras.lines(session=session, camera_id=recording.camera_id)
+        settings = await fleet.counting_settings(session=session, camera_id=recording.camera_id)
         recording.lines = [s.model_dump() for s in specs]
         recording.status = "counting"
         key = recording.blob_key
@@ -228,7 +232,7 @@ async def count_recording(
         if counter is None:
             raise ValueError("this server has no clip counter (install the edge extra)")
         async with lock, blobs.local_path(key) as path:
-            counted = await asyncio.to_thread(counter.count, path, lines)
+            counted = await asyncio.to_thread(counter.count, path, lines, settings)
         error = ""
     except (ValueError, OSError, BlobError) as exc:
         counted, error = None, str(exc)[:480]
@@ -241,8 +245,10 @@ async def count_recording(
             return
         if counted is None:
             recording.status, recording.error = "failed", error
+            recording.counted_with = ""
         else:
             recording.status, recording.error = "ready", ""
+            recording.counted_with = counted.counted_with[:200]
             recording.fps, recording.frames = counted.fps, counted.frames
             recording.width, recording.height = counted.width, counted.height
             recording.predicted = [
@@ -250,7 +256,12 @@ async def count_recording(
                 for c in counted.crossings
             ]
         await session.commit()
-    log.info("recording %s counted: %s", recording_id, error or "ready")
+    log.info(
+        "recording %s counted (%s): %s",
+        recording_id,
+        counted.counted_with if counted else settings,
+        error or "ready",
+    )
 
 
 async def unfinished(*, sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:

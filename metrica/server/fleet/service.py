@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from metrica.domain.audits import CountingSettings
 from metrica.domain.fleet import (
     MAX_BOX_ERRORS,
     BoxCameraConfig,
@@ -134,6 +135,15 @@ def _settings_of(row: BoxCamera) -> CameraSettings:
             "blur_people": row.blur_people,
         }
     )
+
+
+async def counting_settings(*, session: AsyncSession, camera_id: uuid.UUID) -> CountingSettings:
+    """What the camera's worker counts with (its box's model, input size and stride), for
+    an audit to count a clip the same way; the defaults for a camera no box runs."""
+    row = await session.get(BoxCamera, camera_id)
+    if row is None or row.box_id is None:
+        return CountingSettings()
+    return CountingSettings(model=row.model, input_size=row.input_size, stride=max(1, row.stride))
 
 
 async def box_config(*, session: AsyncSession, box: Box, secret_box: SecretBox) -> BoxConfig:
