@@ -14,9 +14,9 @@ export const INDOOR = JSON.parse(readFileSync(join(DATA, "truth", "indoor_one_by
   crossings: { line: string; frame: number; direction: "in" | "out" }[];
 };
 
-/** The first `seconds` of the shared indoor clip as WebM, cut by the worker's own recorder. */
+/** The first `seconds` of the shared indoor clip as H.264 MP4, cut by the worker's own recorder. */
 export function indoorClip(seconds: number): string {
-  const out = join(mkdtempSync(join(tmpdir(), "metrica-audit-")), "indoor.webm");
+  const out = join(mkdtempSync(join(tmpdir(), "metrica-audit-")), "indoor.mp4");
   execFileSync(
     "uv",
     [

@@ -47,7 +47,8 @@ test.describe("accuracy audit", () => {
     await expect(page.getByRole("heading", { name: "Label the clip" })).toBeVisible();
     await expect(page).toHaveTitle("Label the clip · Metrica");
     const video = page.getByTestId("clip-video");
-    // Chromium decodes the WebM: the first frame is there at the clip's own size.
+    await expect(page.getByTestId("counted-with")).toHaveText("Counted with yolox-nano @ 640, every frame");
+    // Chromium decodes the H.264 MP4: the first frame is there at the clip's own size.
     await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState >= 2 && v.videoWidth)).toBe(768);
     const clipArea = page.getByTestId("clip");
     await clipArea.focus();

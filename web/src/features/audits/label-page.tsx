@@ -60,6 +60,11 @@ function Header({ recording }: { recording: RecordingDetail }) {
       <h1 className="text-2xl font-bold" tabIndex={-1}>
         Label the clip
       </h1>
+      {recording.counted_with && (
+        <p className="text-sm text-muted-foreground" data-testid="counted-with">
+          Counted with {recording.counted_with}
+        </p>
+      )}
     </div>
   );
 }
