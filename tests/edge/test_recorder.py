@@ -83,3 +83,21 @@ def test_unwritable_path_is_a_recorder_error(tmp_path: Path) -> None:
         ClipRecorder(tmp_path / "missing" / "c.mp4", 10, (64, 48), 2)
     with pytest.raises(RecorderError):
         ClipRecorder(tmp_path / "c.mp4", 10, (1, 1), 2)
+
+
+def test_a_write_error_midway_is_a_recorder_error_and_abort_cleans_up(tmp_path: Path) -> None:
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    recorder = ClipRecorder(folder / "c.mp4", 10, (64, 48), 100)
+    (folder / "c.mp4").unlink()
+    folder.rmdir()  # opened at the encoder's first packet (after its lookahead): it cannot be
+
+    def fill() -> None:
+        for index in range(100):
+            recorder.add(frame(index, (64, 48)))
+
+    with pytest.raises(RecorderError, match="cannot write"):
+        fill()
+    assert recorder.frames < 100
+    recorder.abort()
+    assert not folder.exists()
