@@ -48,7 +48,7 @@ class Recording(Base):
     predicted: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     marks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error: Mapped[str] = mapped_column(String(500), default="")
-    # What counted it, as the counter said ("yolox_nano @ 640, every frame"): the camera's
+    # What counted it, as the counter said ("yolox-nano @ 640, every frame"): the camera's
     # box settings, or the server's defaults for a camera no box runs.
     counted_with: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
