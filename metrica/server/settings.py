@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     rate_limit_code_request_per_address: str = "10/10 minutes;50/day"
     rate_limit_code_verify_per_account: str = "10/hour;30/day"
     rate_limit_code_verify_per_address: str = "30/hour;100/day"
+    rate_limit_test_alert_per_store: str = Field(
+        default="1/minute;20/day",
+        description="`POST /stores/{id}/alerts/test`: test notices a store may send.",
+    )
+    rate_limit_test_alert_per_address: str = "5/minute;50/day"
 
     worker_key_cache_s: float = Field(default=5.0, ge=0, description="Key lookup cache TTL.")
     max_future_skew_s: float = Field(default=300.0, ge=0)
@@ -328,6 +333,8 @@ class Settings(BaseSettings):
         "rate_limit_code_request_per_address",
         "rate_limit_code_verify_per_account",
         "rate_limit_code_verify_per_address",
+        "rate_limit_test_alert_per_store",
+        "rate_limit_test_alert_per_address",
     )
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
