@@ -33,16 +33,21 @@ def run_demo(args: argparse.Namespace) -> int:
 async def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from argon2 import PasswordHasher
 
-    from metrica.server.db import create_engine, session_factory
+    from metrica.server.db import create_engine, pin_clock, session_factory, utcnow
     from metrica.server.migrate import upgrade
     from metrica.server.seed import seed_demo
 
+    pin_clock(settings.clock_start, at_epoch_s=settings.clock_started_at)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         async with session_factory(engine)() as session:
             seed = await seed_demo(
-                session, hasher=PasswordHasher(), password=args.password, days=args.days
+                session,
+                hasher=PasswordHasher(),
+                password=args.password,
+                days=args.days,
+                now=utcnow(),  # METRICA_CLOCK_START pins it (end-to-end tests)
             )
     finally:
         await engine.dispose()

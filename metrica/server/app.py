@@ -26,6 +26,7 @@ from metrica.server.backups.gauge import schedule_backup_gauge
 from metrica.server.cameras import snapshots
 from metrica.server.cameras.admin import router as cameras_admin_router
 from metrica.server.cameras.views import router as cameras_router
+from metrica.server.db import pin_clock
 from metrica.server.events import partitions
 from metrica.server.events.views import router as events_router
 from metrica.server.fleet.admin import router as fleet_admin_router
@@ -86,6 +87,7 @@ def create_app(
     queue); the command that starts the server passes it when the plates extra is there.
     `clip_counter` counts accuracy-audit clips with a camera's lines (likewise passed in)."""
     settings = settings or get_settings()
+    pin_clock(settings.clock_start, at_epoch_s=settings.clock_started_at)
     ops_logging.configure(
         json_lines=settings.environment == "production",
         level=logging.getLevelNamesMapping()[settings.log_level],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,26 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_clock_offset = timedelta(0)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The server's "now": the wall clock, shifted when `pin_clock` pinned a start."""
+    return datetime.now(UTC) + _clock_offset
+
+
+def pin_clock(start: datetime | None, *, at_epoch_s: float | None = None) -> None:
+    """Make `utcnow` read `start` at the wall-clock instant `at_epoch_s` (default: now) and
+    advance with the wall clock from there; None: the wall clock itself. Test-only (the
+    settings refuse it in production): end-to-end runs pin the date and hour so that no
+    test depends on when it runs. One offset per process, so every timestamp the server
+    writes or compares (ingest, health, KPIs, alerts) agrees."""
+    global _clock_offset
+    if start is None:
+        _clock_offset = timedelta(0)
+        return
+    at = datetime.fromtimestamp(time.time() if at_epoch_s is None else at_epoch_s, UTC)
+    _clock_offset = start - at
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:

@@ -86,6 +86,7 @@ EXTRA: dict[str, tuple[int, ...]] = {
     "admin_assign_camera": (404,),  # the box named in the body
     "get_unsubscribe": (404,),  # a token that is not ours, or names no user
     "unsubscribe": (404,),
+    "send_test_alert": (403, 429),  # 403: a superadmin who owns no share of the store
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

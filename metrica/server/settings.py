@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -30,6 +31,18 @@ class Settings(BaseSettings):
         default="INFO", description="INFO logs every request; WARNING only problems."
     )
     database_url: str = Field(default=DEFAULT_DB_URL, description="SQLAlchemy async URL.")
+    clock_start: datetime | None = Field(
+        default=None,
+        description="Test only (refused in production): the server's clock reads this "
+        "(ISO 8601 with an offset) at `clock_started_at`, then advances with the wall "
+        "clock. The end-to-end tests pin the date and hour with it.",
+    )
+    clock_started_at: float | None = Field(
+        default=None,
+        ge=0,
+        description="Unix seconds at which the clock read `clock_start` (default: when the "
+        "process started), so that every process of a test run shares one clock.",
+    )
     db_pool_size: int = Field(default=10, ge=1)
     secret_key: SecretStr = Field(
         default=SecretStr(DEFAULT_SECRET),
@@ -87,6 +100,11 @@ class Settings(BaseSettings):
     rate_limit_code_request_per_address: str = "10/10 minutes;50/day"
     rate_limit_code_verify_per_account: str = "10/hour;30/day"
     rate_limit_code_verify_per_address: str = "30/hour;100/day"
+    rate_limit_test_alert_per_store: str = Field(
+        default="1/minute;20/day",
+        description="`POST /stores/{id}/alerts/test`: test notices a store may send.",
+    )
+    rate_limit_test_alert_per_address: str = "5/minute;50/day"
 
     worker_key_cache_s: float = Field(default=5.0, ge=0, description="Key lookup cache TTL.")
     max_future_skew_s: float = Field(default=300.0, ge=0)
@@ -328,6 +346,8 @@ class Settings(BaseSettings):
         "rate_limit_code_request_per_address",
         "rate_limit_code_verify_per_account",
         "rate_limit_code_verify_per_address",
+        "rate_limit_test_alert_per_store",
+        "rate_limit_test_alert_per_address",
     )
     @classmethod
     def _check_rate_limit(cls, value: str) -> str:
@@ -363,6 +383,19 @@ class Settings(BaseSettings):
             if not ok:
                 raise ValueError(f"key {i + 1} is not a Fernet key (32 bytes, URL-safe base64)")
         return value if keys else None
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware_clock(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("give the clock start with its UTC offset (…+00:00)")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_pinned_clock_in_production(self) -> Settings:
+        if self.environment == "production" and self.clock_start is not None:
+            raise ValueError("METRICA_CLOCK_START is for tests; production runs on real time")
+        return self
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

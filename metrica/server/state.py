@@ -184,7 +184,7 @@ class AppState:
 
 
 def rate_limiter(settings: Settings) -> RateLimiter:
-    """The sign-in rate limits of `settings`, counted in Redis when a URL is set."""
+    """The rate limits of `settings` (sign-in, test alerts), counted in Redis when a URL is set."""
     s = settings
     redis_url = s.rate_limit_redis_url
     return RateLimiter(
@@ -197,6 +197,9 @@ def rate_limiter(settings: Settings) -> RateLimiter:
             ),
             Action.CODE_VERIFY: Limits.parse(
                 s.rate_limit_code_verify_per_account, s.rate_limit_code_verify_per_address
+            ),
+            Action.TEST_ALERT: Limits.parse(
+                s.rate_limit_test_alert_per_store, s.rate_limit_test_alert_per_address
             ),
         },
         secret=s.secret_key.get_secret_value(),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from metrica.domain.alerts import sign
 from metrica.server.alerts.runner import run_alerts
@@ -28,6 +29,7 @@ from tests.server.conftest import make_settings
 from tests.server.factories import bearer, crossing, make_camera, make_store, make_user
 from tests.support.db import empty_tables
 from tests.support.mailbox import Mailbox, mailbox
+from tests.support.processes import free_port
 from tests.support.receiver import Receiver, receiver
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -183,6 +185,7 @@ async def test_another_owners_store_is_not_found(world: World) -> None:
         ("GET", "/alerts/settings"),
         ("PUT", "/alerts/settings"),
         ("POST", "/alerts/settings/secret"),
+        ("POST", "/alerts/test"),
         ("GET", "/alerts/log"),
     ]:
         kwargs = {"json": {}} if method == "PUT" else {}
@@ -395,6 +398,68 @@ async def test_low_count_against_the_median_of_the_last_four_same_weekdays(
     )
     assert await world.run(now + timedelta(minutes=1)) == 1  # 18 of 55: back above 30 %
     assert (await world.log())[0]["resolved_at"] is not None
+
+
+async def test_a_test_alert_goes_out_now_on_every_channel_once_a_minute(
+    world: World, smtp: Mailbox, hook: Receiver
+) -> None:
+    now = berlin(2025, 3, 17, 11, 0)
+    world.state.clock = lambda: now
+    r = await world.settings(emails=["door@example.com", "boss@example.com"], webhook_url=hook.url)
+    secret = r.json()["webhook_secret"]
+    test_url = f"/stores/{world.store.id}/alerts/test"
+    r = await world.client.post(test_url, headers=world.headers)
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "sent_at": "2025-03-17T10:00:00Z",
+        "recipients": ["door@example.com", "boss@example.com"],
+        "email": {"status": "sent", "detail": "sent to 2 of 2"},
+        "webhook": {"status": "sent", "detail": "the receiver answered 2xx"},
+    }
+    assert [m["Subject"] for m in smtp.messages()] == ["[Metrica] Corner Shop: test alert"] * 2
+    assert "sent by owner@example.com at Mon 17 Mar 2025 11:00" in text_of(smtp.messages()[0])
+    [posted] = hook.received()
+    assert json.loads(posted.body)["type"] == "alert.test"
+    assert posted.headers["x-metrica-signature"] == sign(secret, posted.body)
+    assert posted.headers["x-metrica-event"] == "alert.test"
+    # Not a spam cannon: the store's next test waits a minute; nothing more was sent.
+    r = await world.client.post(test_url, headers=world.headers)
+    assert r.status_code == 429
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    assert (len(smtp.messages()), len(hook.received())) == (2, 1)
+    # A superadmin sees the store but is not one of its owners.
+    admin = await make_user(world.state, "root@example.com", role="superadmin")
+    r = await world.client.post(test_url, headers=bearer(world.state, admin))
+    assert r.status_code == 403
+
+
+async def test_a_failed_test_alert_says_why_and_echoes_no_secret(
+    world: World, smtp: Mailbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)  # what production logs (DEBUG shows SQL parameters)
+    # The mail server is gone (its port closed) and the receiver answers 500.
+    object.__setattr__(world.state.settings, "smtp_port", free_port())
+    object.__setattr__(world.state.settings, "smtp_password", SecretStr("smtp-pass-2"))
+    with receiver(statuses=[500]) as failing:
+        url = f"{failing.url}?token=hook-token-in-url"
+        await world.settings(webhook_url=url)  # no addresses: the owners get the email
+        r = await world.client.post(f"/stores/{world.store.id}/alerts/test", headers=world.headers)
+        assert len(failing.received()) == 1  # one try: the owner is waiting for the answer
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["recipients"] == ["owner@example.com"]
+    assert body["email"] == {
+        "status": "failed",
+        "detail": "sent to 0 of 1: could not reach the mail server",
+    }
+    assert body["webhook"] == {"status": "failed", "detail": "answered HTTP 500"}
+    for secret in ("smtp-pass-2", "hook-token-in-url", str(world.state.settings.smtp_port)):
+        assert secret not in r.text
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("metrica"))
+    assert "test alert: email failed, webhook failed" in ours
+    assert "smtp-pass-2" not in ours
+    assert "hook-token-in-url" not in ours
+    assert smtp.messages() == []
 
 
 async def test_log_limit_is_bounded(world: World) -> None:

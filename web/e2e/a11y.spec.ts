@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
-import { addDays, expect, postCrossings, storeDate, test } from "./fixtures";
+import { addDays, expect, postCrossings, serverNow, storeDate, test } from "./fixtures";
 
 /** WCAG 2.x A and AA, as axe-core checks them. */
 async function expectNoViolations(page: Page, what: string) {
@@ -94,7 +94,7 @@ test.describe("keyboard", () => {
     });
     // The page's "today" is the browser's: pinned, so a store midnight during the test
     // cannot move the latest date under it.
-    const now = new Date();
+    const now = serverNow();
     await page.clock.setFixedTime(now);
     await page.goto(`/app/stores/${e2e.storeId}`);
     await expect(page.getByTestId("footfall-chart")).toBeVisible();
@@ -131,7 +131,7 @@ test.describe("keyboard", () => {
   });
 
   test("Next day at today and Today keep focus on the page", async ({ page, e2e }) => {
-    const now = new Date();
+    const now = serverNow();
     await page.clock.setFixedTime(now); // "today" must not move at a store midnight
     const yesterday = addDays(storeDate(now), -1);
     await page.goto(`/app/stores/${e2e.storeId}?date=${yesterday}`);

@@ -56,6 +56,21 @@ test.describe("alerts & reports", () => {
     await form.getByRole("button", { name: "New secret" }).click();
     await expect(page.getByTestId("webhook-secret")).not.toHaveValue(secret);
 
+    // A test alert through the saved channels, now. This backend has no SMTP server (the
+    // emails go to its log) and cannot reach hooks.example.com: each channel says why.
+    const result = page.getByTestId("test-alert-result");
+    await form.getByRole("button", { name: "Send a test alert" }).click();
+    await expect(result.getByRole("listitem")).toHaveText([
+      "Email (door@example.com, boss@example.com): failed (sent to 0 of 2: no mail server is configured on the Metrica server)",
+      "Webhook: failed (the host does not resolve to a public internet address)",
+    ]);
+    const log = readFileSync(e2e.serveLog, "utf8");
+    expect(log).toContain("to=door@example.com subject=[Metrica] Demo Store Berlin: test alert");
+    // A second one within the minute is refused, not sent.
+    await form.getByRole("button", { name: "Send a test alert" }).click();
+    await expect(form.getByText("a test alert was sent a moment ago; try again later")).toBeVisible();
+    await expectNoViolations(page, "alerts & reports, a test alert sent");
+
     // Off again, so the other specs' crossings raise nothing.
     const off = await page.request.put(`/stores/${e2e.storeId}/alerts/settings`, { data: {} });
     expect(off.status()).toBe(200);

@@ -12,7 +12,19 @@ async function expectNoViolations(page: Page, what: string) {
   expect(summary, `axe on ${what}`).toEqual([]);
 }
 
+interface LineScore {
+  true_in: number;
+  true_out: number;
+  pred_in: number;
+  pred_out: number;
+  tp: number;
+  precision: number;
+  recall: number;
+  count_accuracy: number;
+}
+
 interface Score {
+  per_line?: Record<string, LineScore>;
   true_crossings: number;
   predicted_crossings: number;
   matched: number;
@@ -79,7 +91,9 @@ test.describe("accuracy audit", () => {
     // Jump back through the list, then score.
     await marks.getByRole("button", { name: "0:07.3 · R1 · IN" }).click();
     await expect(frame).toHaveText("Frame 73 / 99");
+    const scored = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/score"));
     await page.getByRole("button", { name: "Score the count" }).click();
+    const detail = (await (await scored).json()) as Score;
     const card = page.getByTestId("score");
     await expect(card).toBeVisible();
     const history = await page.request.get(`/admin/cameras/${cameraId}/audits`);
@@ -89,6 +103,39 @@ test.describe("accuracy audit", () => {
     await expect(card.getByRole("heading", { level: 2 })).toHaveText(`Count accuracy ${percent(latest.count_accuracy)}`);
     await expect(card.getByTestId("precision")).toHaveText(percent(latest.precision));
     await expect(card.getByTestId("recall")).toHaveText(percent(latest.recall));
+    // Line by line, in a real table: R1 has the one IN mark, R2 the OUT nobody made.
+    const perLine = card.getByRole("table", { name: "Per line" });
+    await expect(perLine.getByRole("columnheader")).toHaveText([
+      "Line",
+      "True",
+      "Counted",
+      "Matched",
+      "Precision",
+      "Recall",
+      "Accuracy",
+    ]);
+    const lineRows = perLine.locator("tbody tr");
+    await expect(lineRows).toHaveCount(2);
+    const r1 = detail.per_line?.R1;
+    const r2 = detail.per_line?.R2;
+    expect(r1 && r1.true_in + r1.true_out).toBe(1);
+    expect(r2 && r2.true_in + r2.true_out).toBe(1);
+    expect(r2?.tp).toBe(0); // nobody crossed R2: the mark is a miss
+    for (const [row, id, s] of [
+      [lineRows.nth(0), "R1", r1],
+      [lineRows.nth(1), "R2", r2],
+    ] as const) {
+      if (!s) throw new Error(`no per-line score for ${id}`);
+      await expect(row.getByRole("rowheader")).toHaveText(id);
+      await expect(row.getByRole("cell")).toHaveText([
+        "1",
+        String(s.pred_in + s.pred_out),
+        String(s.tp),
+        percent(s.precision),
+        percent(s.recall),
+        percent(s.count_accuracy),
+      ]);
+    }
     // The miss is a moment in the clip: a click goes there.
     await card.getByRole("button", { name: "0:02.0 R2 OUT" }).click();
     await expect(frame).toHaveText("Frame 20 / 99");

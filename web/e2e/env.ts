@@ -16,7 +16,16 @@ export interface E2EEnv {
   ownerEmail: string;
   adminState: string;
   ownerState: string;
+  /** The backend's clock read `clockStart` (ISO 8601) at `clockStartedAtMs` (this machine's
+   * wall clock, ms) and advances with the wall clock: see `serverNow` in fixtures.ts. */
+  clockStart: string;
+  clockStartedAtMs: number;
 }
+
+/** What the backend's clock reads when global setup starts it (METRICA_CLOCK_START): a
+ * Wednesday, 11:00 in Berlin, so that no run meets a store midnight or depends on the day
+ * it runs. The demo history (14 days) ends there. */
+export const CLOCK_START = "2026-11-18T10:00:00+00:00";
 
 /** The upload cap global setup gives `metrica serve` (small, so the 413 test stays quick). */
 export const PLATES_UPLOAD_CAP_BYTES = 8 * 1024 * 1024;

@@ -3,10 +3,27 @@ import { readFileSync } from "node:fs";
 import { type APIRequestContext, test as base, expect, type Page } from "@playwright/test";
 import { type E2EEnv, e2eEnv } from "./env";
 
+let clock: { startMs: number; atMs: number } | null = null;
+
+/** The backend's "now": global setup pinned its clock (METRICA_CLOCK_START) to a start
+ * that advances with the wall clock, the same formula as the server's. */
+export function serverNow(): Date {
+  if (!clock) {
+    const e = e2eEnv();
+    clock = { startMs: Date.parse(e.clockStart), atMs: e.clockStartedAtMs };
+  }
+  return new Date(clock.startMs + (Date.now() - clock.atMs));
+}
+
 export const test = base.extend<{ e2e: E2EEnv }>({
   // eslint-disable-next-line no-empty-pattern
   e2e: async ({}, use) => use(e2eEnv()),
   baseURL: async ({ e2e }, use) => use(e2e.baseURL),
+  // The browser's clock is the backend's: the app's "today" is the server's.
+  context: async ({ context }, use) => {
+    await context.clock.install({ time: serverNow() });
+    await use(context);
+  },
 });
 export { expect };
 
@@ -33,8 +50,8 @@ export function addDays(date: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** The demo store's calendar date (YYYY-MM-DD) at `at`. */
-export function storeDate(at: Date = new Date()): string {
+/** The demo store's calendar date (YYYY-MM-DD) at `at` (default: the backend's now). */
+export function storeDate(at: Date = serverNow()): string {
   return dayInDemoZone.format(at);
 }
 
@@ -46,10 +63,7 @@ export interface Live {
 
 export const fmt = new Intl.NumberFormat("en-GB");
 
-/**
- * The page shows the live figures the API gives. The API is read again on every try: both
- * count from the store's midnight, so across it they reset, each at its own moment.
- */
+/** The page shows the live figures the API gives (read again on every try: the page polls). */
 export async function expectLiveAsApi(page: Page, request: APIRequestContext, liveUrl: string): Promise<void> {
   await expect(async () => {
     const live = await getJson<Live>(request, liveUrl);
@@ -59,13 +73,14 @@ export async function expectLiveAsApi(page: Page, request: APIRequestContext, li
   }).toPass({ timeout: 15_000 });
 }
 
-/** What a worker would send: line crossings on the demo camera's "door" line, now. */
+/** What a worker would send: line crossings on the demo camera's "door" line, now (the
+ * backend's now). */
 export async function postCrossings(
   request: APIRequestContext,
   e2e: E2EEnv,
   directions: ("in" | "out")[],
 ): Promise<void> {
-  const now = Date.now();
+  const now = serverNow().getTime();
   const res = await request.post(`${e2e.apiURL}/events`, {
     headers: { "X-Worker-Key": e2e.workerKey },
     data: {

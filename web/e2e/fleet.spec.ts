@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures";
+import { expect, serverNow, test } from "./fixtures";
 
 const SHOTS = join(import.meta.dirname, "..", "shots", "out");
 
@@ -102,7 +102,7 @@ test.describe("fleet", () => {
     await expect(form.getByTestId("blur-audit")).toContainText("Turned off by");
     await expect(form.getByLabel(/Blur people in calibration snapshots/)).not.toBeChecked();
 
-    const at = new Date(Date.now() - 60_000).toISOString();
+    const at = new Date(serverNow().getTime() - 60_000).toISOString();
     expect(
       (await beat([{ camera_id: cameraId, state: "restarting", restarts: 3 }], [
         { at, message: `camera ${cameraName}: worker exited with code 1` },

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { chromium, type FullConfig } from "@playwright/test";
-import { type E2EEnv, ENV_FILE, PLATES_UPLOAD_CAP_BYTES } from "./env";
+import { CLOCK_START, type E2EEnv, ENV_FILE, PLATES_UPLOAD_CAP_BYTES } from "./env";
 
 const WEB = resolve(import.meta.dirname, "..");
 const REPO = resolve(WEB, "..");
@@ -45,7 +45,14 @@ function field(output: string, pattern: RegExp, what: string): string {
 export default async function globalSetup(config: FullConfig) {
   const dir = mkdtempSync(join(tmpdir(), "metrica-e2e-"));
   const dbUrl = `sqlite+aiosqlite:///${join(dir, "metrica.db")}`;
-  const env = { ...process.env, METRICA_ENVIRONMENT: "development" };
+  // One pinned clock for the seed, the backend and the tests (see CLOCK_START).
+  const clockStartedAtMs = Date.now();
+  const env = {
+    ...process.env,
+    METRICA_ENVIRONMENT: "development",
+    METRICA_CLOCK_START: CLOCK_START,
+    METRICA_CLOCK_STARTED_AT: String(clockStartedAtMs / 1000),
+  };
 
   // A fresh database with two weeks of demo history (owner.spec.ts looks at the last
   // complete week, which starts at most 13 days back).
@@ -139,6 +146,8 @@ export default async function globalSetup(config: FullConfig) {
       ownerEmail: field(demo, /owner:\s+(\S+)/, "owner email"),
       adminState: join(stateDir, "admin.json"),
       ownerState: join(stateDir, "owner.json"),
+      clockStart: CLOCK_START,
+      clockStartedAtMs,
     };
 
     // Log in once per role through the real sign-in form; tests reuse the cookie.

@@ -1,10 +1,10 @@
-"""Alert API shapes: AlertSettingsUpdate, AlertSettingsPublic, AlertEpisodePublic, AlertLog."""
+"""Alert API shapes: settings, the episode log and the result of a test notice."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -86,3 +86,20 @@ class AlertEpisodePublic(BaseModel):
 class AlertLog(BaseModel):
     data: list[AlertEpisodePublic]
     count: int
+
+
+class ChannelOutcome(BaseModel):
+    """What happened to a test notice on one channel; `detail` never carries a secret, a
+    URL or a server's own words."""
+
+    status: Literal["sent", "failed", "skipped"]
+    detail: str
+
+
+class AlertTestResult(BaseModel):
+    """`POST /stores/{id}/alerts/test`: the notice went out now, channel by channel."""
+
+    sent_at: datetime
+    recipients: list[str] = Field(description="Who the email went to (or was meant to).")
+    email: ChannelOutcome
+    webhook: ChannelOutcome

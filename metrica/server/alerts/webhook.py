@@ -43,6 +43,40 @@ async def post_json(
     """POST `body` until a 2xx answer, at most `tries` times, waiting `backoff_s`, then
     twice as long, between tries. A 4xx other than 408/429 is final (the receiver refuses
     it; trying again would not change its mind). Redirects are not followed."""
+    outcome = await post_json_outcome(
+        url,
+        body,
+        headers=headers,
+        timeout_s=timeout_s,
+        tries=tries,
+        backoff_s=backoff_s,
+        sleep=sleep,
+    )
+    return outcome is None
+
+
+def _failure(exc: httpx.HTTPError) -> str:
+    """Why a POST failed, in words that carry neither the URL nor the server's text."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "no answer in time"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    return "the connection failed"
+
+
+async def post_json_outcome(
+    url: str,
+    body: bytes,
+    *,
+    headers: dict[str, str],
+    timeout_s: float,
+    tries: int,
+    backoff_s: float,
+    sleep: Sleep = asyncio.sleep,
+) -> str | None:
+    """`post_json`, saying why it failed: None when delivered, else the last reason
+    ("answered HTTP 503", "no answer in time", ...) - safe to show the owner."""
+    reason = "not tried"
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client:
         for attempt in range(tries):
             if attempt:
@@ -53,10 +87,12 @@ async def post_json(
                 )
             except httpx.HTTPError as exc:
                 log.warning("alert webhook try %d failed: %s", attempt + 1, type(exc).__name__)
+                reason = _failure(exc)
                 continue
             if response.status_code < 300:
-                return True
+                return None
             log.warning("alert webhook try %d answered %d", attempt + 1, response.status_code)
+            reason = f"answered HTTP {response.status_code}"
             if response.status_code < 500 and response.status_code not in (408, 429):
-                return False
-    return False
+                return reason
+    return reason

@@ -38,6 +38,7 @@ class Action(StrEnum):
     SIGN_IN = "sign-in"  # password sign-in and password change
     CODE_REQUEST = "code-request"
     CODE_VERIFY = "code-verify"
+    TEST_ALERT = "test-alert"  # the "account" is the store: one test notice a minute
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -43,6 +43,7 @@ from metrica.domain.mqtt import (
     box_topic,
     broker_address,
 )
+from metrica.server.db import utcnow
 from metrica.server.fleet import service as fleet
 from metrica.server.fleet.models import Box
 from metrica.server.fleet.secrets import SecretBox
@@ -370,8 +371,4 @@ def consumer_for(settings: Settings, sessions: async_sessionmaker[AsyncSession])
         settings.secret_key.get_secret_value(),
     )
     handlers = 1 if settings.database_url.startswith("sqlite") else HANDLERS_PG
-    return MqttConsumer(settings, sessions, secret_box=secret_box, clock=_utcnow, handlers=handlers)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+    return MqttConsumer(settings, sessions, secret_box=secret_box, clock=utcnow, handlers=handlers)

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
-import { Bell, ChevronLeft, FileText, History, KeyRound } from "lucide-react";
+import { Bell, ChevronLeft, FileText, History, KeyRound, Send } from "lucide-react";
 import { type FormEvent, useState } from "react";
 import {
   getAlertLog,
@@ -10,8 +10,9 @@ import {
   putAlertSettings,
   putReportPreferences,
   rotateAlertSecret,
+  sendTestAlert,
 } from "@/client/sdk.gen";
-import type { AlertSettingsPublic } from "@/client/types.gen";
+import type { AlertSettingsPublic, AlertTestResult, ChannelOutcome } from "@/client/types.gen";
 import { CopyField } from "@/components/copy-field";
 import { NotFound } from "@/components/not-found";
 import { ErrorNote, Spinner } from "@/components/states";
@@ -285,7 +286,56 @@ function AlertSettingsForm({
         )}
       </div>
       <ErrorNote error={save.error ?? rotate.error} />
+      <TestAlert storeId={storeId} />
     </form>
+  );
+}
+
+const CHANNEL_STATUS: Record<ChannelOutcome["status"], string> = {
+  sent: "sent",
+  failed: "failed",
+  skipped: "not set up",
+};
+
+/** Sends a test notice through the saved channels now and says what happened to each. */
+function TestAlert({ storeId }: { storeId: string }) {
+  const test = useMutation({
+    mutationFn: () => unwrap(sendTestAlert({ path: { store_id: storeId } })),
+  });
+  return (
+    <div className="flex flex-col gap-2 border-t pt-4">
+      <div className="flex flex-wrap items-center gap-3">
+        <Button type="button" variant="outline" onClick={() => test.mutate()} disabled={test.isPending}>
+          <Send aria-hidden />
+          {test.isPending ? "Sending…" : "Send a test alert"}
+        </Button>
+        <p className="text-xs text-muted-foreground">Through the saved email and webhook, now (one a minute).</p>
+      </div>
+      <div role="status" aria-live="polite">
+        {test.data && <TestResult result={test.data} />}
+      </div>
+      <ErrorNote error={test.error} />
+    </div>
+  );
+}
+
+function TestResult({ result }: { result: AlertTestResult }) {
+  const rows: [string, ChannelOutcome][] = [
+    [`Email (${result.recipients.join(", ") || "nobody"})`, result.email],
+    ["Webhook", result.webhook],
+  ];
+  return (
+    <ul className="flex flex-col gap-1 text-sm" data-testid="test-alert-result">
+      {rows.map(([channel, outcome]) => (
+        <li key={channel}>
+          <span className="font-medium">{channel}:</span>{" "}
+          <span className={outcome.status === "failed" ? "text-destructive" : outcome.status === "sent" ? "text-success" : ""}>
+            {CHANNEL_STATUS[outcome.status]}
+          </span>{" "}
+          <span className="text-muted-foreground">({outcome.detail})</span>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -308,7 +308,7 @@ function Labeller({ recording }: { recording: RecordingDetail }) {
             {scoring.isError && <ErrorNote error={scoring.error} className="mt-2" />}
           </CardContent>
         </Card>
-        {score && <ScoreCard score={score} fps={fps} onJump={seek} />}
+        {score && <ScoreCard score={score} lines={lines} fps={fps} onJump={seek} />}
       </div>
     </div>
   );
@@ -328,7 +328,17 @@ async function exportTruth(recordingId: string) {
   URL.revokeObjectURL(url);
 }
 
-function ScoreCard({ score, fps, onJump }: { score: AuditScoreDetail; fps: number; onJump: (frame: number) => void }) {
+function ScoreCard({
+  score,
+  lines,
+  fps,
+  onJump,
+}: {
+  score: AuditScoreDetail;
+  lines: ClipLine[];
+  fps: number;
+  onJump: (frame: number) => void;
+}) {
   return (
     <Card data-testid="score">
       <CardHeader>
@@ -344,10 +354,60 @@ function ScoreCard({ score, fps, onJump }: { score: AuditScoreDetail; fps: numbe
           <dt className="text-muted-foreground">Recall</dt>
           <dd data-testid="recall">{percent(score.recall)}</dd>
         </dl>
+        <PerLineTable perLine={score.per_line} lines={lines} />
         <Moments title="Missed by the counter" items={score.misses} fps={fps} onJump={onJump} />
         <Moments title="Counted but not marked" items={score.extras} fps={fps} onJump={onJump} />
       </CardContent>
     </Card>
+  );
+}
+
+/** The score line by line: a camera with two doors can be right in total and wrong at each. */
+function PerLineTable({ perLine, lines }: { perLine: AuditScoreDetail["per_line"]; lines: ClipLine[] }) {
+  const n = (v: number | undefined) => v ?? 0;
+  const rows = lines.filter((l) => perLine[l.line_id]);
+  if (rows.length === 0) return null;
+  return (
+    // Scrolls sideways in the narrow column: focusable, so a keyboard can scroll it too.
+    <div
+      className="overflow-x-auto rounded-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
+      tabIndex={0}
+      role="region"
+      aria-label="Score per line"
+    >
+      <table className="w-full text-left text-xs tabular-nums" data-testid="per-line">
+        <caption className="mb-1 text-left text-sm font-medium">Per line</caption>
+        <thead className="text-muted-foreground">
+          <tr>
+            <th scope="col" className="pr-2 font-normal">Line</th>
+            <th scope="col" className="pr-2 font-normal">True</th>
+            <th scope="col" className="pr-2 font-normal">Counted</th>
+            <th scope="col" className="pr-2 font-normal">Matched</th>
+            <th scope="col" className="pr-2 font-normal">Precision</th>
+            <th scope="col" className="pr-2 font-normal">Recall</th>
+            <th scope="col" className="font-normal">Accuracy</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((line) => {
+            const s = perLine[line.line_id];
+            return (
+              <tr key={line.line_id}>
+                <th scope="row" className="pr-2 font-normal">
+                  {line.name && line.name !== line.line_id ? `${line.name} (${line.line_id})` : line.line_id}
+                </th>
+                <td className="pr-2">{n(s.true_in) + n(s.true_out)}</td>
+                <td className="pr-2">{n(s.pred_in) + n(s.pred_out)}</td>
+                <td className="pr-2">{n(s.tp)}</td>
+                <td className="pr-2">{percent(n(s.precision))}</td>
+                <td className="pr-2">{percent(n(s.recall))}</td>
+                <td>{percent(n(s.count_accuracy))}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
