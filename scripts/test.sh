@@ -13,7 +13,9 @@ uv sync --all-extras --locked -q
 echo "== ruff"; uv run ruff check . && uv run ruff format --check .
 echo "== mypy"; uv run mypy
 echo "== import layers"; uv run lint-imports --no-cache 2>&1 | sed -n '/^Contracts/,$p'
-echo "== pytest"; uv run pytest -q "$@"
+# Two pytest processes (pytest-xdist): most tests wait on servers, brokers and browsers of
+# their own, so two share the 2 cores well; every test uses its own ports and databases.
+echo "== pytest"; uv run pytest -q -n "${METRICA_TEST_PROCESSES:-2}" "$@"
 if [ -f web/package.json ]; then
   echo "== web"; bash scripts/test-web.sh
 fi

@@ -57,7 +57,7 @@ def test_batches_are_bounded_by_the_backend_limit() -> None:
     [
         ("not json", CAM, "invalid locally"),
         ('{"type": "line_crossed"}', CAM, "invalid locally"),
-        (None, str(uuid.uuid4()), "is not this worker's camera"),
+        (None, "5b1e7c2a-9d34-4f0e-8a61-2c7d9e4f1a03", "is not this worker's camera"),
         (None, CAM, None),
     ],
 )
