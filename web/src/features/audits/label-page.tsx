@@ -362,49 +362,56 @@ function ScoreCard({
   );
 }
 
-/** The score line by line: a camera with two doors can be right in total and wrong at each. */
+/** The score line by line: a camera with two doors can be right in total and wrong at each.
+ * One column per line and one row per figure, so it fits the narrow score column. */
 function PerLineTable({ perLine, lines }: { perLine: AuditScoreDetail["per_line"]; lines: ClipLine[] }) {
   const n = (v: number | undefined) => v ?? 0;
-  const rows = lines.filter((l) => perLine[l.line_id]);
-  if (rows.length === 0) return null;
+  const shown = lines.filter((l) => perLine[l.line_id]);
+  if (shown.length === 0) return null;
+  type LineScore = AuditScoreDetail["per_line"][string];
+  const figures: [string, (s: LineScore) => string][] = [
+    ["True", (s) => String(n(s.true_in) + n(s.true_out))],
+    ["Counted", (s) => String(n(s.pred_in) + n(s.pred_out))],
+    ["Matched", (s) => String(n(s.tp))],
+    ["Precision", (s) => percent(n(s.precision))],
+    ["Recall", (s) => percent(n(s.recall))],
+    ["Accuracy", (s) => percent(n(s.count_accuracy))],
+  ];
   return (
-    // Scrolls sideways in the narrow column: focusable, so a keyboard can scroll it too.
+    // Scrolls sideways when a camera has many lines: focusable, so a keyboard can scroll it.
     <div
       className="overflow-x-auto rounded-sm focus-visible:outline-none focus-visible:ring-2 focus-visible:ring-ring"
       tabIndex={0}
       role="region"
       aria-label="Score per line"
     >
-      <table className="w-full text-left text-xs tabular-nums" data-testid="per-line">
+      <table className="text-left text-xs tabular-nums" data-testid="per-line">
         <caption className="mb-1 text-left text-sm font-medium">Per line</caption>
         <thead className="text-muted-foreground">
           <tr>
-            <th scope="col" className="pr-2 font-normal">Line</th>
-            <th scope="col" className="pr-2 font-normal">True</th>
-            <th scope="col" className="pr-2 font-normal">Counted</th>
-            <th scope="col" className="pr-2 font-normal">Matched</th>
-            <th scope="col" className="pr-2 font-normal">Precision</th>
-            <th scope="col" className="pr-2 font-normal">Recall</th>
-            <th scope="col" className="font-normal">Accuracy</th>
+            <th scope="col" className="pr-4 font-normal">
+              Line
+            </th>
+            {shown.map((line) => (
+              <th key={line.line_id} scope="col" className="whitespace-nowrap pr-4 font-normal">
+                {line.name && line.name !== line.line_id ? `${line.name} (${line.line_id})` : line.line_id}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
-          {rows.map((line) => {
-            const s = perLine[line.line_id];
-            return (
-              <tr key={line.line_id}>
-                <th scope="row" className="pr-2 font-normal">
-                  {line.name && line.name !== line.line_id ? `${line.name} (${line.line_id})` : line.line_id}
-                </th>
-                <td className="pr-2">{n(s.true_in) + n(s.true_out)}</td>
-                <td className="pr-2">{n(s.pred_in) + n(s.pred_out)}</td>
-                <td className="pr-2">{n(s.tp)}</td>
-                <td className="pr-2">{percent(n(s.precision))}</td>
-                <td className="pr-2">{percent(n(s.recall))}</td>
-                <td>{percent(n(s.count_accuracy))}</td>
-              </tr>
-            );
-          })}
+          {figures.map(([label, value]) => (
+            <tr key={label}>
+              <th scope="row" className="pr-4 font-normal text-muted-foreground">
+                {label}
+              </th>
+              {shown.map((line) => (
+                <td key={line.line_id} className="whitespace-nowrap pr-4">
+                  {value(perLine[line.line_id])}
+                </td>
+              ))}
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>
