@@ -22,8 +22,10 @@ def build_report(
     return report
 
 
-def print_table(results: list[ClipEvaluation], systems: list[str], file: TextIO) -> None:
-    """Per line, per clip and pooled rows of each system."""
+def print_table(
+    results: list[ClipEvaluation], systems: list[str], file: TextIO, pooled_label: str = "POOLED"
+) -> None:
+    """Per line, per clip and pooled rows of each system (the last under `pooled_label`)."""
     header = f"{'clip':<28}{'line':<6}{'system':<10}{'true in/out':>12}{'pred in/out':>12}"
     header += f"{'P':>7}{'R':>7}{'F1':>7}{'count acc':>11}"
     print(header, file=file)
@@ -36,7 +38,7 @@ def print_table(results: list[ClipEvaluation], systems: list[str], file: TextIO)
         print(file=file)
     for system in systems:
         pooled = sum((r.total(system) for r in results), EMPTY_SCORE)
-        _row("POOLED", "all", system, pooled, file)
+        _row(pooled_label, "all", system, pooled, file)
 
 
 def _row(clip: str, line: str, system: str, s: Score, file: TextIO) -> None:

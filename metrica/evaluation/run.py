@@ -121,14 +121,19 @@ def evaluate_all(
     max_fps: float | None = None,
     progress: Progress | None = None,
 ) -> tuple[list[ClipEvaluation], float]:
-    """Evaluate every clip; returns the evaluations and the wall time in seconds."""
+    """Evaluate every clip; returns the evaluations and the wall time in seconds. Truth
+    files on the same clip (other lines) share one detection pass."""
     detector = OnnxDetector(model_path, detector_config)
     started = time.perf_counter()
     results = []
+    detected: dict[Path, list[Detections]] = {}
     for truth in truths:
-        per_frame = clip_detections(
-            truth, detector, model_path=model_path, cache_dir=cache_dir, progress=progress
-        )
+        per_frame = detected.get(truth.clip.resolve())
+        if per_frame is None:
+            per_frame = clip_detections(
+                truth, detector, model_path=model_path, cache_dir=cache_dir, progress=progress
+            )
+            detected[truth.clip.resolve()] = per_frame
         results.append(
             evaluate_clip(
                 truth,
