@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from metrica.domain.alerts import sign
 from metrica.server.alerts import messages, service
 from metrica.server.alerts.schemas import AlertTestResult, ChannelOutcome
-from metrica.server.alerts.webhook import post_json_outcome, public_host
+from metrica.server.alerts.webhook import post_json, public_host
 from metrica.server.auth.mailer import Mailer
 from metrica.server.settings import Settings
 from metrica.server.stores import service as stores
@@ -91,7 +91,7 @@ async def _send_webhook(
         return ChannelOutcome(
             status="failed", detail="the host does not resolve to a public internet address"
         )
-    reason = await post_json_outcome(
+    reason = await post_json(
         url,
         body,
         headers={

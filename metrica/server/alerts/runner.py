@@ -99,7 +99,7 @@ async def deliver(
     if item.webhook_url:
         if settings.alerts_webhook_allow_private or await public_host(item.webhook_url):
             extra = {} if sleep is None else {"sleep": sleep}
-            webhook_ok = await post_json(
+            failure = await post_json(
                 item.webhook_url,
                 item.webhook,
                 headers={
@@ -112,6 +112,7 @@ async def deliver(
                 backoff_s=settings.alerts_webhook_backoff_s,
                 **extra,
             )
+            webhook_ok = failure is None
         else:
             log.warning("alert webhook to a private address refused")
             webhook_ok = False

@@ -30,31 +30,6 @@ async def public_host(url: str) -> bool:
     return bool(addresses) and all(a.is_global for a in addresses)
 
 
-async def post_json(
-    url: str,
-    body: bytes,
-    *,
-    headers: dict[str, str],
-    timeout_s: float,
-    tries: int,
-    backoff_s: float,
-    sleep: Sleep = asyncio.sleep,
-) -> bool:
-    """POST `body` until a 2xx answer, at most `tries` times, waiting `backoff_s`, then
-    twice as long, between tries. A 4xx other than 408/429 is final (the receiver refuses
-    it; trying again would not change its mind). Redirects are not followed."""
-    outcome = await post_json_outcome(
-        url,
-        body,
-        headers=headers,
-        timeout_s=timeout_s,
-        tries=tries,
-        backoff_s=backoff_s,
-        sleep=sleep,
-    )
-    return outcome is None
-
-
 def _failure(exc: httpx.HTTPError) -> str:
     """Why a POST failed, in words that carry neither the URL nor the server's text."""
     if isinstance(exc, httpx.TimeoutException):
@@ -64,7 +39,7 @@ def _failure(exc: httpx.HTTPError) -> str:
     return "the connection failed"
 
 
-async def post_json_outcome(
+async def post_json(
     url: str,
     body: bytes,
     *,
@@ -74,8 +49,11 @@ async def post_json_outcome(
     backoff_s: float,
     sleep: Sleep = asyncio.sleep,
 ) -> str | None:
-    """`post_json`, saying why it failed: None when delivered, else the last reason
-    ("answered HTTP 503", "no answer in time", ...) - safe to show the owner."""
+    """POST `body` until a 2xx answer, at most `tries` times, waiting `backoff_s`, then
+    twice as long, between tries. A 4xx other than 408/429 is final (the receiver refuses
+    it; trying again would not change its mind). Redirects are not followed. Returns None
+    when delivered, else the last reason ("answered HTTP 503", "no answer in time", ...),
+    safe to show the owner: it carries neither the URL nor the receiver's text."""
     reason = "not tried"
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False) as client:
         for attempt in range(tries):
