@@ -52,6 +52,32 @@ async def test_same_batch_twice_counts_once(client: httpx.AsyncClient, state: Ap
     assert await _rollup_in(state) == 20
 
 
+async def test_batch_with_some_ids_stored_keeps_only_the_new(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    """Part stored already (on PostgreSQL: the all-new claim fails, the per-id claim runs)."""
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    now = datetime.now(UTC)
+    old = [crossing(camera, "in", now - timedelta(seconds=i)) for i in range(6)]
+    new = [crossing(camera, "out", now - timedelta(seconds=i)) for i in range(4)]
+    headers = {"X-Worker-Key": key}
+    first = await client.post("/events", json={"events": old}, headers=headers)
+    second = await client.post("/events", json={"events": new + old[:3]}, headers=headers)
+    assert first.json() == {"accepted": 6, "duplicates": 0, "denied": 0}
+    assert second.json() == {"accepted": 4, "duplicates": 3, "denied": 0}
+    assert await _count_events(state) == 10
+    async with state.sessions() as session:
+        rows = (await session.execute(select(EventRow.payload))).scalars().all()
+        ins, outs = (
+            await session.execute(
+                select(func.sum(HourlyCount.in_count), func.sum(HourlyCount.out_count))
+            )
+        ).one()
+    assert rows == [{"track_id": 1}] * 10
+    assert (ins, outs) == (6, 4)
+
+
 async def test_concurrent_identical_batches_count_once(
     client: httpx.AsyncClient, state: AppState
 ) -> None:
