@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from metrica.server.events import service
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.state import AppState
 from tests.server.factories import crossing, make_camera, make_store
@@ -262,3 +263,19 @@ async def test_rollup_matches_the_python_sums_across_a_dst_night(
         assert (row.in_count, row.out_count) == (ins, outs), key_
         assert row.in_remaining_s == pytest.approx(in_rem, abs=1e-6), key_
         assert row.out_remaining_s == pytest.approx(out_rem, abs=1e-6), key_
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 44, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 45, tzinfo=UTC),
+        datetime(2026, 11, 1, 5, 14, 59, 500000, tzinfo=ZoneInfo("America/New_York")),
+    ],
+)
+def test_utc_slot_is_the_timestamp_arithmetic(at: datetime) -> None:
+    """The slot from the fields (UTC) or from the timestamp (any other zone) is the same."""
+    assert service.utc_slot(at) == int(at.timestamp()) // service.SLOT_S
+    assert service.utc_slot(at.astimezone(UTC)) == int(at.timestamp()) // service.SLOT_S

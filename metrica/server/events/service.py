@@ -116,9 +116,20 @@ _PG_STORE = text(
 SLOT_S = 900  # every UTC offset is a multiple of 15 min: a 15-min UTC slot is in one local hour
 
 
+_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
+
+
+def utc_slot(at: datetime) -> int:
+    """`int(at.timestamp()) // SLOT_S`, from the fields when `at` is in UTC (as every
+    event's `occurred_at` is): about half the CPU, and this runs once per event."""
+    if at.tzinfo is UTC:
+        return (at.toordinal() - _EPOCH_ORDINAL) * 96 + at.hour * 4 + at.minute // 15
+    return int(at.timestamp()) // SLOT_S
+
+
 def hour_starts(events: list[LineCrossed], tz: ZoneInfo) -> tuple[list[int], list[datetime]]:
     """The 15-minute UTC slots the events fall in, and the start of each one's local hour."""
-    slots = sorted({int(e.occurred_at.timestamp()) // SLOT_S for e in events})
+    slots = sorted({utc_slot(e.occurred_at) for e in events})
     return slots, [local_hour_start(datetime.fromtimestamp(s * SLOT_S, UTC), tz) for s in slots]
 
 
