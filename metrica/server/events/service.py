@@ -44,8 +44,8 @@ LAST_EVENT_RESOLUTION = timedelta(seconds=10)
 #
 # One statement, one round trip: claim the ids, store the events whose id was new, add
 # those to the hourly rollup, touch the camera. The store-local hour of each event comes
-# from Python (`hour_starts`: zoneinfo, DST-correct, by 15-minute UTC slot, computed with
-# the same float arithmetic on both sides); PostgreSQL sums per (line, hour) in exact
+# from Python (`hour_starts`: zoneinfo, DST-correct, by 15-minute UTC slot, the whole
+# epoch seconds // 900 on both sides, `utc_slot`); PostgreSQL sums per (line, hour) in exact
 # numeric and upserts the groups in key order (one lock order for concurrent batches).
 #
 # The claim: `claim_all_event_ids` (a function, migration 0006) inserts every id with a
