@@ -2,14 +2,15 @@
 
     uv run python bench/ingest_steps.py [--quick] [--batches 120] [--batch 500]
 
-Runs the steps of the ingest path one by one in this process on PostgreSQL (two scratch
-databases: one at revision 0003, the plain `events` table, one at head, partitioned with
-`event_ids`; on head, the one-statement store alternates with the two statements it
-replaced), alternatives back to back on the same batches so that a noisy shared box
-moves both sides alike. For each step: CPU ms in this process (Python, driver) and in the
-PostgreSQL backend (read from /proc for the backend's pid), per 1000 events, medians
-over the batches. The whole request through the ASGI app gives the framework's share,
-with the events route as it is and with FastAPI parsing its body (alternating).
+Runs the steps of the ingest path one by one in this process on PostgreSQL (a scratch
+database at head: partitioned `events`, `event_ids`): today's `store_batch` alternates,
+batch by batch, with the forms it replaced (the one statement with text-literal arrays
+and a per-id claim; before it, two statements), so that a noisy shared box moves every
+side alike. For each step: CPU ms in this process (Python, driver) and in the PostgreSQL
+backend (from /proc/PID/schedstat for the backend's pid), per 1000 events, medians over
+the batches (revision 0003 is no longer provisioned: today's models no longer fit it).
+The whole request through the ASGI app gives the framework's share, with the events route
+as it is and with FastAPI parsing its body (alternating).
 The last stdout line is one JSON object {step: {"py_ms", "pg_ms"}}.
 """
 
@@ -34,7 +35,7 @@ from bench_support import PG_URL, admin_sql
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
-from sqlalchemy import text, update
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.routing import request_response
@@ -53,27 +54,7 @@ from metrica.server.stores import service as stores
 from metrica.server.stores.schemas import StoreCreate
 
 BATCH_ADAPTER: TypeAdapter[EventBatch] = TypeAdapter(EventBatch)
-OLD_DB, NEW_DB = "metrica_bench_steps_0003", "metrica_bench_steps_head"
-
-# The insert as it was at revision 0003: one multi-row statement, ids unique by the key.
-OLD_INSERT = text(
-    """
-    INSERT INTO events
-        (event_id, type, store_id, camera_id, occurred_at, received_at, line_id, direction,
-         payload)
-    SELECT e.id, 'line_crossed', :store_id, :camera_id, e.occurred_at, :received_at,
-           e.line_id, e.direction, json_build_object('track_id', e.track_id)
-    FROM unnest(CAST(CAST(:ids AS text) AS uuid[]),
-                CAST(CAST(:occurred AS text) AS timestamptz[]),
-                CAST(CAST(:lines AS text) AS varchar[]),
-                CAST(CAST(:directions AS text) AS varchar[]),
-                CAST(CAST(:tracks AS text) AS bigint[]))
-         AS e(id, occurred_at, line_id, direction, track_id)
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING line_id, direction, occurred_at
-    """
-)
-
+NEW_DB = "metrica_bench_steps_head"
 
 # Head before the one-statement store: claim + insert returning the new rows, then the
 # rollup upsert of the Python sums (a second statement).
@@ -103,6 +84,71 @@ TWO_STATEMENT_INSERT = text(
     RETURNING line_id, direction, occurred_at
     """
 )
+
+
+# Head before the plain claim: the one statement with text-literal arrays, every id claimed
+# with ON CONFLICT DO NOTHING RETURNING, the payload from json_build_object.
+TEXT_ARRAYS_STATEMENT = text(
+    """
+    WITH e AS (
+        SELECT * FROM unnest(CAST(CAST(:ids AS text) AS uuid[]),
+                             CAST(CAST(:occurred AS text) AS timestamptz[]),
+                             CAST(CAST(:lines AS text) AS varchar[]),
+                             CAST(CAST(:directions AS text) AS varchar[]),
+                             CAST(CAST(:tracks AS text) AS bigint[]))
+             AS e(id, occurred_at, line_id, direction, track_id)
+    ), fresh AS (
+        INSERT INTO event_ids (event_id) SELECT id FROM e
+        ON CONFLICT (event_id) DO NOTHING
+        RETURNING event_id
+    ), new AS MATERIALIZED (
+        SELECT e.* FROM e JOIN fresh ON fresh.event_id = e.id
+    ), stored AS (
+        INSERT INTO events
+            (store_id, occurred_at, event_id, type, camera_id, received_at, line_id,
+             direction, payload)
+        SELECT :store_id, occurred_at, id, 'line_crossed', :camera_id, :received_at,
+               line_id, direction,
+               CASE WHEN track_id IS NULL THEN CAST('{}' AS json)
+                    ELSE json_build_object('track_id', track_id) END
+        FROM new
+    ), hours AS (
+        SELECT * FROM unnest(CAST(CAST(:slots AS text) AS bigint[]),
+                             CAST(CAST(:hour_starts AS text) AS timestamptz[]))
+             AS h(slot, bucket_start)
+    ), rolled AS (
+        INSERT INTO hourly_counts
+            (camera_id, line_id, bucket_start, store_id, in_count, out_count, in_remaining_s,
+             out_remaining_s)
+        SELECT :camera_id, n.line_id, h.bucket_start, :store_id,
+               count(*) FILTER (WHERE n.direction = 'in'),
+               count(*) FILTER (WHERE n.direction <> 'in'),
+               coalesce(sum(3600 - extract(epoch FROM n.occurred_at - h.bucket_start))
+                        FILTER (WHERE n.direction = 'in'), 0)::float8,
+               coalesce(sum(3600 - extract(epoch FROM n.occurred_at - h.bucket_start))
+                        FILTER (WHERE n.direction <> 'in'), 0)::float8
+        FROM new n
+        JOIN hours h
+          ON h.slot = CAST(floor(CAST(extract(epoch FROM n.occurred_at) AS float8)) AS bigint)
+                      / 900
+        GROUP BY n.line_id, h.bucket_start
+        ORDER BY n.line_id, h.bucket_start
+        ON CONFLICT (camera_id, line_id, bucket_start) DO UPDATE SET
+            in_count = hourly_counts.in_count + excluded.in_count,
+            out_count = hourly_counts.out_count + excluded.out_count,
+            in_remaining_s = hourly_counts.in_remaining_s + excluded.in_remaining_s,
+            out_remaining_s = hourly_counts.out_remaining_s + excluded.out_remaining_s
+    ), touched AS (
+        UPDATE cameras SET last_event_at = :received_at
+        WHERE id = :camera_id AND (last_event_at IS NULL OR last_event_at < :stale_before)
+    )
+    SELECT count(*) FROM new
+    """
+)
+
+
+def _pg_array(values: list[str]) -> str:
+    return "{" + ",".join(values) + "}"
 
 
 def db_url(name: str) -> str:
@@ -146,6 +192,17 @@ def batch_body(camera_id: uuid.UUID, size: int, seed: int) -> bytes:
     return json.dumps({"events": events}).encode()
 
 
+def cpu_s(process: psutil.Process) -> float:
+    """CPU seconds of a process: from /proc/PID/schedstat (nanoseconds) where there is one,
+    else user + system (which the kernel counts in 10 ms ticks)."""
+    try:
+        with open(f"/proc/{process.pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        times = process.cpu_times()
+        return float(times.user + times.system)
+
+
 class Steps:
     """CPU ms per 1000 events for each named step: here (`py`) and in the backend (`pg`)."""
 
@@ -167,19 +224,18 @@ class Steps:
     async def time_sql(
         self, name: str, backend: psutil.Process, run: Callable[[], Awaitable[Any]]
     ) -> Any:
-        pg0, t0 = backend.cpu_times(), time.process_time()
+        pg0, t0 = cpu_s(backend), time.process_time()
         result = await run()
-        t1, pg1 = time.process_time(), backend.cpu_times()
-        pg_s = (pg1.user + pg1.system) - (pg0.user + pg0.system)
-        self.record(name, t1 - t0, pg_s)
+        t1, pg1 = time.process_time(), cpu_s(backend)
+        self.record(name, t1 - t0, pg1 - pg0)
         return result
 
     def summary(self) -> dict[str, dict[str, float]]:
         return {
             name: {
                 "py_ms": round(statistics.median(self.py[name]), 2),
-                # The kernel counts a backend's CPU in 10 ms ticks: the mean over many
-                # batches is right, a median of ticks is not.
+                # Without schedstat the kernel counts a backend's CPU in 10 ms ticks:
+                # the mean over many batches is right, a median of ticks is not.
                 "pg_ms": round(statistics.fmean(self.pg[name]), 2),
             }
             for name in self.py
@@ -192,7 +248,7 @@ async def backend_of(conn: AsyncConnection) -> psutil.Process:
 
 
 def arrays(events: list[Any]) -> dict[str, str]:
-    pg = service._pg_array
+    pg = _pg_array
     return {
         "ids": pg([str(e.event_id) for e in events]),
         "occurred": pg([e.occurred_at.isoformat() for e in events]),
@@ -212,51 +268,6 @@ def validate(steps: Steps, prefix: str, body: bytes) -> EventBatch:
         lambda: BATCH_ADAPTER.validate_json(body),
     )
     return batch
-
-
-async def old_batch(steps: Steps, engine: AsyncEngine, camera: WorkerCamera, body: bytes) -> None:
-    """One batch the way revision 0003 stored it, each statement timed."""
-    prefix = "0003 "
-    now = datetime.now(UTC)
-    batch = validate(steps, prefix, body)
-    steps.time(
-        f"{prefix}check_batch",
-        lambda: service.check_batch(batch, camera=camera, now=now, max_future_s=60),
-    )
-    events = steps.time(
-        f"{prefix}sort ids", lambda: sorted(batch.events, key=lambda e: e.event_id.int)
-    )
-    params = steps.time(f"{prefix}build text arrays", lambda: arrays(events))
-    params |= {"store_id": camera.store_id, "camera_id": camera.camera_id, "received_at": now}
-    async with session_factory(engine)() as session:
-        backend = await backend_of(await session.connection())
-        rows = await steps.time_sql(
-            f"{prefix}insert events (SQLAlchemy)",
-            backend,
-            lambda: session.execute(OLD_INSERT, params),
-        )
-        inserted = [(r[0], r[1], r[2]) for r in rows.all()]
-        steps.time(
-            f"{prefix}rollup: hourly sums", lambda: service.hourly_sums(inserted, camera.timezone)
-        )
-        await steps.time_sql(
-            f"{prefix}rollup: upsert (SQLAlchemy)",
-            backend,
-            lambda: service.roll_up(session=session, camera=camera, inserted=inserted),
-        )
-        touch = (
-            update(Camera)
-            .where(Camera.id == camera.camera_id)
-            .where(
-                Camera.last_event_at.is_(None)
-                | (Camera.last_event_at < now - timedelta(seconds=10))
-            )
-            .values(last_event_at=now)
-        )
-        await steps.time_sql(
-            f"{prefix}camera last_event_at", backend, lambda: session.execute(touch)
-        )
-        await steps.time_sql(f"{prefix}commit", backend, session.commit)
 
 
 async def new_batch(steps: Steps, engine: AsyncEngine, camera: WorkerCamera, body: bytes) -> None:
@@ -306,6 +317,33 @@ async def two_statement_batch(
         await steps.time_sql(f"{prefix}commit", backend, session.commit)
 
 
+async def text_arrays_batch(
+    steps: Steps, engine: AsyncEngine, camera: WorkerCamera, body: bytes
+) -> None:
+    """One batch the way head stored it before typed arrays and the plain claim."""
+    prefix = "head text arrays "
+    now = datetime.now(UTC)
+    batch = BATCH_ADAPTER.validate_json(body)
+    async with session_factory(engine)() as session:
+        backend = await backend_of(await session.connection())
+
+        async def store() -> None:
+            events = service.first_of_each_id(batch.events)
+            slots, starts = service.hour_starts(events, camera.timezone)
+            params = arrays(events) | {
+                "store_id": camera.store_id,
+                "camera_id": camera.camera_id,
+                "received_at": now,
+                "stale_before": now - service.LAST_EVENT_RESOLUTION,
+                "slots": _pg_array([str(s) for s in slots]),
+                "hour_starts": _pg_array([h.isoformat() for h in starts]),
+            }
+            await session.scalar(TEXT_ARRAYS_STATEMENT, params)
+
+        await steps.time_sql(f"{prefix}store_batch: one statement", backend, store)
+        await steps.time_sql(f"{prefix}commit", backend, session.commit)
+
+
 def _fastapi_body_parsing(app: FastAPI) -> None:
     """The app as it was before `RustValidatedRoute`: FastAPI parses the events body."""
     for route in app.routes:
@@ -351,24 +389,21 @@ async def main() -> int:
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
     n = args.batches or (40 if args.quick else 120)
-    old_camera, _ = await provision(OLD_DB, "0003")
     new_camera, new_key = await provision(NEW_DB, "head")
-    old_engine, new_engine = create_engine(db_url(OLD_DB)), create_engine(db_url(NEW_DB))
+    new_engine = create_engine(db_url(NEW_DB))
     steps = Steps(args.batch)
     try:
         for i in range(n):  # A and B alternate, batch by batch
-            body = batch_body(old_camera.camera_id, args.batch, i)
-            await old_batch(steps, old_engine, old_camera, body)
             body = batch_body(new_camera.camera_id, args.batch, i)
             await new_batch(steps, new_engine, new_camera, body)
             body = batch_body(new_camera.camera_id, args.batch, n + i)
             await two_statement_batch(steps, new_engine, new_camera, body)
+            body = batch_body(new_camera.camera_id, args.batch, 2 * n + i)
+            await text_arrays_batch(steps, new_engine, new_camera, body)
         await whole_requests(steps, db_url(NEW_DB), new_key, new_camera.camera_id, n, args.batch)
     finally:
-        await old_engine.dispose()
         await new_engine.dispose()
-        for name in (OLD_DB, NEW_DB):
-            await admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(f'DROP DATABASE IF EXISTS "{NEW_DB}" WITH (FORCE)')
     summary = steps.summary()
     print(
         f"CPU ms per 1000 events (median of {n} batches of {args.batch}); "

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
+from pydantic_core import TzInfo
 
 from metrica.domain.limits import (
     EARLIEST_DATE,
@@ -55,8 +56,12 @@ Int64 = Annotated[int, Field(ge=0, le=MAX_JSON_INT)]
 
 
 def check_instant(value: datetime) -> datetime:
-    """An aware datetime within the accepted range, converted to UTC; else ValueError."""
-    if value.tzinfo is None or value.utcoffset() is None:
+    """An aware datetime within the accepted range, converted to UTC; else ValueError.
+
+    An offset parsed by pydantic (`TzInfo`) always has a `utcoffset()`: not asked again
+    (this runs for every event of every batch)."""
+    tz = value.tzinfo
+    if tz is None or (type(tz) is not TzInfo and value.utcoffset() is None):
         raise ValueError("timestamp must carry a timezone (UTC)")
     try:
         utc = value.astimezone(UTC)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from metrica.server.events import service
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.state import AppState
 from tests.server.factories import crossing, make_camera, make_store
@@ -50,6 +51,32 @@ async def test_same_batch_twice_counts_once(client: httpx.AsyncClient, state: Ap
     assert first.json() == {"accepted": 20, "duplicates": 0, "denied": 0}
     assert second.json() == {"accepted": 0, "duplicates": 20, "denied": 0}
     assert await _rollup_in(state) == 20
+
+
+async def test_batch_with_some_ids_stored_keeps_only_the_new(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    """Part stored already (on PostgreSQL: the all-new claim fails, the per-id claim runs)."""
+    store = await make_store(state)
+    camera, key = await make_camera(state, store)
+    now = datetime.now(UTC)
+    old = [crossing(camera, "in", now - timedelta(seconds=i)) for i in range(6)]
+    new = [crossing(camera, "out", now - timedelta(seconds=i)) for i in range(4)]
+    headers = {"X-Worker-Key": key}
+    first = await client.post("/events", json={"events": old}, headers=headers)
+    second = await client.post("/events", json={"events": new + old[:3]}, headers=headers)
+    assert first.json() == {"accepted": 6, "duplicates": 0, "denied": 0}
+    assert second.json() == {"accepted": 4, "duplicates": 3, "denied": 0}
+    assert await _count_events(state) == 10
+    async with state.sessions() as session:
+        rows = (await session.execute(select(EventRow.payload))).scalars().all()
+        ins, outs = (
+            await session.execute(
+                select(func.sum(HourlyCount.in_count), func.sum(HourlyCount.out_count))
+            )
+        ).one()
+    assert rows == [{"track_id": 1}] * 10
+    assert (ins, outs) == (6, 4)
 
 
 async def test_concurrent_identical_batches_count_once(
@@ -236,3 +263,19 @@ async def test_rollup_matches_the_python_sums_across_a_dst_night(
         assert (row.in_count, row.out_count) == (ins, outs), key_
         assert row.in_remaining_s == pytest.approx(in_rem, abs=1e-6), key_
         assert row.out_remaining_s == pytest.approx(out_rem, abs=1e-6), key_
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2000, 1, 1, tzinfo=UTC),
+        datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 44, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 0, 45, tzinfo=UTC),
+        datetime(2026, 11, 1, 5, 14, 59, 500000, tzinfo=ZoneInfo("America/New_York")),
+    ],
+)
+def test_utc_slot_is_the_timestamp_arithmetic(at: datetime) -> None:
+    """The slot from the fields (UTC) or from the timestamp (any other zone) is the same."""
+    assert service.utc_slot(at) == int(at.timestamp()) // service.SLOT_S
+    assert service.utc_slot(at.astimezone(UTC)) == int(at.timestamp()) // service.SLOT_S

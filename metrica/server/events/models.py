@@ -48,7 +48,8 @@ class EventIdRow(Base):
     A client's event id does not fix its `occurred_at` (a replayed file gets the same ids
     with a new start time, see `metrica.edge.event_ids`), so (event_id, occurred_at) would
     not do; this table is the one unique index on `event_id` alone. Ingest inserts here
-    first (`ON CONFLICT DO NOTHING RETURNING`) and stores only the events it returns.
+    first (on PostgreSQL the whole batch at once, `claim_all_event_ids`, and when an id is
+    stored already `ON CONFLICT DO NOTHING RETURNING`) and stores only the new events.
     """
 
     __tablename__ = "event_ids"
