@@ -9,7 +9,7 @@ speculative insertion and the join of the claimed ids, about 2 ms of PostgreSQL 
 1000 events (docs/operations-capacity.md). SQLite has no functions: nothing to do there.
 
 Revision ID: 0006_event_id_claim
-Revises: 0005_audits
+Revises: 0006_audit_counted_with
 Create Date: 2026-11-30 16:35:00
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0006_event_id_claim"
-down_revision: str | None = "0005_audits"
+down_revision: str | None = "0006_audit_counted_with"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
