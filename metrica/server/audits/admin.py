@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
 from metrica.server.audits import service
+from metrica.server.audits.lifecycle import start_counting
 from metrica.server.audits.models import AuditResult, Recording, RecordingAudit
 from metrica.server.audits.schemas import (
     AuditHistory,
@@ -23,7 +24,7 @@ from metrica.server.audits.schemas import (
     RecordingRequest,
     RecordingsPublic,
 )
-from metrica.server.audits.views import CLIP_BODY, start_counting, store_clip
+from metrica.server.audits.views import CLIP_BODY, store_clip
 from metrica.server.deps import SessionDep, State, SuperAdmin, VisibleCamera, admin_router
 
 router = admin_router()

@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy import select
 
 from metrica.server.audits import service
+from metrica.server.audits.lifecycle import start_counting
 from metrica.server.audits.models import AuditResult, Recording
 from metrica.server.audits.schemas import CountCheck, CountCheckPublic, PendingRecording
 from metrica.server.blobs import BlobTooLarge
@@ -59,19 +60,6 @@ async def store_clip(request: Request, state: State, recording: Recording) -> No
         ) from None
     recording.blob_key, recording.size_bytes = key, size
     recording.uploaded_at, recording.status = utcnow(), "uploaded"
-
-
-def start_counting(state: State, recording_id: uuid.UUID) -> None:
-    state.jobs.start(
-        service.count_recording(
-            sessions=state.sessions,
-            blobs=state.blobs,
-            counter=state.clip_counter,
-            lock=state.audit_lock,
-            recording_id=recording_id,
-        ),
-        name=f"count-recording-{recording_id}",
-    )
 
 
 @router.put(
