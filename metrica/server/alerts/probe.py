@@ -12,13 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from metrica.domain.alerts import sign
 from metrica.server.alerts import messages, service
 from metrica.server.alerts.schemas import AlertTestResult, ChannelOutcome
-from metrica.server.alerts.webhook import post_json, public_host
+from metrica.server.alerts.webhook import alert_headers, post_json, public_host
 from metrica.server.auth.mailer import Mailer
 from metrica.server.settings import Settings
-from metrica.server.stores import service as stores
 from metrica.server.stores.models import Store
 
 log = logging.getLogger("metrica.alerts")
@@ -94,11 +92,7 @@ async def _send_webhook(
     reason = await post_json(
         url,
         body,
-        headers={
-            "X-Metrica-Signature": sign(secret, body),
-            "X-Metrica-Event": "alert.test",
-            "User-Agent": "Metrica-Alerts/1",
-        },
+        headers=alert_headers(secret, body, "alert.test"),
         timeout_s=settings.alerts_webhook_timeout_s,
         tries=1,  # the owner waits for the answer: one try, its reason shown
         backoff_s=0.0,
@@ -120,9 +114,7 @@ async def send_test(
     """Send a test notice through the store's saved channels now (the owners by email when
     no addresses are saved, as for real alerts)."""
     row = await service.get_settings(session=session, store_id=store.id)
-    recipients = list(row.emails) if row and row.emails else []
-    if not recipients:
-        recipients = [u.email for u in await stores.owners(session=session, store_id=store.id)]
+    recipients = await service.recipients(session=session, store_id=store.id, row=row)
     link = f"{settings.web_app_url}/stores/{store.id}/alerts"
     body = messages.body_bytes(
         {

@@ -14,15 +14,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from metrica.domain.alerts import Edge, sign
+from metrica.domain.alerts import Edge
 from metrica.server.alerts import messages, service
 from metrica.server.alerts.evaluate import evaluate_store
 from metrica.server.alerts.models import AlertEpisode, AlertSettings
-from metrica.server.alerts.webhook import Sleep, post_json, public_host
+from metrica.server.alerts.webhook import Sleep, alert_headers, post_json, public_host
 from metrica.server.auth.mailer import Mailer
 from metrica.server.db import advisory_lock
 from metrica.server.settings import Settings
-from metrica.server.stores import service as stores
 from metrica.server.stores.models import Store
 
 log = logging.getLogger("metrica.alerts")
@@ -65,9 +64,7 @@ async def evaluate_all(
             )
             if not changes:
                 continue
-            emails = list(row.emails) or [
-                u.email for u in await stores.owners(session=session, store_id=store.id)
-            ]
+            emails = await service.recipients(session=session, store_id=store.id, row=row)
             for change in changes:
                 data = messages.payload(change.episode, change.edge, store_name=store.name, at=now)
                 outbound.append(
@@ -102,11 +99,7 @@ async def deliver(
             failure = await post_json(
                 item.webhook_url,
                 item.webhook,
-                headers={
-                    "X-Metrica-Signature": sign(item.webhook_secret, item.webhook),
-                    "X-Metrica-Event": f"alert.{item.edge}",
-                    "User-Agent": "Metrica-Alerts/1",
-                },
+                headers=alert_headers(item.webhook_secret, item.webhook, f"alert.{item.edge}"),
                 timeout_s=settings.alerts_webhook_timeout_s,
                 tries=settings.alerts_webhook_tries,
                 backoff_s=settings.alerts_webhook_backoff_s,

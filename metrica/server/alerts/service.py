@@ -20,6 +20,15 @@ async def get_settings(*, session: AsyncSession, store_id: uuid.UUID) -> AlertSe
     return await session.get(AlertSettings, store_id)
 
 
+async def recipients(
+    *, session: AsyncSession, store_id: uuid.UUID, row: AlertSettings | None
+) -> list[str]:
+    """Who an alert of the store is emailed to: the saved addresses, else its owners."""
+    if row is not None and row.emails:
+        return list(row.emails)
+    return [u.email for u in await stores.owners(session=session, store_id=store_id)]
+
+
 async def public_settings(*, session: AsyncSession, store: Store) -> AlertSettingsPublic:
     """The store's settings (every alert off when none were saved), with the owners."""
     row = await get_settings(session=session, store_id=store.id)

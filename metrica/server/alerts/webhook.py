@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from metrica.domain.alerts import sign
+
 log = logging.getLogger("metrica.alerts.webhook")
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -28,6 +30,15 @@ async def public_host(url: str) -> bool:
         return False
     addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
     return bool(addresses) and all(a.is_global for a in addresses)
+
+
+def alert_headers(secret: str, body: bytes, event: str) -> dict[str, str]:
+    """The headers of every alert POST: the body's HMAC signature and what it is."""
+    return {
+        "X-Metrica-Signature": sign(secret, body),
+        "X-Metrica-Event": event,
+        "User-Agent": "Metrica-Alerts/1",
+    }
 
 
 def _failure(exc: httpx.HTTPError) -> str:
