@@ -11,7 +11,15 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from metrica.domain.fields import FiniteFloat, Int32, Int64, SafeStr, UtcDatetime
+from metrica.domain.fields import (
+    FastSafeStr,
+    FiniteFloat,
+    Int32,
+    Int64,
+    IsoInstant,
+    SafeStr,
+    UtcDatetime,
+)
 from metrica.domain.limits import MAX_BATCH_EVENTS
 
 __all__ = [
@@ -33,12 +41,15 @@ class LineCrossed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: Literal["line_crossed"] = "line_crossed"
+    # No Python function per field (`FastSafeStr`, `IsoInstant`): a worker sends up to 1000
+    # of these a request, and those calls were a third of the CPU of validating them.
     event_id: UUID = Field(description="Client-made id; the server stores each id once.")
-    camera_id: SafeStr = Field(min_length=1, max_length=64)
-    line_id: SafeStr = Field(min_length=1, max_length=64)
+    camera_id: FastSafeStr = Field(min_length=1, max_length=64)
+    line_id: FastSafeStr = Field(min_length=1, max_length=64)
     direction: Direction
-    occurred_at: UtcDatetime = Field(
-        description="When the crossing happened, UTC (2000-01-01 or later)."
+    occurred_at: IsoInstant = Field(
+        description="When the crossing happened: ISO 8601 with a UTC offset (workers send "
+        "UTC), 2000-01-01 or later and before 2100."
     )
     track_id: Int64 = Field(description="Tracker id, unique per worker run; never an identity.")
 

@@ -12,6 +12,15 @@ date arithmetic it cannot survive (pure: no I/O).
 - `Int32` / `Int64`: non-negative integers that a PostgreSQL `integer` / `bigint` holds
   (`Int64` up to `MAX_JSON_INT`, which any JSON reader holds exactly).
 - `UtcDatetime`: an aware instant within `EARLIEST_INSTANT`..`LATEST_INSTANT`, in UTC.
+- `FastSafeStr` / `IsoInstant`: the same checks without a Python function per value, for
+  the hot path (1000 events a request), where those calls were a third of the validation's
+  CPU. `FastSafeStr` refuses the same characters by a pattern pydantic-core checks in Rust
+  (lone surrogates never get past its own UTF-8 check). `IsoInstant` is an ISO 8601
+  string with an offset, parsed by `datetime.fromisoformat` (C) and range-checked in Rust:
+  UTC comes out as `datetime.UTC` itself (pydantic's own parser gives an offset object
+  of its own, which makes every later comparison and database encoding ten times dearer);
+  another offset is kept as the instant it is.
+- `PATTERN_RULES`: those patterns in words, for error messages.
 - `BoundedDate`: a calendar date within `EARLIEST_DATE`..`LATEST_DATE`.
 """
 
@@ -19,10 +28,10 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
-from pydantic_core import TzInfo
+from pydantic import AfterValidator, Field, GetCoreSchemaHandler, WithJsonSchema
+from pydantic_core import TzInfo, core_schema
 
 from metrica.domain.limits import (
     EARLIEST_DATE,
@@ -36,7 +45,12 @@ from metrica.domain.limits import (
 # Unicode's control characters (category Cc: C0, DEL, C1), lone surrogates (Cs) and the
 # bidirectional embeddings, overrides and isolates (Cf, but unlike the zero-width joiner in
 # an emoji they have no business in a name).
-_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_CONTROL_AND_BIDI = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN = re.compile(f"[{_CONTROL_AND_BIDI}\ud800-\udfff]")
+# The same rule as a pattern pydantic-core checks in Rust (its strings cannot hold a lone
+# surrogate: refused before any pattern runs). `errors.public_issues` names it in words.
+SAFE_TEXT_PATTERN = f"^[^{_CONTROL_AND_BIDI}]*$"
+SAFE_TEXT_RULE = "text must not contain control characters or bidirectional overrides"
 
 
 def check_text(value: str) -> str:
@@ -76,4 +90,56 @@ def check_instant(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(check_instant)]
+FastSafeStr = Annotated[str, Field(pattern=SAFE_TEXT_PATTERN)]
+
+# What `datetime.fromisoformat` is handed: a date, a time to the minute or finer, and a UTC
+# offset (Z, ±hh:mm or ±hhmm). The pattern keeps its error messages from quoting the input.
+ISO_INSTANT_PATTERN = (
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}([.,]\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)$"
+)
+ISO_INSTANT_RULE = "must be an ISO 8601 date and time with a UTC offset, e.g. 2026-11-18T10:00:00Z"
+PATTERN_RULES = {SAFE_TEXT_PATTERN: SAFE_TEXT_RULE, ISO_INSTANT_PATTERN: ISO_INSTANT_RULE}
+
+
+class _IsoInstantSchema:
+    """str (pattern, Rust) -> `datetime.fromisoformat` (C) -> aware, in range (Rust); from
+    Python, a datetime is range-checked as it is."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        instant = core_schema.datetime_schema(
+            ge=EARLIEST_INSTANT, lt=LATEST_INSTANT, tz_constraint="aware", strict=True
+        )
+        parsed = core_schema.chain_schema(
+            [
+                core_schema.str_schema(pattern=ISO_INSTANT_PATTERN),
+                core_schema.no_info_plain_validator_function(datetime.fromisoformat),
+                instant,
+            ]
+        )
+        from_python = core_schema.chain_schema(
+            [core_schema.no_info_plain_validator_function(_parse_if_text), instant]
+        )
+        return core_schema.json_or_python_schema(json_schema=parsed, python_schema=from_python)
+
+
+_ISO_INSTANT = re.compile(ISO_INSTANT_PATTERN)
+
+
+def _parse_if_text(value: object) -> object:
+    """A string parsed as `IsoInstant`'s JSON form; anything else as it is (a datetime is
+    then range-checked). Python input only: objects built in code, and FastAPI's own
+    second validation of a body the JSON path refused (one error per field there)."""
+    if not isinstance(value, str):
+        return value
+    if _ISO_INSTANT.match(value) is None:
+        raise ValueError(ISO_INSTANT_RULE)
+    return datetime.fromisoformat(value)
+
+
+IsoInstant = Annotated[
+    datetime, _IsoInstantSchema, WithJsonSchema({"type": "string", "format": "date-time"})
+]
 BoundedDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]

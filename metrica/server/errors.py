@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.requests import ClientDisconnect
 
+from metrica.domain.fields import PATTERN_RULES
 from metrica.server.ops.metrics import EVENTS_REJECTED
 
 log = logging.getLogger("metrica.http")
@@ -43,7 +44,7 @@ def public_issues(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     issues = [
         {
             "loc": [_loc_part(p) for p in _as_iterable(e.get("loc", ()))],
-            "msg": excerpt(str(e.get("msg", "invalid")), MAX_MSG_CHARS),
+            "msg": excerpt(_message(e), MAX_MSG_CHARS),
             "type": excerpt(str(e.get("type", "value_error")), MAX_LOC_CHARS),
         }
         for e in errors[:MAX_ISSUES]
@@ -57,6 +58,14 @@ def public_issues(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return issues
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """The error's message; a pattern of `fields` in words (its raw form is unreadable)."""
+    ctx = error.get("ctx")
+    if isinstance(ctx, Mapping) and ctx.get("pattern") in PATTERN_RULES:
+        return PATTERN_RULES[ctx["pattern"]]
+    return str(error.get("msg", "invalid"))
 
 
 def _as_iterable(loc: object) -> Iterable[object]:

@@ -3,6 +3,7 @@ past what a column holds (issue #10). Every test runs on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from metrica.domain.fields import SAFE_TEXT_RULE
 from metrica.server.cameras.models import CameraHeartbeat
 from metrica.server.events.models import EventRow
 from metrica.server.state import AppState
@@ -82,6 +84,11 @@ async def test_lone_surrogate_is_422(client: httpx.AsyncClient, state: AppState)
         headers=JSON | w.admin_headers,
     )
     assert r.status_code == 422, r.text
+    for field in ("line_id", "camera_id"):
+        sent = json.dumps({"events": [event(w.camera.id, **{field: "door\ud800"})]})
+        assert "\\ud800" in sent
+        r = await client.post("/events", content=sent, headers=JSON | w.worker_headers)
+        assert r.status_code == 422, (field, r.text)
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "esc\x1b", "\u202e"])
@@ -121,6 +128,10 @@ async def test_control_characters_are_422_in_every_other_string_field(
     for method, url, headers, body in attempts:
         r = await client.request(method, url, json=body, headers=headers)
         assert r.status_code == 422, (method, url, r.status_code, r.text)
+        # The events' text is checked by a pattern in Rust: named in words, not as a regex.
+        assert not any("pattern" in issue["msg"] for issue in r.json()["detail"]), r.text
+        if url == "/events":
+            assert r.json()["detail"][0]["msg"] == SAFE_TEXT_RULE
 
 
 FAR_INSTANTS = [

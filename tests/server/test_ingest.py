@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from metrica.domain.events import LineCrossed
 from metrica.server.events import service
 from metrica.server.events.models import EventRow, HourlyCount
 from metrica.server.state import AppState
@@ -217,6 +218,31 @@ async def test_late_event_lands_in_its_local_hour(
     assert remaining == 45 * 60
 
 
+async def test_an_event_sent_with_another_offset_lands_at_its_instant(
+    client: httpx.AsyncClient, state: AppState
+) -> None:
+    """Events keep the offset they were sent with (validated in Rust, not converted):
+    the stored instant, the rollup's local hour and the remaining seconds are the UTC ones."""
+    store = await make_store(state, timezone="Asia/Kolkata")
+    camera, key = await make_camera(state, store)
+    at_utc = datetime(2025, 1, 15, 4, 45, tzinfo=UTC)  # 10:15 IST
+    sent = [
+        crossing(camera, "in", at_utc.astimezone(timezone(timedelta(hours=5, minutes=30)))),
+        crossing(camera, "in", at_utc.astimezone(timezone(-timedelta(hours=9, minutes=59)))),
+        crossing(camera, "in", at_utc),
+    ]
+    assert {e["occurred_at"][-6:] for e in sent} == {"+05:30", "-09:59", "+00:00"}
+    r = await client.post("/events", json={"events": sent}, headers={"X-Worker-Key": key})
+    assert r.json() == {"accepted": 3, "duplicates": 0, "denied": 0}
+    async with state.sessions() as session:
+        stored = set((await session.scalars(select(EventRow.occurred_at))).all())
+        rows = (await session.scalars(select(HourlyCount))).all()
+    assert stored == {at_utc}
+    assert [(r.bucket_start, r.in_count, r.in_remaining_s) for r in rows] == [
+        (datetime(2025, 1, 15, 4, 30, tzinfo=UTC), 3, 3 * 45 * 60)
+    ]
+
+
 async def test_rollup_matches_the_python_sums_across_a_dst_night(
     client: httpx.AsyncClient, state: AppState
 ) -> None:
@@ -279,3 +305,31 @@ def test_utc_slot_is_the_timestamp_arithmetic(at: datetime) -> None:
     """The slot from the fields (UTC) or from the timestamp (any other zone) is the same."""
     assert service.utc_slot(at) == int(at.timestamp()) // service.SLOT_S
     assert service.utc_slot(at.astimezone(UTC)) == int(at.timestamp()) // service.SLOT_S
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "2026-03-29T00:44:59.999999Z",
+        "2026-03-29T00:45:00+00:00",
+        "2026-03-29T00:45:00-00:00",
+        "2026-03-29T02:14:59+01:30",
+        "2026-03-28T23:59:00-00:46",
+        "2000-01-01T23:59:59+23:59",
+    ],
+)
+def test_utc_slot_of_an_offset_as_the_event_model_parses_it(sent: str) -> None:
+    """An event's instant at offset zero is `datetime.UTC` itself (the slot's fast path,
+    and cheap comparisons); any other offset is kept, and the slot is the timestamp's."""
+    at = LineCrossed.model_validate(
+        {
+            "event_id": str(uuid.uuid4()),
+            "camera_id": "c",
+            "line_id": "door",
+            "direction": "in",
+            "occurred_at": sent,
+            "track_id": 1,
+        }
+    ).occurred_at
+    assert (at.tzinfo is UTC) == (at.utcoffset() == timedelta(0))
+    assert service.utc_slot(at) == int(at.timestamp()) // service.SLOT_S

@@ -120,8 +120,8 @@ _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 
 
 def utc_slot(at: datetime) -> int:
-    """`int(at.timestamp()) // SLOT_S`, from the fields when `at` is in UTC (as every
-    event's `occurred_at` is): about half the CPU, and this runs once per event."""
+    """`int(at.timestamp()) // SLOT_S`, from the fields when `at` is in UTC (as an event's
+    `occurred_at` at offset zero is, `IsoInstant`): about half the CPU, once per event."""
     if at.tzinfo is UTC:
         return (at.toordinal() - _EPOCH_ORDINAL) * 96 + at.hour * 4 + at.minute // 15
     return int(at.timestamp()) // SLOT_S
@@ -263,6 +263,12 @@ async def _store_pg(
         "slots": slots,
         "hour_starts": starts,
     }
+    if not session.in_transaction():
+        # The statement is the whole write, and one statement is atomic on its own: run
+        # it in PostgreSQL's implicit transaction (no BEGIN before it, no COMMIT after it:
+        # two round trips and ~7 % of the route's CPU). A session that has read already
+        # (a worker key not yet cached) stays in its transaction; the caller commits.
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     stored = await session.scalar(_PG_STORE, params)
     return int(stored or 0)
 

@@ -25,7 +25,7 @@ def _secret_box(configured: str | None, secret_key: str) -> SecretBox:
     return SecretBox.from_settings(configured, secret_key)
 
 
-def secret_box(state: Annotated[AppState, Depends(app_state)]) -> SecretBox:
+async def secret_box(state: Annotated[AppState, Depends(app_state)]) -> SecretBox:
     """The app's camera-secret cipher (built once per key set)."""
     s = state.settings
     configured = s.fleet_secrets_keys.get_secret_value() if s.fleet_secrets_keys else None
