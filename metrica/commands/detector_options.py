@@ -1,14 +1,25 @@
-"""`--model`, `--score`, `--input-size`, `--classes`, `--threads`: one detector, every command."""
+"""`--model`, `--score`, `--input-size`, `--classes`, `--threads`, `--provider`: one detector,
+every command."""
 
 from __future__ import annotations
 
 import argparse
+import os
 from dataclasses import replace
 from pathlib import Path
+
+import onnxruntime as ort
 
 from metrica.commands.common import CliError
 from metrica.vision.detector import AUTO_INPUT_SIZE, DetectorConfig, DetectorError, OnnxDetector
 from metrica.vision.models import DEFAULT_MODEL, ModelError, resolve_model
+from metrica.vision.providers import (
+    DEFAULT_PROVIDER,
+    PROVIDER_CHAINS,
+    ProviderError,
+    provider_chain,
+    provider_options,
+)
 
 
 def add_detector_options(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +52,13 @@ def add_detector_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated COCO class ids to detect (default 0 = person)",
     )
     parser.add_argument("--threads", type=int, default=None, help="inference threads")
+    parser.add_argument(
+        "--provider",
+        default=os.environ.get("METRICA_PROVIDER", DEFAULT_PROVIDER),
+        help=f"where the detector runs: {', '.join(PROVIDER_CHAINS)} (default: "
+        f"$METRICA_PROVIDER or {DEFAULT_PROVIDER}); a GPU needs the onnxruntime-gpu build "
+        "installed in place of onnxruntime",
+    )
 
 
 def build_detector(args: argparse.Namespace) -> tuple[OnnxDetector, Path]:
@@ -58,6 +76,10 @@ def build_detector(args: argparse.Namespace) -> tuple[OnnxDetector, Path]:
     if args.threads:
         config = replace(config, threads=args.threads)
     try:
-        return OnnxDetector(model_path, config), model_path
+        chain = provider_chain(args.provider, ort.get_available_providers())
+    except ProviderError as exc:
+        raise CliError(f"--provider: {exc}") from None
+    try:
+        return OnnxDetector(model_path, config, provider_options(chain)), model_path
     except DetectorError as exc:
         raise CliError(str(exc)) from None

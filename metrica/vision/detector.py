@@ -150,7 +150,7 @@ class OnnxDetector:
         self,
         model_path: Path,
         config: DetectorConfig | None = None,
-        providers: Sequence[str] = ("CPUExecutionProvider",),
+        providers: Sequence[str | tuple[str, dict[str, Any]]] = ("CPUExecutionProvider",),
     ) -> None:
         self.config = config or DetectorConfig()
         options = ort.SessionOptions()
@@ -165,6 +165,13 @@ class OnnxDetector:
         except Exception as exc:  # onnxruntime raises several unrelated types
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
             raise DetectorError(f"cannot load model {model_path}: {first_line}") from None
+        asked = providers[0] if isinstance(providers[0], str) else providers[0][0]
+        if asked not in self._session.get_providers():  # ONNX Runtime fell back quietly
+            raise DetectorError(
+                f"{asked} did not start for {model_path} (running on "
+                f"{', '.join(self._session.get_providers())}); check the GPU driver and "
+                "libraries ONNX Runtime's documentation lists for it"
+            )
         model_input = self._session.get_inputs()[0]
         shape = model_input.shape
         if len(shape) != 4 or not all(isinstance(d, int) for d in shape[2:]):
@@ -189,7 +196,10 @@ class OnnxDetector:
         self._grids: dict[tuple[int, int], FloatArray] = {}
 
     def _free_input_size(
-        self, model_path: Path, options: ort.SessionOptions, providers: Sequence[str]
+        self,
+        model_path: Path,
+        options: ort.SessionOptions,
+        providers: Sequence[str | tuple[str, dict[str, Any]]],
     ) -> bool:
         """Swap in a session that accepts any input size, if the graph allows it."""
         from metrica.vision.onnx_shapes import with_free_spatial_dims

@@ -61,6 +61,7 @@ def test_count_on_a_real_clip_matches_the_hand_checked_truth(tmp_path: Path) -> 
         (["--line", "L1=0.5,0.5,0.5,0.5"], "zero length"),
         (["--line", "L1=0,0.5,1,0.5", "--line", "L1=0,0.2,1,0.2"], "must be unique"),
         (["--line", "L1=0,0.5,1,0.5", "--stride", "0"], "--stride"),
+        (["--line", "L1=0,0.5,1,0.5", "--provider", "quantum"], "unknown execution provider"),
     ],
 )
 def test_bad_lines_and_options_are_one_line_errors(args: list[str], message: str) -> None:
@@ -164,3 +165,20 @@ def test_a_corrupt_video_is_exactly_one_line_on_stderr(tmp_path: Path, keep: int
     assert done.stderr.splitlines() == [
         f"metrica count: error: cannot decode video: {corrupt}" + (" (no frames)" if keep else "")
     ]
+
+
+def test_a_gpu_provider_this_build_lacks_is_refused_naming_what_it_has() -> None:
+    """The test machines' onnxruntime is the CPU build: asking for CUDA must fail up front
+    (ONNX Runtime alone would quietly run on the CPU), saying what to install."""
+    import onnxruntime as ort
+
+    assert "CUDAExecutionProvider" not in ort.get_available_providers()
+    done = metrica(
+        "count", str(video("town_centre_short.mp4")), "--model", str(YOLOX_NANO),
+        "--line", "L1=0,0.5,1,0.5", "--provider", "cuda",
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "CUDAExecutionProvider" in done.stderr
+    assert "CPUExecutionProvider" in done.stderr
+    assert "onnxruntime-gpu" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
