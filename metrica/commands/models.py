@@ -149,7 +149,7 @@ def run_quantize(args: argparse.Namespace) -> int:
     except QuantizeError as exc:
         return fail("models", str(exc))
     progress(
-        f"done: {result.frames} frames, {result.float_nodes} head nodes kept in float, "
+        f"done: {result.frames} frames, {result.float_nodes} nodes kept in float, "
         f"{result.path.stat().st_size / 1e6:.1f} MB"
     )
     print(result.path)
