@@ -133,6 +133,10 @@ def run_quantize(args: argparse.Namespace) -> int:
         return fail("models", f"--frames {args.frames}: must be at least 1")
     if args.input_size < 32 or args.input_size % 32:
         return fail("models", f"--input-size {args.input_size}: must be a positive multiple of 32")
+    try:  # fail before a minute of calibration, not after
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return fail("models", f"cannot write {output}: {exc.strerror or exc}")
 
     def progress(message: str) -> None:
         print(f"quantize: {message}", file=sys.stderr, flush=True)
@@ -148,6 +152,8 @@ def run_quantize(args: argparse.Namespace) -> int:
         )
     except QuantizeError as exc:
         return fail("models", str(exc))
+    except OSError as exc:  # the output folder unwritable, the disk full
+        return fail("models", f"cannot write {output}: {exc.strerror or exc}")
     progress(
         f"done: {result.frames} frames, {result.float_nodes} nodes kept in float, "
         f"{result.path.stat().st_size / 1e6:.1f} MB"

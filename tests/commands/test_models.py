@@ -115,3 +115,13 @@ def test_quantize_bad_input_is_one_clear_line(
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_quantize_into_an_unwritable_place_fails_before_calibrating(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    done = quantize("--out", str(blocker / "x.onnx"), model_dir=tmp_path)
+    assert done.returncode == 2
+    assert f"cannot write {blocker / 'x.onnx'}" in done.stderr
+    assert "calibrating" not in done.stderr
+    assert "Traceback" not in done.stderr
