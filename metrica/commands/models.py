@@ -43,7 +43,8 @@ def add_parser(subparsers: Subparsers) -> None:
         description="Int8 static quantisation (ONNX Runtime, QDQ, per-channel weights) of a "
         "local fp32 YOLOX model, calibrated on frames of local clips. The result is written "
         "where `--model NAME-int8` finds it: $METRICA_MODEL_DIR if set, else the user cache. "
-        "See docs/int8.md for what it costs in accuracy and buys in speed.",
+        "Measured here (docs/int8.md): ~10 % less detector CPU per frame, pooled F1 "
+        "0.947 -> 0.910; not recommended for counting.",
     )
     quantize.add_argument(
         "source",
