@@ -1,10 +1,13 @@
 """Throughput of the whole pipeline on overhead_plaza.mp4 (1280x720), side by side with
 the decode-only ceiling and the supervision baseline, for a few configurations.
 
-    uv run python bench/speed.py [--quick] [--model PATH]
+    uv run python bench/speed.py [--quick] [--model PATH] [--int8 PATH]
 
-Every figure is frames of video per wall-clock second, decode included. The LAST line is
-one JSON object with all figures.
+Every figure is frames of video per wall-clock second, decode included, and beside it
+`*_cpu_ms`: this process's CPU time per frame (user + system, all threads), which a
+shared box disturbs far less than wall time. `--int8 PATH` adds rows for that model
+(`metrica models quantize`) at the default and 1-thread settings, so fp32 and int8 are
+compared in one run. The LAST line is one JSON object with all figures.
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ from metrica.vision.sources import Frame, open_source
 CLIP = "overhead_plaza"
 
 
-def measure(clip: Path, handle: Callable[[Frame], None], max_frames: int) -> float:
-    """Frames per second of decode + `handle` over the first `max_frames` frames."""
-    started = time.perf_counter()
+def measure(clip: Path, handle: Callable[[Frame], None], max_frames: int) -> tuple[float, float]:
+    """Frames per second of decode + `handle` over the first `max_frames` frames, and the
+    process CPU milliseconds per frame it took."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     frames = 0
     with open_source(str(clip)) as source:
         for frame in source.frames():
@@ -35,19 +39,23 @@ def measure(clip: Path, handle: Callable[[Frame], None], max_frames: int) -> flo
             frames += 1
             if frames >= max_frames:
                 break
-    return frames / (time.perf_counter() - started)
+    cpu_ms = (time.process_time() - cpu_started) * 1000 / frames
+    return frames / (time.perf_counter() - started), cpu_ms
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="first 100 frames only")
     parser.add_argument("--model", type=Path, default=data_dir() / "models" / "yolox_nano.onnx")
+    parser.add_argument("--int8", type=Path, help="also time this int8 model (default settings)")
     args = parser.parse_args()
     truth = load_truth(data_dir() / "truth" / f"{CLIP}.json")
     max_frames = 100 if args.quick else truth.frames
     size = (1280, 720)
     figures: dict[str, float] = {}
-    figures["decode_fps"] = measure(truth.clip, lambda f: None, max_frames)
+    figures["decode_fps"], figures["decode_cpu_ms"] = measure(
+        truth.clip, lambda f: None, max_frames
+    )
 
     # The baseline as the issue defines it: the same detector as Metrica's default (so the
     # same boxes as in bench/counting.py) + supervision ByteTrack + LineZone. Also timed
@@ -64,7 +72,9 @@ def main() -> None:
         ) -> None:
             b.process_detections(frame.index, d.detect(frame.image))
 
-        figures[f"{name}_fps"] = measure(truth.clip, run_baseline, max_frames)
+        figures[f"{name}_fps"], figures[f"{name}_cpu_ms"] = measure(
+            truth.clip, run_baseline, max_frames
+        )
     configs: list[tuple[str, dict[str, Any], int]] = [
         ("default", {}, 1),  # 640 on the long side, 16:9 letterbox
         ("threads1", {"threads": 1}, 1),
@@ -73,15 +83,21 @@ def main() -> None:
         ("input416", {"input_size": 416}, 1),
         ("input416_square", {"input_size": 416, "rect": False}, 1),
     ]
+    models = {name: args.model for name, _, _ in configs}
+    if args.int8:
+        configs += [("int8", {}, 1), ("int8_threads1", {"threads": 1}, 1)]
+        models |= {"int8": args.int8, "int8_threads1": args.int8}
     for name, detector_kwargs, stride in configs:
-        detector = OnnxDetector(args.model, DetectorConfig(**detector_kwargs))
+        detector = OnnxDetector(models[name], DetectorConfig(**detector_kwargs))
         pipeline = CountingPipeline(truth.lines, frame_size=size, fps=truth.fps, detector=detector)
 
         def handle(frame: Frame, p: CountingPipeline = pipeline, s: int = stride) -> None:
             if frame.index % s == 0:
                 p.process(frame.index, frame.t_s, frame.image)
 
-        figures[f"metrica_{name}_fps"] = measure(truth.clip, handle, max_frames)
+        figures[f"metrica_{name}_fps"], figures[f"metrica_{name}_cpu_ms"] = measure(
+            truth.clip, handle, max_frames
+        )
     for key, value in figures.items():
         print(f"{key:>24}: {value:7.1f}")
     print(json.dumps({k: round(v, 1) for k, v in figures.items()} | {"frames": max_frames}))

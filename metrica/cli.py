@@ -40,7 +40,9 @@ COMMANDS: dict[str, Command] = {
     "eval": Command(
         "metrica.commands.eval", "edge", "score counting against hand-checked ground truth"
     ),
-    "models": Command("metrica.commands.models", "edge", "download and list detector models"),
+    "models": Command(
+        "metrica.commands.models", "edge", "download, list and quantize detector models"
+    ),
     "fleet": Command(
         "metrica.commands.fleet", "server", "fleet maintenance: rotate the camera-secret keys"
     ),

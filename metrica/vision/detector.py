@@ -244,7 +244,8 @@ class OnnxDetector:
             return "yolox"
         raise DetectorError(f"model {model_path}: unrecognised output shape {output_shape}")
 
-    def detect(self, image_bgr: npt.NDArray[np.uint8]) -> Detections:
+    def preprocess(self, image_bgr: npt.NDArray[np.uint8]) -> tuple[FloatArray, Letterbox]:
+        """The model's input tensor for a frame (letterboxed, NCHW float32) and its mapping."""
         yolox = self.family == "yolox"
         input_hw = self.input_hw_for(image_bgr.shape[:2])
         canvas, box = letterbox(image_bgr, input_hw, centred=not yolox)
@@ -253,8 +254,17 @@ class OnnxDetector:
             blob = cv2.dnn.blobFromImage(canvas)
         else:  # Ultralytics expects RGB 0..1
             blob = cv2.dnn.blobFromImage(canvas, scalefactor=1 / 255.0, swapRB=True)
+        return np.asarray(blob, np.float32), box
+
+    @property
+    def input_name(self) -> str:
+        return self._input_name
+
+    def detect(self, image_bgr: npt.NDArray[np.uint8]) -> Detections:
+        blob, box = self.preprocess(image_bgr)
         raw = self._session.run(None, {self._input_name: blob})[0][0]
-        return self._postprocess(raw, box, self._grid_for(input_hw) if yolox else None)
+        grid = self._grid_for((blob.shape[2], blob.shape[3])) if self.family == "yolox" else None
+        return self._postprocess(raw, box, grid)
 
     def _postprocess(self, raw: FloatArray, box: Letterbox, grid: FloatArray | None) -> Detections:
         """Score the wanted classes first, then decode only the boxes that pass."""
