@@ -2,7 +2,7 @@
 
     uv run python bench/ingest.py [--quick] [--stores 4] [--cameras 8] [--batch 500]
                                   [--workers 3] [--ids live|random]
-                                  [--postgres machine|tuned]
+                                  [--postgres machine|tuned] [--client raw|httpx]
 
 Creates (and drops) a dedicated database `metrica_bench_ingest`, provisions stores with
 counting cameras (one worker key each), starts `uvicorn` with `--workers` processes on
@@ -11,7 +11,9 @@ being drained: the most the server stores per second). Prints events/s stored, r
 latency p50/p99, errors, the CPU each side spent per 1000 events (server, this client,
 the PostgreSQL backends), and checks that the rows stored equal the events accepted. The
 last stdout line is one JSON object. Not a pass/fail test; the client runs on the same
-box, so it makes its batches from templates at next to no CPU.
+box, so it makes its batches from templates at next to no CPU and posts them with a
+bare keep-alive HTTP/1.1 client (`bench/raw_poster.py`; `--client httpx` for the one
+before, which cost ~1.8 ms of this box's CPU a request).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -32,6 +35,7 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 from bench_support import PG_URL, admin_sql, free_port, wait_ready
 from own_postgres import own_postgres
+from raw_poster import RawPoster
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
@@ -129,25 +133,40 @@ class Tally:
     error_samples: list[str] = field(default_factory=list)
 
 
+Post = Callable[[bytes], Awaitable[tuple[int, bytes]]]
+
+
+def httpx_post(client: httpx.AsyncClient, key: str) -> Post:
+    """The batch posted with httpx (`--client httpx`: the client before `raw`)."""
+    headers = {"X-Worker-Key": key, "Content-Type": "application/json"}
+
+    async def post(body: bytes) -> tuple[int, bytes]:
+        try:
+            r = await client.post("/events", content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise OSError(repr(exc)) from None
+        return r.status_code, r.content
+
+    return post
+
+
 async def camera_loop(
-    client: httpx.AsyncClient,
-    key: str,
+    post: Post,
     batches: BatchTemplates,
     start_at: float,
     stop_at: float,
     tally: Tally,
 ) -> None:
     """One edge worker with a backlog: posts its next batch as soon as the last is answered."""
-    headers = {"X-Worker-Key": key, "Content-Type": "application/json"}
     while time.perf_counter() < stop_at:
         body = batches.next_body()
         t0 = time.perf_counter()
         try:
-            r = await client.post("/events", content=body, headers=headers)
-            ok, accepted, why = r.status_code == 200, 0, f"{r.status_code} {r.text[:200]}"
+            status, answer = await post(body)
+            ok, accepted, why = status == 200, 0, f"{status} {answer[:200]!r}"
             if ok:
-                accepted = r.json()["accepted"]
-        except httpx.HTTPError as exc:
+                accepted = json.loads(answer)["accepted"]
+        except (OSError, TimeoutError, ValueError) as exc:
             ok, accepted, why = False, 0, repr(exc)
         t1 = time.perf_counter()
         tally.accepted_all += accepted
@@ -219,6 +238,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=500, help="events per request")
     parser.add_argument("--workers", type=int, default=3, help="uvicorn worker processes")
     parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="how batches are posted: keep-alive HTTP/1.1 on asyncio streams "
+        "(bench/raw_poster.py, ~0.3 ms CPU a request) or httpx (~1.8 ms, the client before); "
+        "either shares the box with the server",
+    )
+    parser.add_argument(
         "--ids",
         choices=["live", "random"],
         default="live",
@@ -249,6 +276,15 @@ async def main(args: argparse.Namespace, admin_url: str) -> int:
         batches = [BatchTemplates(i, cid, args.batch, args.ids) for i, (cid, _) in enumerate(keys)]
         limits = httpx.Limits(max_connections=args.cameras + 2)
         async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+            if args.client == "raw":
+                json_type = {"Content-Type": "application/json"}
+                posters = [
+                    RawPoster("127.0.0.1", port, "/events", {"X-Worker-Key": key} | json_type)
+                    for _, key in keys
+                ]
+                posts: list[Post] = [p.post for p in posters]
+            else:
+                posts = [httpx_post(client, key) for _, key in keys]
             t_start = time.perf_counter()
             start_at, stop_at = t_start + warmup_s, t_start + warmup_s + seconds
 
@@ -262,8 +298,8 @@ async def main(args: argparse.Namespace, admin_url: str) -> int:
                 }
 
             loops = [
-                camera_loop(client, key, b, start_at, stop_at, tally)
-                for (_, key), b in zip(keys, batches, strict=True)
+                camera_loop(post, b, start_at, stop_at, tally)
+                for post, b in zip(posts, batches, strict=True)
             ]
             cpu_task = asyncio.create_task(cpu_at_start())
             await asyncio.gather(*loops)
@@ -293,7 +329,8 @@ async def main(args: argparse.Namespace, admin_url: str) -> int:
     per_1000 = {k: round(v * 1000 / max(1, tally.accepted) * 1000, 1) for k, v in cpu.items()}
     print(
         f"stores={args.stores} cameras={args.cameras} batch={args.batch} "
-        f"workers={args.workers} ids={args.ids} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f}"
+        f"workers={args.workers} client={args.client} ids={args.ids} cpus={os.cpu_count()} "
+        f"load={os.getloadavg()[0]:.1f}"
     )
     print(f"measured {elapsed:.1f}s: {tally.accepted} events in {tally.requests} requests")
     print(f"rows stored {stored}, events accepted (warm-up included) {tally.accepted_all}")
@@ -310,6 +347,7 @@ async def main(args: argparse.Namespace, admin_url: str) -> int:
                 "requests": tally.requests,
                 "errors": tally.errors + (0 if stored == tally.accepted_all else 1),
                 "server_workers": args.workers,
+                "client": args.client,
                 "batch_size": args.batch,
                 "ids": args.ids,
                 "postgres": args.postgres,
