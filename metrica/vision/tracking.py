@@ -1,4 +1,5 @@
-"""Multi-object tracking with ByteTrack (or OC-SORT) from Roboflow's `trackers` package.
+"""Multi-object tracking with ByteTrack (or OC-SORT) from Roboflow's `trackers` package;
+ByteTrack associates in one pass over all boxes (`metrica.vision.bytetrack`).
 
 Settings are in seconds and converted with the stream's real fps. Only confirmed tracks
 (ids ≥ 0) leave this module, so a one-frame false detection never reaches the counter.
@@ -14,6 +15,7 @@ import numpy.typing as npt
 import supervision as sv
 from trackers import BIoU, ByteTrackTracker, IoU, OCSORTTracker
 
+from metrica.vision.bytetrack import SinglePassByteTrack
 from metrica.vision.detections import Detections, FloatArray, IntArray
 
 
@@ -32,6 +34,11 @@ class TrackerConfig:
     # Buffered IoU (boxes grown by this fraction before matching) keeps a fast or
     # sparsely sampled person matched when consecutive boxes barely overlap; 0 = plain IoU.
     iou_buffer_ratio: float = 0.0
+    # One association pass over strong and weak boxes together (`metrica.vision.bytetrack`)
+    # instead of ByteTrack's strong-first two passes. Measured on the shared truth at 15
+    # detections a second: pooled F1 0.920 -> 0.931, count accuracy 0.907 -> 0.917 (the
+    # 60 fps walkway 0.907 -> 0.930); at full rate and on the held-out lines unchanged.
+    single_pass: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,8 @@ class PersonTracker:
                 iou=iou,
             )
         else:
-            self._tracker = ByteTrackTracker(
+            tracker_class = SinglePassByteTrack if cfg.single_pass else ByteTrackTracker
+            self._tracker = tracker_class(
                 lost_track_buffer=max(1, round(cfg.lost_track_s * 30.0)),
                 frame_rate=fps,
                 track_activation_threshold=cfg.activation_threshold,

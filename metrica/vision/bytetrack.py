@@ -1,0 +1,86 @@
+"""ByteTrack with one association pass over every detection, strong and weak.
+
+Stock ByteTrack (Roboflow `trackers`) matches tracks to the high-confidence boxes first and
+offers the low-confidence boxes only to the tracks left over. When detection is sparse in
+time (15 detections a second on a 60 fps camera: people move 4 frames between looks) a
+person's own box is often weak (half hidden by a companion) while the companion's strong
+box still overlaps the person's predicted box: the first pass hands the companion's box
+to the person's track, an identity switch that loses or reverses a crossing.
+
+Here every box is offered to every track in a single Hungarian assignment on IoU, so each
+track keeps the box that overlaps its prediction best whatever its score; weak boxes
+still never start a track. Prediction, the lost-track budget in seconds, the activation
+and confirmation rules are the library's own (this reuses its helpers; `trackers` is
+locked, and `tests/vision/test_tracking.py` pins the behaviour this relies on).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+import supervision as sv
+from trackers import ByteTrackTracker
+from trackers.core.bytetrack.tracklet import ByteTrackTracklet
+from trackers.core.bytetrack.utils import _get_alive_tracklets
+from trackers.utils.detections import default_confidences
+
+
+class SinglePassByteTrack(ByteTrackTracker):
+    """ByteTrack whose tracks pick among all detections by IoU in one pass."""
+
+    def update(
+        self,
+        detections: sv.Detections,
+        frame: npt.NDArray[np.uint8] | None = None,
+        timestamp: float | None = None,
+    ) -> sv.Detections:
+        """Associate this frame's detections; returns them with `tracker_id` (-1: none)."""
+        timing = self._predict_timing(timestamp)
+        if timing.skip_update:
+            return self._detections_for_skipped_update(detections)
+        self._predict_tracklets(self.tracks, timing)
+        budget = self._lost_track_time_budget(timing, self.maximum_time_without_update)
+        self._prune_lost_tracks(timing)
+
+        boxes = np.asarray(detections.xyxy)
+        confidence = default_confidences(detections)
+        predicted = np.array([t.get_state_bbox() for t in self.tracks]).reshape(-1, 4)
+        iou = self.iou.compute(predicted, boxes)
+        matched, _, unmatched = self._get_associated_indices(iou, self.minimum_iou_threshold)
+
+        out_index: list[int] = []
+        out_id: list[int] = []
+        for row, col in matched:
+            track = self.tracks[row]
+            track.update(boxes[col])
+            if (
+                track.number_of_successful_consecutive_updates >= self.minimum_consecutive_frames
+                and track.tracker_id == -1
+            ):
+                track.tracker_id = self._allocate_tracker_id()
+            out_index.append(col)
+            out_id.append(track.tracker_id)
+        for col in unmatched:
+            out_index.append(col)
+            out_id.append(-1)
+            if (
+                confidence[col] >= self.high_conf_det_threshold
+                and confidence[col] >= self.track_activation_threshold
+            ):
+                self.tracks.append(ByteTrackTracklet(boxes[col], self.state_estimator_class))
+
+        self.tracks = _get_alive_tracklets(
+            tracklets=self.tracks,
+            minimum_consecutive_frames=self.minimum_consecutive_frames,
+            maximum_frames_without_update=self.maximum_frames_without_update,
+            maximum_time_without_update=budget,
+        )
+        if not out_index:
+            result = sv.Detections.empty()
+            result.tracker_id = np.array([], dtype=int)
+            return result
+        result = cast(sv.Detections, detections[np.array(out_index)])
+        result.tracker_id = np.array(out_id, dtype=int)
+        return result
