@@ -9,9 +9,17 @@ to the person's track, an identity switch that loses or reverses a crossing.
 
 Here every box is offered to every track in a single Hungarian assignment on IoU, so each
 track keeps the box that overlaps its prediction best whatever its score; weak boxes
-still never start a track. Prediction, the lost-track budget in seconds, the activation
-and confirmation rules are the library's own (this reuses its helpers; `trackers` is
-locked, and `tests/vision/test_tracking.py` pins the behaviour this relies on).
+still never start a track.
+
+Confirmation is counted in sightings, not consecutive calls: stock ByteTrack drops a
+tentative track at its first miss, so a person detected every other look (weak boxes
+around the activation threshold) is never confirmed when detection is sparse. Here a
+tentative track survives misses for `tentative_s` seconds and is confirmed on its
+`minimum_consecutive_frames`-th sighting.
+
+Prediction over the time between detections (the Kalman step is scaled by the elapsed
+time) and the lost-track budget in seconds are the library's own; this reuses its
+helpers (`trackers` is locked; `tests/vision/test_tracking.py` pins the behaviour).
 """
 
 from __future__ import annotations
@@ -25,10 +33,27 @@ from trackers import ByteTrackTracker
 from trackers.core.bytetrack.tracklet import ByteTrackTracklet
 from trackers.core.bytetrack.utils import _get_alive_tracklets
 from trackers.utils.detections import default_confidences
+from trackers.utils.state_representations import BaseStateEstimator
+
+
+class _Tracklet(ByteTrackTracklet):
+    """A ByteTrack tracklet that also counts its sightings."""
+
+    def __init__(self, bbox: npt.NDArray[np.float32], estimator: type[BaseStateEstimator]):
+        super().__init__(bbox, estimator)
+        self.sightings = 1
+
+    def update(self, bbox: npt.NDArray[np.float32]) -> None:
+        super().update(bbox)
+        self.sightings += 1
 
 
 class SinglePassByteTrack(ByteTrackTracker):
-    """ByteTrack whose tracks pick among all detections by IoU in one pass."""
+    """ByteTrack whose tracks pick among all detections by IoU in one pass, and whose
+    tentative tracks wait `tentative_s` seconds for their confirming sighting."""
+
+    tracker_id = "metrica-single-pass-bytetrack"  # its own registry name, not "bytetrack"
+    tentative_s: float = 0.0  # set per instance; 0 = stock (dropped at the first miss)
 
     def update(
         self,
@@ -55,10 +80,7 @@ class SinglePassByteTrack(ByteTrackTracker):
         for row, col in matched:
             track = self.tracks[row]
             track.update(boxes[col])
-            if (
-                track.number_of_successful_consecutive_updates >= self.minimum_consecutive_frames
-                and track.tracker_id == -1
-            ):
+            if track.tracker_id == -1 and self._confirmed(track):
                 track.tracker_id = self._allocate_tracker_id()
             out_index.append(col)
             out_id.append(track.tracker_id)
@@ -69,14 +91,16 @@ class SinglePassByteTrack(ByteTrackTracker):
                 confidence[col] >= self.high_conf_det_threshold
                 and confidence[col] >= self.track_activation_threshold
             ):
-                self.tracks.append(ByteTrackTracklet(boxes[col], self.state_estimator_class))
+                self.tracks.append(_Tracklet(boxes[col], self.state_estimator_class))
 
-        self.tracks = _get_alive_tracklets(
+        alive = _get_alive_tracklets(
             tracklets=self.tracks,
             minimum_consecutive_frames=self.minimum_consecutive_frames,
             maximum_frames_without_update=self.maximum_frames_without_update,
             maximum_time_without_update=budget,
         )
+        kept = {id(t) for t in alive}
+        self.tracks = [t for t in self.tracks if id(t) in kept or self._waiting(t)]
         if not out_index:
             result = sv.Detections.empty()
             result.tracker_id = np.array([], dtype=int)
@@ -84,3 +108,16 @@ class SinglePassByteTrack(ByteTrackTracker):
         result = cast(sv.Detections, detections[np.array(out_index)])
         result.tracker_id = np.array(out_id, dtype=int)
         return result
+
+    def _confirmed(self, track: ByteTrackTracklet) -> bool:
+        if isinstance(track, _Tracklet) and self.tentative_s > 0:
+            return track.sightings >= self.minimum_consecutive_frames
+        return track.number_of_successful_consecutive_updates >= self.minimum_consecutive_frames
+
+    def _waiting(self, track: ByteTrackTracklet) -> bool:
+        """A tentative track missed this time, still within its wait for a confirmation."""
+        return (
+            track.tracker_id == -1
+            and track.time_since_update > 0
+            and track.time_since_update_seconds <= self.tentative_s
+        )

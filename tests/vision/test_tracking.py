@@ -68,3 +68,26 @@ def test_a_track_survives_frames_without_detections_within_the_lost_budget() -> 
     frames += [[]] * 5 + [[(136, 100, 196, 260, 0.9)]]
     tracks = run(frames, TrackerConfig(lost_track_s=1.0))
     assert tracks[3].track_id.tolist() == tracks[-1].track_id.tolist() == [tracks[1].track_id[0]]
+
+
+@pytest.mark.parametrize(
+    ("tentative_s", "confirmed_from"),
+    [
+        (0.3, 2),  # waits through the miss; the second sighting confirms it
+        (0.0, 3),  # stock: dropped at the miss, starts again at frame 2
+    ],
+)
+def test_a_person_seen_every_other_look_is_confirmed_on_the_second_sighting(
+    tentative_s: float, confirmed_from: int
+) -> None:
+    frames: list[list[Box]] = [[(100 + 4 * i, 100, 160 + 4 * i, 260, 0.9)] for i in range(5)]
+    frames[1] = []
+    tracks = run(frames, TrackerConfig(tentative_s=tentative_s))
+    assert [len(t) for t in tracks] == [0] * confirmed_from + [1] * (5 - confirmed_from)
+
+
+def test_a_tentative_track_not_seen_again_within_its_wait_is_dropped() -> None:
+    frames: list[list[Box]] = [[(100, 100, 160, 260, 0.9)], [], [], [], [], [], []]
+    frames.append([(100, 100, 160, 260, 0.9)])  # 0.47 s later: a new tentative track
+    tracks = run(frames, TrackerConfig(tentative_s=0.3))
+    assert all(len(t) == 0 for t in tracks)
