@@ -67,6 +67,11 @@ def vertical_walk(x: float, ys: Sequence[float]) -> list[tuple[float, float] | N
             ["in"],
         ),
         (
+            "jumps over the line and the band between two detections",
+            vertical_walk(100, [60, 80, 125, 140]),
+            ["in"],
+        ),
+        (
             "starts already past the line",
             vertical_walk(100, range(110, 160, 10)),
             [],
@@ -110,6 +115,7 @@ def test_event_time_is_when_the_point_crossed_the_line_not_when_it_left_the_band
     [
         (98.0, 118.0, 11, 1.1),  # met the line a tenth of the way through the gap
         (90.0, 110.0, 15, 1.5),
+        (75.0, 125.0, 15, 1.5),  # over the line and the whole band in one step
         (80.0, 101.0, 20, 1.0 + 20 / 21),  # hidden until just past it
     ],
 )
