@@ -37,11 +37,18 @@ from trackers.utils.state_representations import BaseStateEstimator
 
 
 class _Tracklet(ByteTrackTracklet):
-    """A ByteTrack tracklet that also counts its sightings."""
+    """A ByteTrack tracklet that also counts its sightings and keeps its first one."""
 
-    def __init__(self, bbox: npt.NDArray[np.float32], estimator: type[BaseStateEstimator]):
+    def __init__(
+        self,
+        bbox: npt.NDArray[np.float32],
+        estimator: type[BaseStateEstimator],
+        seen_at: tuple[int, float],
+    ) -> None:
         super().__init__(bbox, estimator)
         self.sightings = 1
+        self.first_box = np.array(bbox, np.float32)
+        self.first_seen_at = seen_at
 
     def update(self, bbox: npt.NDArray[np.float32]) -> None:
         super().update(bbox)
@@ -54,6 +61,8 @@ class SinglePassByteTrack(ByteTrackTracker):
 
     tracker_id = "metrica-single-pass-bytetrack"  # its own registry name, not "bytetrack"
     tentative_s: float = 0.0  # set per instance; 0 = stock (dropped at the first miss)
+    now: tuple[int, float] = (0, 0.0)  # (frame, t_s) of the update in progress, set by the caller
+    confirmed_now: tuple[_Tracklet, ...] = ()  # the tracks that got their id in the last update
 
     def update(
         self,
@@ -62,6 +71,7 @@ class SinglePassByteTrack(ByteTrackTracker):
         timestamp: float | None = None,
     ) -> sv.Detections:
         """Associate this frame's detections; returns them with `tracker_id` (-1: none)."""
+        self.confirmed_now = ()
         timing = self._predict_timing(timestamp)
         if timing.skip_update:
             return self._detections_for_skipped_update(detections)
@@ -77,11 +87,14 @@ class SinglePassByteTrack(ByteTrackTracker):
 
         out_index: list[int] = []
         out_id: list[int] = []
+        confirmed: list[_Tracklet] = []
         for row, col in matched:
             track = self.tracks[row]
             track.update(boxes[col])
             if track.tracker_id == -1 and self._confirmed(track):
                 track.tracker_id = self._allocate_tracker_id()
+                if isinstance(track, _Tracklet):
+                    confirmed.append(track)
             out_index.append(col)
             out_id.append(track.tracker_id)
         for col in unmatched:
@@ -91,7 +104,7 @@ class SinglePassByteTrack(ByteTrackTracker):
                 confidence[col] >= self.high_conf_det_threshold
                 and confidence[col] >= self.track_activation_threshold
             ):
-                self.tracks.append(_Tracklet(boxes[col], self.state_estimator_class))
+                self.tracks.append(_Tracklet(boxes[col], self.state_estimator_class, self.now))
 
         alive = _get_alive_tracklets(
             tracklets=self.tracks,
@@ -99,6 +112,7 @@ class SinglePassByteTrack(ByteTrackTracker):
             maximum_frames_without_update=self.maximum_frames_without_update,
             maximum_time_without_update=budget,
         )
+        self.confirmed_now = tuple(confirmed)
         kept = {id(t) for t in alive}
         self.tracks = [t for t in self.tracks if id(t) in kept or self._waiting(t)]
         if not out_index:

@@ -47,11 +47,23 @@ class TrackerConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FirstSighting:
+    """Where and when a track confirmed in this frame was first detected."""
+
+    track_id: int
+    frame: int
+    t_s: float
+    xyxy: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
 class Tracks:
-    """Confirmed tracks in one frame: boxes `(n, 4)` in pixels and ids `(n,)`."""
+    """Confirmed tracks in one frame: boxes `(n, 4)` in pixels and ids `(n,)`, and the
+    first sightings of those confirmed in this frame (single-pass ByteTrack only)."""
 
     xyxy: FloatArray
     track_id: IntArray
+    first_seen: tuple[FirstSighting, ...] = ()
 
     def __len__(self) -> int:
         return len(self.track_id)
@@ -87,8 +99,11 @@ class PersonTracker:
             if isinstance(self._tracker, SinglePassByteTrack):
                 self._tracker.tentative_s = cfg.tentative_s
 
-    def update(self, detections: Detections, t_s: float | None = None) -> Tracks:
-        """Associate this frame's detections; `t_s` lets frames be skipped (a stride)."""
+    def update(self, detections: Detections, t_s: float | None = None, frame: int = 0) -> Tracks:
+        """Associate this frame's detections; `t_s` lets frames be skipped (a stride),
+        `frame` tags first sightings."""
+        if isinstance(self._tracker, SinglePassByteTrack):
+            self._tracker.now = (frame, t_s if t_s is not None else 0.0)
         tracked = self._tracker.update(
             sv.Detections(
                 xyxy=detections.xyxy.astype(np.float32),
@@ -99,4 +114,10 @@ class PersonTracker:
         )
         ids: npt.NDArray[np.int64] = np.asarray(tracked.tracker_id, np.int64)
         confirmed = ids >= 0
-        return Tracks(np.asarray(tracked.xyxy, np.float32)[confirmed], ids[confirmed])
+        first_seen: tuple[FirstSighting, ...] = ()
+        if isinstance(self._tracker, SinglePassByteTrack):
+            first_seen = tuple(
+                FirstSighting(t.tracker_id, *t.first_seen_at, t.first_box)
+                for t in self._tracker.confirmed_now
+            )
+        return Tracks(np.asarray(tracked.xyxy, np.float32)[confirmed], ids[confirmed], first_seen)
