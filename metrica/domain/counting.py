@@ -19,6 +19,10 @@ Rules, for one directed segment P1→P2 (IN = left-hand → right-hand side, see
   takes over that track's state (side, last point, cooldown), as if the id had never
   changed. A crossing half-seen by each fragment then counts once, and a fragment born
   just past the line does not count again what its predecessor counted.
+- A track is confirmed by the tracker a sighting or more after it was first detected; when
+  frames were skipped in between (sparse detection), the person moved a real step, which
+  may hold the crossing. The caller then passes that first sighting with the track's
+  first point (`EarlierSighting`), and the track's state starts there.
 """
 
 from __future__ import annotations
@@ -53,6 +57,15 @@ class TrackPoint:
     x: float
     y: float
     size: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierSighting:
+    """A track's first sighting, from a frame before the one it is first counted in."""
+
+    frame: int
+    t_s: float
+    point: TrackPoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,11 +163,24 @@ class LineCounter:
         """0 at P1, 1 at P2, for the projection of (x, y) onto the line."""
         return (self._ux * (x - self.segment.x1) + self._uy * (y - self.segment.y1)) / self._length
 
-    def update(self, frame: int, t_s: float, points: Iterable[TrackPoint]) -> list[Crossing]:
-        """Feed one frame's confirmed track points; returns the crossings counted in it."""
+    def update(
+        self,
+        frame: int,
+        t_s: float,
+        points: Iterable[TrackPoint],
+        earlier: Iterable[EarlierSighting] = (),
+    ) -> list[Crossing]:
+        """Feed one frame's confirmed track points, and the earlier first sightings of
+        tracks new in it (stepped first); returns the crossings counted."""
         crossings: list[Crossing] = []
         points = list(points)
         present = {point.track_id for point in points}
+        for sighting in sorted(earlier, key=lambda s: s.frame):
+            if sighting.point.track_id in self._tracks or sighting.frame >= frame:
+                continue
+            crossing = self._step(sighting.frame, sighting.t_s, sighting.point, present)
+            if crossing is not None:
+                crossings.append(crossing)
         for point in points:
             crossing = self._step(frame, t_s, point, present)
             if crossing is not None:

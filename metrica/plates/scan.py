@@ -134,6 +134,7 @@ class PlateScanner:
                     high_confidence_threshold=0.3,
                     min_iou=0.2,
                     confirm_frames=1,
+                    single_pass=False,  # measured on people counting only; plates keep stock
                 ),
             )
             tracks: dict[int, _Track] = {}

@@ -10,7 +10,14 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from metrica.domain.counting import CounterConfig, Crossing, LineCounter, Segment, TrackPoint
+from metrica.domain.counting import (
+    CounterConfig,
+    Crossing,
+    EarlierSighting,
+    LineCounter,
+    Segment,
+    TrackPoint,
+)
 from metrica.domain.geometry import CountingLine
 from metrica.vision.detections import Detections
 from metrica.vision.detector import Detector
@@ -30,6 +37,14 @@ class PipelineConfig:
     # fractions of the frame height: near-camera people are huge but stop near lines.
     band_min_frac: float = 0.004
     band_max_frac: float = 0.03
+    # A track confirmed after frames were skipped since its first sighting (sparse
+    # detection, or a tentative track's wait) is counted from that sighting: the step to
+    # its confirming one may hold its crossing. Measured on the shared truth at 15
+    # detections a second: pooled F1 0.933 -> 0.939, count accuracy 0.922 -> 0.933; full
+    # rate and held-out unchanged. Fed at every confirmation instead (also from the frame
+    # just before, where it adds only a first, often partial box): full rate F1 0.947 ->
+    # 0.945, held-out 0.923 -> 0.919.
+    count_from_first_sighting: bool = True
 
     def counter_config(self, frame_height: int) -> CounterConfig:
         """Counter settings with the band bounds in this stream's pixels."""
@@ -59,6 +74,12 @@ class FrameResult:
     tracks: Tracks
     crossings: list[Crossing]
     times: StageTimes = StageTimes()
+
+
+def anchor_point(track_id: int, box: npt.NDArray[np.float32], anchor: Anchor) -> TrackPoint:
+    """One box's anchor point in pixels, sized by its height."""
+    x1, y1, x2, y2 = (float(v) for v in box)
+    return TrackPoint(track_id, (x1 + x2) / 2, y2 if anchor == "feet" else (y1 + y2) / 2, y2 - y1)
 
 
 def anchor_points(tracks: Tracks, anchor: Anchor) -> list[TrackPoint]:
@@ -126,10 +147,17 @@ class CountingPipeline:
     def process_detections(self, frame: int, t_s: float, detections: Detections) -> FrameResult:
         """Track and count from detections made elsewhere (cached, or ground truth)."""
         started = time.perf_counter()
-        tracks = self.tracker.update(detections, t_s)
+        tracks = self.tracker.update(detections, t_s, frame)
         tracked = time.perf_counter()
         points = anchor_points(tracks, self.config.anchor)
-        crossings = [c for counter in self.counters for c in counter.update(frame, t_s, points)]
+        earlier = [
+            EarlierSighting(s.frame, s.t_s, anchor_point(s.track_id, s.xyxy, self.config.anchor))
+            for s in tracks.first_seen
+            if self.config.count_from_first_sighting and s.frame < frame - 1
+        ]
+        crossings = [
+            c for counter in self.counters for c in counter.update(frame, t_s, points, earlier)
+        ]
         times = StageTimes(track_s=tracked - started, count_s=time.perf_counter() - tracked)
         return FrameResult(frame, t_s, tracks, crossings, times)
 

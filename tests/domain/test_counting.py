@@ -4,7 +4,14 @@ from collections.abc import Sequence
 
 import pytest
 
-from metrica.domain.counting import CounterConfig, Crossing, LineCounter, Segment, TrackPoint
+from metrica.domain.counting import (
+    CounterConfig,
+    Crossing,
+    EarlierSighting,
+    LineCounter,
+    Segment,
+    TrackPoint,
+)
 
 # A horizontal segment y=100 from x=0 to x=200: moving down the image is "in".
 HORIZONTAL = Segment("L1", 0, 100, 200, 100)
@@ -67,6 +74,11 @@ def vertical_walk(x: float, ys: Sequence[float]) -> list[tuple[float, float] | N
             ["in"],
         ),
         (
+            "jumps over the line and the band between two detections",
+            vertical_walk(100, [60, 80, 125, 140]),
+            ["in"],
+        ),
+        (
             "starts already past the line",
             vertical_walk(100, range(110, 160, 10)),
             [],
@@ -110,6 +122,7 @@ def test_event_time_is_when_the_point_crossed_the_line_not_when_it_left_the_band
     [
         (98.0, 118.0, 11, 1.1),  # met the line a tenth of the way through the gap
         (90.0, 110.0, 15, 1.5),
+        (75.0, 125.0, 15, 1.5),  # over the line and the whole band in one step
         (80.0, 101.0, 20, 1.0 + 20 / 21),  # hidden until just past it
     ],
 )
@@ -244,3 +257,53 @@ def test_the_continued_crossing_is_timed_between_the_two_fragments() -> None:
     [crossing] = run_tracks(SPLIT_AT_THE_LINE)
     assert crossing.track_id == 2
     assert crossing.frame == 3  # met the line 10/22 of the way from frame 2 (y 90) to 5
+
+
+# Sparse detection: a track first detected at frame 0 (y 90, before the line) is confirmed
+# at frame 4 (y 125, past the line and its band); the caller passes the first sighting
+# with the first counted point.
+def first_counted_at_4(
+    earlier: Sequence[EarlierSighting], config: CounterConfig = GUARD
+) -> list[Crossing]:
+    counter = LineCounter(HORIZONTAL, config)
+    crossings = counter.update(4, 0.4, [TrackPoint(7, 100, 125, 50.0)], earlier)
+    crossings += counter.update(8, 0.8, [TrackPoint(7, 100, 140, 50.0)])
+    return crossings
+
+
+def test_a_track_confirmed_past_the_line_counts_from_its_first_sighting() -> None:
+    [crossing] = first_counted_at_4([EarlierSighting(0, 0.0, TrackPoint(7, 100, 90, 50.0))])
+    assert (crossing.direction, crossing.track_id) == ("in", 7)
+    assert (crossing.frame, crossing.t_s) == (1, pytest.approx(10 / 35 * 0.4))
+
+
+def test_without_its_first_sighting_a_track_confirmed_past_the_line_never_counts() -> None:
+    assert first_counted_at_4([]) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "sighting"),
+    [
+        ("of a track the counter already follows", EarlierSighting(0, 0.0, TrackPoint(1, 100, 90))),
+        ("not earlier than the frame", EarlierSighting(4, 0.4, TrackPoint(7, 100, 90, 50.0))),
+    ],
+)
+def test_an_earlier_sighting_is_ignored(name: str, sighting: EarlierSighting) -> None:
+    counter = LineCounter(HORIZONTAL, GUARD)
+    counter.update(0, 0.0, [TrackPoint(1, 100, 130, 50.0)])
+    assert counter.update(4, 0.4, [TrackPoint(7, 100, 125, 50.0)], [sighting]) == [], name
+    assert counter.update(5, 0.5, [TrackPoint(1, 100, 135, 50.0)]) == [], name
+
+
+def test_a_first_sighting_continues_a_lost_track_under_the_fragment_guard() -> None:
+    counter = LineCounter(HORIZONTAL, GUARD)
+    counter.update(0, 0.0, [TrackPoint(1, 100, 70, 50.0)])
+    counter.update(1, 0.1, [TrackPoint(1, 100, 80, 50.0)])
+    # Track 1 is lost; track 2 is first seen at frame 3 just past the line (y 105, inside
+    # the band) and confirmed at frame 5: one crossing, the one track 1 began.
+    earlier = [EarlierSighting(3, 0.3, TrackPoint(2, 100, 105, 50.0))]
+    crossings = counter.update(5, 0.5, [TrackPoint(2, 100, 125, 50.0)], earlier)
+    crossings += counter.update(6, 0.6, [TrackPoint(2, 100, 135, 50.0)])
+    assert [(c.direction, c.track_id, c.frame) for c in crossings] == [
+        ("in", 2, 3)
+    ]  # 80 -> 105 over frames 1-3
