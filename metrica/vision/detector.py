@@ -20,6 +20,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from metrica.vision.detections import Detections, FloatArray
+from metrica.vision.providers import Providers
 
 PERSON = 0
 ModelFamily = Literal["yolox", "ultralytics"]
@@ -150,7 +151,7 @@ class OnnxDetector:
         self,
         model_path: Path,
         config: DetectorConfig | None = None,
-        providers: Sequence[str | tuple[str, dict[str, Any]]] = ("CPUExecutionProvider",),
+        providers: Providers = ("CPUExecutionProvider",),
     ) -> None:
         self.config = config or DetectorConfig()
         options = ort.SessionOptions()
@@ -199,7 +200,7 @@ class OnnxDetector:
         self,
         model_path: Path,
         options: ort.SessionOptions,
-        providers: Sequence[str | tuple[str, dict[str, Any]]],
+        providers: Providers,
     ) -> bool:
         """Swap in a session that accepts any input size, if the graph allows it."""
         from metrica.vision.onnx_shapes import with_free_spatial_dims

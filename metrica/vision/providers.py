@@ -23,6 +23,8 @@ PROVIDER_CHAINS: Mapping[str, tuple[str, ...]] = {
     "openvino": ("OpenVINOExecutionProvider", CPU),
 }
 DEFAULT_PROVIDER = "cpu"
+# ONNX Runtime's `providers` argument: names, or (name, options) pairs.
+Providers = Sequence[str | tuple[str, dict[str, Any]]]
 
 
 class ProviderError(ValueError):
@@ -46,7 +48,7 @@ def provider_chain(name: str, available: Sequence[str]) -> tuple[str, ...]:
     return chain
 
 
-def provider_options(chain: Sequence[str]) -> list[str | tuple[str, dict[str, Any]]]:
+def provider_options(chain: Sequence[str]) -> Providers:
     """`chain` as ONNX Runtime's `providers` argument. TensorRT builds an engine per input
     shape, minutes the first time: cached on disk (fp16, the precision people detection
     needs), under $METRICA_TRT_CACHE or ~/.cache/metrica/tensorrt."""

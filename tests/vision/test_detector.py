@@ -2,9 +2,7 @@
 
 from pathlib import Path
 
-import cv2
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from metrica.vision.detector import (
@@ -16,16 +14,7 @@ from metrica.vision.detector import (
     letterbox,
     yolox_grid,
 )
-from tests.support.data import YOLOV8N_INT8, YOLOX_NANO, video
-
-
-def plaza_frame(index: int = 125) -> npt.NDArray[np.uint8]:
-    capture = cv2.VideoCapture(str(video("overhead_plaza.mp4")))
-    capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-    ok, image = capture.read()
-    capture.release()
-    assert ok
-    return np.asarray(image, np.uint8)
+from tests.support.data import YOLOV8N_INT8, YOLOX_NANO, plaza_frame
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ a few frames at a small input, seconds), and the errors for what cannot be quant
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 import onnx
@@ -19,19 +18,10 @@ from metrica.vision.quantize import (
     prepared_float_graph,
     quantize_yolox,
 )
-from tests.support.data import YOLOV8N_INT8, YOLOX_NANO, video
+from tests.support.data import YOLOV8N_INT8, YOLOX_NANO, plaza_frame, video
 
 SIZE = 416  # calibrate and detect at the same small size: fast, and what the file is for
 CALIBRATION = [video("town_centre_short.mp4")]  # not a scored clip
-
-
-def plaza_frame(index: int = 125) -> npt.NDArray[np.uint8]:
-    capture = cv2.VideoCapture(str(video("overhead_plaza.mp4")))
-    capture.set(cv2.CAP_PROP_POS_FRAMES, index)
-    ok, image = capture.read()
-    capture.release()
-    assert ok
-    return np.asarray(image, np.uint8)
 
 
 def iou(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
