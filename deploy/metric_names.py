@@ -41,6 +41,7 @@ def _s(name: str, kind: Kind, *labels: str) -> Metric:
 CONTRACT: tuple[Metric, ...] = (
     _w("metrica_worker_frames_total", "counter"),
     _w("metrica_worker_frames_dropped_total", "counter"),
+    _w("metrica_worker_frames_skipped_total", "counter"),
     _w("metrica_worker_fps", "gauge"),
     _w("metrica_worker_target_fps", "gauge"),
     _w("metrica_worker_inference_seconds", "histogram"),

@@ -18,6 +18,7 @@ from metrica.commands.common import (
     parse_lines,
 )
 from metrica.commands.detector_options import add_detector_options, build_detector
+from metrica.commands.pipeline_options import add_pipeline_options, pipeline_config
 from metrica.domain.geometry import CountingLine
 from metrica.vision.annotate import AnnotateError, VideoAnnotator
 from metrica.vision.counting_run import (
@@ -28,7 +29,7 @@ from metrica.vision.counting_run import (
     wait_for_stream,
 )
 from metrica.vision.detector import Detector
-from metrica.vision.pipeline import CountingPipeline, FrameResult, PipelineConfig
+from metrica.vision.pipeline import CountingPipeline, FrameResult
 from metrica.vision.sources import Frame, FrameSource, SourceError, open_source, redact_uri
 
 
@@ -56,6 +57,7 @@ def add_parser(subparsers: Subparsers) -> None:
         help="the point of a person that crosses: box bottom-centre (feet) or centre",
     )
     parser.add_argument("--stride", type=int, default=1, help="detect every n-th frame")
+    add_pipeline_options(parser)
     parser.add_argument(
         "--max-frames",
         type=int,
@@ -127,7 +129,7 @@ def _run(
     stop: threading.Event,
 ) -> RunStats:
     """Count on a source that is ready, writing the events file and annotated video."""
-    config = PipelineConfig(anchor=args.anchor)
+    config = pipeline_config(args)
     size = (source.width, source.height)
     fps = tracking_fps(source)
     pipeline = CountingPipeline(lines, frame_size=size, fps=fps, detector=detector, config=config)

@@ -19,6 +19,7 @@ from metrica.commands.common import (
     parse_lines,
 )
 from metrica.commands.detector_options import add_detector_options, build_detector
+from metrica.commands.pipeline_options import add_pipeline_options, pipeline_config
 from metrica.domain.events import MAX_BATCH_EVENTS
 from metrica.domain.mqtt import BrokerUrlError, broker_address
 from metrica.edge.cameras_file import ConfigError, load_cameras
@@ -35,7 +36,6 @@ from metrica.edge.shipper import BatchPolicy, RetryPolicy
 from metrica.edge.supervisor import Supervisor
 from metrica.edge.worker import Worker
 from metrica.vision.models import DEFAULT_MODEL
-from metrica.vision.pipeline import PipelineConfig
 from metrica.vision.sources import FileSource, SourceError, is_live_source, redact_uri
 
 log = logging.getLogger("metrica.edge.worker")
@@ -129,6 +129,7 @@ def add_parser(subparsers: Subparsers) -> None:
         "--anchor", choices=["feet", "center"], default="feet", help="crossing point of a person"
     )
     counting.add_argument("--stride", type=int, default=1, help="detect every n-th frame")
+    add_pipeline_options(counting)
     counting.add_argument("--loop", action="store_true", help="replay a video file forever")
     counting.add_argument(
         "--realtime", action="store_true", help="pace a video file at its own frame rate"
@@ -364,7 +365,7 @@ def _settings(args: argparse.Namespace) -> WorkerSettings:
         stride=args.stride,
         detect_fps=args.detect_fps,
         as_camera=args.as_camera,
-        pipeline=PipelineConfig(anchor=args.anchor),
+        pipeline=pipeline_config(args),
         metrics_port=args.metrics_port,
         metrics_addr=args.metrics_addr,
         requeue_quarantined=args.requeue_quarantined,

@@ -43,6 +43,12 @@ class WorkerMetrics(ShipperHooks):
             cam,
             registry=r,
         ).labels(camera_id)
+        self._skipped = Counter(
+            "metrica_worker_frames_skipped",
+            "Frames the detector skipped because nothing moved near a line (motion gate).",
+            cam,
+            registry=r,
+        ).labels(camera_id)
         self.fps = Gauge(
             "metrica_worker_fps", "Frames per second over the last interval.", cam, registry=r
         ).labels(camera_id)
@@ -171,6 +177,9 @@ class WorkerMetrics(ShipperHooks):
 
     def frames(self, n: int = 1) -> None:
         self._frames.inc(n)
+
+    def frames_skipped(self, n: int = 1) -> None:
+        self._skipped.inc(n)
 
     def frames_dropped(self, n: int) -> None:
         if n > 0:

@@ -431,12 +431,15 @@ class Worker:
         self.summary.frames += 1
         self.metrics.frames()
         times = result.times
-        self.metrics.stages(
-            decode_s=frame.decode_s,
-            detect_s=times.detect_s,
-            track_s=times.track_s,
-            count_s=times.count_s,
-        )
+        if result.detected:
+            self.metrics.stages(
+                decode_s=frame.decode_s,
+                detect_s=times.detect_s,
+                track_s=times.track_s,
+                count_s=times.count_s,
+            )
+        else:
+            self.metrics.frames_skipped()
         pending = state.pending_lines
         if pending is not None:
             height, width = frame.image.shape[:2]

@@ -8,9 +8,12 @@ re-runs while tuning the tracker or counter take seconds.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 from metrica.evaluation import detection_cache
 from metrica.evaluation.baseline import SupervisionBaseline
@@ -77,9 +80,12 @@ def evaluate_clip(
     tolerance_s: float = 0.5,
     with_baseline: bool = True,
     max_fps: float | None = None,
+    images: Iterator[npt.NDArray[np.uint8]] | None = None,
 ) -> ClipEvaluation:
     """Track, count and score one clip from its detections; with `max_fps`, only the
-    frames a live worker capped at that rate would detect are used (both systems)."""
+    frames a live worker capped at that rate would detect are used (both systems). With
+    the clip's `images` (in step with the detections), frames the motion gate finds quiet
+    are skipped by Metrica as a live worker skips them (the baseline sees every frame)."""
     ours = CountingPipeline(
         truth.lines, frame_size=frame_size, fps=truth.fps, detector=None, config=config
     )
@@ -87,12 +93,14 @@ def evaluate_clip(
     predicted: dict[str, list[FrameCrossing]] = {OURS: [], BASELINE: []}
     pacer = DetectionPacer(max_fps)
     for index, detections in enumerate(per_frame):
+        image = next(images) if images is not None else None
         if not pacer.due(index / truth.fps):
             continue
-        result = ours.process_detections(index, index / truth.fps, detections)
-        predicted[OURS] += [
-            FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings
-        ]
+        if image is None or not ours.quiet(image, index / truth.fps):
+            result = ours.process_detections(index, index / truth.fps, detections)
+            predicted[OURS] += [
+                FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings
+            ]
         if with_baseline:
             predicted[BASELINE] += baseline.process_detections(index, detections)
     tolerance = round(tolerance_s * truth.fps)
@@ -103,6 +111,13 @@ def evaluate_clip(
             for line in truth.lines
         }
     return evaluation
+
+
+def clip_images(clip: Path) -> Iterator[npt.NDArray[np.uint8]]:
+    """The clip's frames, decoded again (the motion gate needs pixels; detections are cached)."""
+    with open_source(str(clip)) as source:
+        for frame in source.frames():
+            yield frame.image
 
 
 def frame_size_of(clip: Path) -> tuple[int, int]:
@@ -142,6 +157,7 @@ def evaluate_all(
                 config,
                 with_baseline=with_baseline,
                 max_fps=max_fps,
+                images=clip_images(truth.clip) if config.motion_gate is not None else None,
             )
         )
     return results, time.perf_counter() - started

@@ -21,6 +21,7 @@ from metrica.domain.counting import (
 from metrica.domain.geometry import CountingLine
 from metrica.vision.detections import Detections
 from metrica.vision.detector import Detector
+from metrica.vision.motion import MotionGate, MotionGateConfig
 from metrica.vision.tracking import PersonTracker, TrackerConfig, Tracks
 
 Anchor = Literal["feet", "center"]
@@ -45,6 +46,9 @@ class PipelineConfig:
     # just before, where it adds only a first, often partial box): full rate F1 0.947 ->
     # 0.945, held-out 0.923 -> 0.919.
     count_from_first_sighting: bool = True
+    # Skip the detector on frames where nothing moved near a line (`metrica.vision.motion`);
+    # None = detect every frame the pacing allows.
+    motion_gate: MotionGateConfig | None = field(default_factory=MotionGateConfig)
 
     def counter_config(self, frame_height: int) -> CounterConfig:
         """Counter settings with the band bounds in this stream's pixels."""
@@ -74,6 +78,8 @@ class FrameResult:
     tracks: Tracks
     crossings: list[Crossing]
     times: StageTimes = StageTimes()
+    # False when the motion gate skipped the detector: `tracks` are the last ones seen.
+    detected: bool = True
 
 
 def anchor_point(track_id: int, box: npt.NDArray[np.float32], anchor: Anchor) -> TrackPoint:
@@ -111,6 +117,8 @@ class CountingPipeline:
         self.tracker = PersonTracker(fps, self.config.tracker)
         self.lines: tuple[CountingLine, ...] = ()
         self.counters: list[LineCounter] = []
+        self.gate: MotionGate | None = None
+        self._last_tracks = Tracks(np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
         self.set_lines(lines, frame_size)
 
     def set_lines(self, lines: Sequence[CountingLine], frame_size: tuple[int, int]) -> None:
@@ -127,6 +135,8 @@ class CountingPipeline:
                 counter.out_count = old[line.line_id].out_count
             counters.append(counter)
         self.lines, self.counters = tuple(lines), counters
+        gate = self.config.motion_gate
+        self.gate = MotionGate(self.lines, gate) if gate is not None else None
 
     def reset_tracks(self, fps: float, frame_size: tuple[int, int]) -> None:
         """Forget every track, keep the totals: after a stream gap, motion is broken and a
@@ -134,10 +144,20 @@ class CountingPipeline:
         self.tracker = PersonTracker(fps, self.config.tracker)
         self.set_lines(self.lines, frame_size)
 
+    def quiet(self, image: npt.NDArray[np.uint8], t_s: float) -> bool:
+        """True when the motion gate lets this frame skip the detector."""
+        return self.gate is not None and not self.gate.should_detect(image, t_s)
+
+    def coast(self, frame: int, t_s: float) -> FrameResult:
+        """A frame the detector skipped: nothing counted, the last tracks kept."""
+        return FrameResult(frame, t_s, self._last_tracks, [], detected=False)
+
     def process(self, frame: int, t_s: float, image: npt.NDArray[np.uint8]) -> FrameResult:
-        """Detect, track and count on one decoded frame."""
+        """Detect, track and count on one decoded frame (or coast through a quiet one)."""
         if self.detector is None:
             raise RuntimeError("this pipeline was built without a detector")
+        if self.quiet(image, t_s):
+            return self.coast(frame, t_s)
         started = time.perf_counter()
         detections = self.detector.detect(image)
         detect_s = time.perf_counter() - started
@@ -147,7 +167,7 @@ class CountingPipeline:
     def process_detections(self, frame: int, t_s: float, detections: Detections) -> FrameResult:
         """Track and count from detections made elsewhere (cached, or ground truth)."""
         started = time.perf_counter()
-        tracks = self.tracker.update(detections, t_s, frame)
+        tracks = self._last_tracks = self.tracker.update(detections, t_s, frame)
         tracked = time.perf_counter()
         points = anchor_points(tracks, self.config.anchor)
         earlier = [
