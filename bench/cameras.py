@@ -65,6 +65,7 @@ class Sample:
 
     frames: float
     dropped: float
+    skipped: float
     lag_buckets: dict[float, float]
     cpu_s: float
     at_s: float
@@ -74,10 +75,11 @@ class Sample:
 class CameraFigures:
     name: str
     clip: str
-    detect_fps: float
+    detect_fps: float  # frames taken at the paced rate (the motion gate's skipped included)
     dropped_per_s: float
     lag_p95_s: float
     cpu_percent: float
+    skipped_share: float  # of those, the share the motion gate let skip the detector
 
     @property
     def cpu_ms_per_frame(self) -> float:
@@ -107,6 +109,8 @@ def cameras_yaml(
             worker_args += ["--threads", str(args.threads)]
         if args.input_size:
             worker_args += ["--input-size", str(args.input_size)]
+        if not args.motion_gate:
+            worker_args += ["--no-motion-gate"]
         worker_args += ["--snapshot-s", "86400", "--heartbeat-s", "3600"]
         worker_args += ["--config-poll-s", "3600", "--status-s", "3600"]
         cameras.append(
@@ -130,13 +134,15 @@ def cameras_yaml(
 METRIC = re.compile(r"^(metrica_worker_[a-z_]+)(\{[^}]*\})? ([0-9.eE+-]+|NaN|[+-]Inf)$")
 
 
-def scrape(client: httpx.Client, port: int) -> tuple[float, float, dict[float, float]] | None:
-    """frames, dropped and the lag histogram's cumulative buckets; None if not up yet."""
+def scrape(
+    client: httpx.Client, port: int
+) -> tuple[float, float, float, dict[float, float]] | None:
+    """frames, dropped, skipped and the lag histogram's cumulative buckets; None if not up."""
     try:
         text = client.get(f"http://127.0.0.1:{port}/metrics").text
     except httpx.TransportError:
         return None
-    frames = dropped = 0.0
+    frames = dropped = skipped = 0.0
     buckets: dict[float, float] = {}
     for row in text.splitlines():
         m = METRIC.match(row)
@@ -147,11 +153,13 @@ def scrape(client: httpx.Client, port: int) -> tuple[float, float, dict[float, f
             frames = value
         elif name == "metrica_worker_frames_dropped_total":
             dropped = value
+        elif name == "metrica_worker_frames_skipped_total":
+            skipped = value
         elif name == "metrica_worker_frame_lag_seconds_bucket":
             le = re.search(r'le="([^"]+)"', labels)
             if le:
                 buckets[float(le.group(1))] = value
-    return frames, dropped, buckets
+    return frames, dropped, skipped, buckets
 
 
 def worker_pids(supervisor: psutil.Process) -> dict[str, psutil.Process]:
@@ -259,6 +267,7 @@ def measure_box(
                 dropped_per_s=(b.dropped - a.dropped) / span_s,
                 lag_p95_s=quantile(a.lag_buckets, b.lag_buckets, LAG_QUANTILE),
                 cpu_percent=100.0 * (b.cpu_s - a.cpu_s) / span_s,
+                skipped_share=(b.skipped - a.skipped) / max(1.0, b.frames - a.frames),
             )
         )
     return figures, box_cpu
@@ -274,7 +283,7 @@ def pooled_accuracy(args: argparse.Namespace) -> tuple[float, float]:
         truths,
         args.model,
         DetectorConfig(threads=threads, input_size=args.input_size),
-        PipelineConfig(),
+        PipelineConfig() if args.motion_gate else PipelineConfig(motion_gate=None),
         cache_dir=args.cache_dir,
         with_baseline=False,
         max_fps=args.target_fps,
@@ -307,6 +316,12 @@ def main() -> None:
     parser.add_argument("--measure-s", type=float, default=None)
     parser.add_argument("--cache-dir", type=Path, help="detection cache for the F1 part")
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument(
+        "--no-motion-gate",
+        dest="motion_gate",
+        action="store_false",
+        help="detect every paced frame (the workers' --no-motion-gate)",
+    )
     args = parser.parse_args()
     args.warmup_s = args.warmup_s if args.warmup_s is not None else (5.0 if args.quick else 15.0)
     args.measure_s = (
@@ -314,7 +329,8 @@ def main() -> None:
     )
     by_name = {t.name: t for t in (load_truth(p) for p in truth_files())}
     truths = [by_name[name] for name in CAMERA_CLIPS]
-    best, runs, cpu_ms = 0, [], []
+    best, runs = 0, []
+    cpu_ms: list[float] = []
     for n in range(args.start, args.max_cameras + 1):
         figures, box_cpu = run_box(n, truths, args)
         ok = all(f.keeps_up(args.target_fps) for f in figures)
@@ -324,7 +340,8 @@ def main() -> None:
             print(
                 f"  {f.name} {f.clip:<26} detect {f.detect_fps:5.1f} fps  "
                 f"dropped {f.dropped_per_s:5.1f}/s  lag p95 <= {f.lag_p95_s:4.2f} s  "
-                f"CPU {f.cpu_percent:5.1f} % ({f.cpu_ms_per_frame:.0f} ms/frame)"
+                f"CPU {f.cpu_percent:5.1f} % ({f.cpu_ms_per_frame:.0f} ms/frame)  "
+                f"detector skipped {100 * f.skipped_share:3.0f} %"
             )
         sys.stdout.flush()
         runs.append(
@@ -334,6 +351,7 @@ def main() -> None:
                 "box_cpu_percent": round(box_cpu, 1),
                 "detect_fps": [round(f.detect_fps, 2) for f in figures],
                 "cpu_ms_per_frame": [round(f.cpu_ms_per_frame, 1) for f in figures],
+                "skipped_share": [round(f.skipped_share, 3) for f in figures],
             }
         )
         cpu_ms.extend(f.cpu_ms_per_frame for f in figures)
@@ -355,6 +373,7 @@ def main() -> None:
         "cpu_ms_per_frame": round(statistics.median(cpu_ms), 1) if cpu_ms else None,
         "input_size": args.input_size or "auto",
         "threads_per_camera": args.threads or "cores // cameras",
+        "motion_gate": args.motion_gate,
         "cpus": psutil.cpu_count(),
         "load_avg_1m": round(os.getloadavg()[0], 2),
         "runs": runs,

@@ -1,7 +1,11 @@
-"""Throughput of the whole pipeline on overhead_plaza.mp4 (1280x720), side by side with
-the decode-only ceiling and the supervision baseline, for a few configurations.
+"""Throughput of the whole pipeline on one shared clip (overhead_plaza.mp4, 1280x720, by
+default), side by side with the decode-only ceiling and the supervision baseline, for a
+few configurations.
 
-    uv run python bench/speed.py [--quick] [--model PATH] [--int8 PATH]
+    uv run python bench/speed.py [--quick] [--clip NAME] [--model PATH] [--int8 PATH]
+
+`--clip shop_door_cctv` times a camera that sees nobody near its lines most of the time,
+where the motion gate (`no_gate` row: without it) saves most.
 
 Every figure is frames of video per wall-clock second, decode included, and beside it
 `*_cpu_ms`: this process's CPU time per frame (user + system, all threads), which a
@@ -20,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from metrica.evaluation.baseline import SupervisionBaseline
+from metrica.evaluation.run import frame_size_of
 from metrica.evaluation.truth import data_dir, load_truth
 from metrica.vision.detector import DetectorConfig, OnnxDetector
-from metrica.vision.pipeline import CountingPipeline
+from metrica.vision.pipeline import CountingPipeline, PipelineConfig
 from metrica.vision.sources import Frame, open_source
 
 CLIP = "overhead_plaza"
@@ -48,10 +53,16 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="first 100 frames only")
     parser.add_argument("--model", type=Path, default=data_dir() / "models" / "yolox_nano.onnx")
     parser.add_argument("--int8", type=Path, help="also time this int8 model (default settings)")
+    parser.add_argument(
+        "--clip", default=CLIP, help=f"a shared truth clip's name (default: {CLIP})"
+    )
     args = parser.parse_args()
-    truth = load_truth(data_dir() / "truth" / f"{CLIP}.json")
+    truth_path = data_dir() / "truth" / f"{args.clip}.json"
+    if not truth_path.is_file():
+        parser.error(f"--clip {args.clip}: no truth file {truth_path}")
+    truth = load_truth(truth_path)
     max_frames = 100 if args.quick else truth.frames
-    size = (1280, 720)
+    size = frame_size_of(truth.clip)
     figures: dict[str, float] = {}
     figures["decode_fps"], figures["decode_cpu_ms"] = measure(
         truth.clip, lambda f: None, max_frames
@@ -77,6 +88,7 @@ def main() -> None:
         )
     configs: list[tuple[str, dict[str, Any], int]] = [
         ("default", {}, 1),  # 640 on the long side, 16:9 letterbox
+        ("no_gate", {}, 1),  # every frame detected (`--no-motion-gate`)
         ("threads1", {"threads": 1}, 1),
         ("stride2", {}, 2),
         ("input512", {"input_size": 512}, 1),
@@ -89,7 +101,10 @@ def main() -> None:
         models |= {"int8": args.int8, "int8_threads1": args.int8}
     for name, detector_kwargs, stride in configs:
         detector = OnnxDetector(models[name], DetectorConfig(**detector_kwargs))
-        pipeline = CountingPipeline(truth.lines, frame_size=size, fps=truth.fps, detector=detector)
+        config = PipelineConfig(motion_gate=None) if name == "no_gate" else PipelineConfig()
+        pipeline = CountingPipeline(
+            truth.lines, frame_size=size, fps=truth.fps, detector=detector, config=config
+        )
 
         def handle(frame: Frame, p: CountingPipeline = pipeline, s: int = stride) -> None:
             if frame.index % s == 0:
@@ -100,7 +115,8 @@ def main() -> None:
         )
     for key, value in figures.items():
         print(f"{key:>24}: {value:7.1f}")
-    print(json.dumps({k: round(v, 1) for k, v in figures.items()} | {"frames": max_frames}))
+    extra = {"clip": args.clip, "frames": max_frames}
+    print(json.dumps({k: round(v, 1) for k, v in figures.items()} | extra))
 
 
 if __name__ == "__main__":
