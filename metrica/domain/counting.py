@@ -89,6 +89,12 @@ class CounterConfig:
     cooldown_s: float = 1.0
     max_idle_s: float = 10.0
     segment_margin: float = 0.0
+    # The segment's ends reach this fraction of the person's height further: a box's
+    # bottom-centre is not exactly the feet sideways, and a crossing point interpolated
+    # between sparse detections lies on a chord. Measured on the shared truth: 0.035-0.075
+    # alike (at 15 detections a second pooled F1 0.939 -> 0.942, count accuracy 0.933 ->
+    # 0.938; full rate and held-out unchanged); 0.1 adds a false count at the shop door.
+    end_margin_ratio: float = 0.05
     # Measured on the shared truth (detection cache): 1 s / 1x size lifted pooled F1
     # 0.9415 -> 0.9471 and count accuracy 0.9378 -> 0.9482; 0.5 s or 0.5x changed nothing.
     inherit_s: float = 1.0  # 0 = the fragment guard is off
@@ -230,7 +236,7 @@ class LineCounter:
         if t_s - state.last_count_s < cfg.cooldown_s:
             return None
         state.side = -state.side
-        if state.zero_cross is None or not self._within_segment(state.zero_cross):
+        if state.zero_cross is None or not self._within_segment(state.zero_cross, point.size):
             return None
         state.last_count_s = t_s
         direction: Direction = "in" if state.side > 0 else "out"
@@ -263,12 +269,12 @@ class LineCounter:
         self._tracks[point.track_id] = state
         return state
 
-    def _within_segment(self, step: _LineStep) -> bool:
+    def _within_segment(self, step: _LineStep, size: float) -> bool:
         w = step.fraction
         u = self._position_along(
             step.x0 + w * (step.x1 - step.x0), step.y0 + w * (step.y1 - step.y0)
         )
-        margin = self.config.segment_margin
+        margin = self.config.segment_margin + self.config.end_margin_ratio * size / self._length
         return -margin <= u <= 1.0 + margin
 
     def _evict(self, t_s: float) -> None:

@@ -68,6 +68,9 @@ def vertical_walk(x: float, ys: Sequence[float]) -> list[tuple[float, float] | N
         ("left of the segment's start", vertical_walk(-10, range(60, 141, 10)), []),
         ("right of the segment's end", vertical_walk(210, range(60, 141, 10)), []),
         ("just inside the end", vertical_walk(199, range(60, 141, 10)), ["in"]),
+        # the ends reach 5 % of the person's height (50 px here) further: 2.5 px
+        ("2 px past the end", vertical_walk(202, range(60, 141, 10)), ["in"]),
+        ("3 px before the start", vertical_walk(-3, range(60, 141, 10)), []),
         (
             "lost near the line and re-found past it",
             [(100, 80), (100, 90), None, None, None, (100, 115), (100, 125)],
@@ -99,6 +102,14 @@ def test_crossing_rules(
     name: str, path: list[tuple[float, float] | None], expected: list[str]
 ) -> None:
     assert directions(run(path)) == expected, name
+
+
+def test_the_end_margin_follows_the_person_s_height() -> None:
+    path = vertical_walk(205, range(60, 141, 10))  # 5 px past the end
+    assert run(path, size=50.0) == []  # 2.5 px of margin
+    assert directions(run(path, size=120.0)) == ["in"]  # 6 px
+    no_margin = CounterConfig(band_ratio=0.1, cooldown_s=0.5, end_margin_ratio=0.0)
+    assert run(vertical_walk(202, range(60, 141, 10)), config=no_margin) == []
 
 
 def test_direction_follows_the_segment_orientation() -> None:
