@@ -86,22 +86,22 @@ def main() -> None:
         figures[f"{name}_fps"], figures[f"{name}_cpu_ms"] = measure(
             truth.clip, run_baseline, max_frames
         )
-    configs: list[tuple[str, dict[str, Any], int]] = [
-        ("default", {}, 1),  # 640 on the long side, 16:9 letterbox
-        ("no_gate", {}, 1),  # every frame detected (`--no-motion-gate`)
-        ("threads1", {"threads": 1}, 1),
-        ("stride2", {}, 2),
-        ("input512", {"input_size": 512}, 1),
-        ("input416", {"input_size": 416}, 1),
-        ("input416_square", {"input_size": 416, "rect": False}, 1),
+    default, no_gate = PipelineConfig(), PipelineConfig(motion_gate=None)
+    configs: list[tuple[str, dict[str, Any], int, PipelineConfig]] = [
+        ("default", {}, 1, default),  # 640 on the long side, 16:9 letterbox
+        ("no_gate", {}, 1, no_gate),  # every frame detected (`--no-motion-gate`)
+        ("threads1", {"threads": 1}, 1, default),
+        ("stride2", {}, 2, default),
+        ("input512", {"input_size": 512}, 1, default),
+        ("input416", {"input_size": 416}, 1, default),
+        ("input416_square", {"input_size": 416, "rect": False}, 1, default),
     ]
-    models = {name: args.model for name, _, _ in configs}
+    models = {name: args.model for name, _, _, _ in configs}
     if args.int8:
-        configs += [("int8", {}, 1), ("int8_threads1", {"threads": 1}, 1)]
+        configs += [("int8", {}, 1, default), ("int8_threads1", {"threads": 1}, 1, default)]
         models |= {"int8": args.int8, "int8_threads1": args.int8}
-    for name, detector_kwargs, stride in configs:
+    for name, detector_kwargs, stride, config in configs:
         detector = OnnxDetector(models[name], DetectorConfig(**detector_kwargs))
-        config = PipelineConfig(motion_gate=None) if name == "no_gate" else PipelineConfig()
         pipeline = CountingPipeline(
             truth.lines, frame_size=size, fps=truth.fps, detector=detector, config=config
         )

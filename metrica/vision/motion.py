@@ -1,7 +1,8 @@
 """Skip the detector while nothing moves near a counting line.
 
 A shop's door camera sees nobody most of the day; the detector is ~90 % of a frame's
-cost. Frame differencing on a small grey copy of the frame (~0.2 ms) tells whether
+cost. Frame differencing on a small grey copy of the frame (CPU per frame, measured:
+0.35 ms at 640x360, 0.95 ms at 1280x720, mostly the shrinking) tells whether
 anything changed within reach of a line since the last detected frame. Nobody can cross
 a line without moving near it, so a quiet frame is skipped: the tracker coasts, as it
 does between paced detections. The comparison is against the last *detected* frame,
@@ -58,7 +59,6 @@ class MotionGate:
         self._mask: npt.NDArray[np.bool_] | None = None
         self._reference: npt.NDArray[np.uint8] | None = None
         self._detected_s = float("-inf")
-        self.skipped = 0
 
     def _small_grey(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         height, width = image.shape[:2]
@@ -81,7 +81,6 @@ class MotionGate:
         changed = cv2.absdiff(grey, self._reference) > self.config.grey_delta
         if np.count_nonzero(changed & self._mask) > self.config.min_changed_px:
             return self._detect(grey, t_s)
-        self.skipped += 1
         return False
 
     def _detect(self, grey: npt.NDArray[np.uint8], t_s: float) -> bool:

@@ -43,7 +43,7 @@ def test_a_still_scene_is_detected_once_a_second() -> None:
     still = frame_with_person_at(600, 300)
     decisions = [gate.should_detect(still, i / 25) for i in range(51)]  # two seconds
     assert [i for i, detect in enumerate(decisions) if detect] == [0, 25, 50]
-    assert gate.skipped == 48
+    assert decisions.count(False) == 48
 
 
 def test_movement_near_the_line_is_detected_and_far_from_it_is_not() -> None:
@@ -63,7 +63,7 @@ def test_slow_movement_adds_up_against_the_last_detected_frame() -> None:
     assert detected[0] == 0
     assert len(detected) > 1, "a person creeping one pixel a frame is never seen"
     assert 1 < detected[1] < 20  # one pixel a frame is below the threshold, a few are not
-    assert gate.skipped > 0
+    assert decisions.count(False) > 0
 
 
 def test_time_running_backwards_detects_at_once() -> None:
@@ -88,9 +88,12 @@ class CountingDetector:
         return self.inner.detect(image)
 
 
-@pytest.mark.parametrize(("gate", "most_calls"), [(MotionGateConfig(), 60), (None, 150)])
+@pytest.mark.parametrize(
+    ("gate", "fewest_calls", "most_calls"),
+    [(MotionGateConfig(), 5, 75), (None, 150, 150)],  # gated: 60 measured; at least 1/s
+)
 def test_the_pipeline_coasts_through_quiet_frames_of_a_real_clip(
-    gate: MotionGateConfig | None, most_calls: int
+    gate: MotionGateConfig | None, fewest_calls: int, most_calls: int
 ) -> None:
     door = truth("shop_door_cctv")
     detector = CountingDetector()
@@ -112,8 +115,7 @@ def test_the_pipeline_coasts_through_quiet_frames_of_a_real_clip(
                 assert result.crossings == []
                 assert result.times.detect_s == 0.0
     assert detector.calls + coasted == 150
-    assert detector.calls <= most_calls
-    assert detector.calls >= 5  # at least once a second
+    assert fewest_calls <= detector.calls <= most_calls
 
 
 def test_the_gate_changes_no_count_on_the_shared_door_clip() -> None:
