@@ -44,9 +44,9 @@ def _exactly_once(db_url: str, camera: str, n: int) -> None:
     assert (counts.rows, counts.distinct_ids, counts.rollup) == (n, n, n)
 
 
-def _fill(path: Path, camera: str, n: int) -> None:
+def _fill(path: Path, camera: str, n: int, *, start: int = 0) -> None:
     outbox = Outbox(path)
-    outbox.append(event_bodies(camera, n))
+    outbox.append(event_bodies(camera, n, start=start))
     outbox.close()
 
 
@@ -79,21 +79,33 @@ def test_consumer_killed_mid_stream(
     box = seed_box(db_url)
     camera = box.camera_ids[0]
     admit(broker, db_url)
-    _fill(tmp_path / "outbox" / "c.db", camera, N)
-    box_proc = sender(box, camera, tmp_path / "outbox" / "c.db", broker.url, tmp_path / "b.log")
+    outbox = tmp_path / "outbox" / "c.db"
+    half = N // 2
+    _fill(outbox, camera, half)
+    box_proc = sender(box, camera, outbox, broker.url, tmp_path / "b1.log")
     box_proc.env["BATCH"] = "25"
     box_proc.start()
     try:
-        # Killed at the first stored rows: on a quiet box the consumer stores all N within a
-        # poll interval of a later threshold, and the restarted one would have no work.
+        # Killed at the first stored rows of the first half (messages handled but not yet
+        # acknowledged come again: stored once). A fast box may have stored that whole half
+        # by then; the second half is sent only once the consumer is dead, so the restarted
+        # one always has work, whatever the box's speed.
         poll(lambda: _rows_past(db_url, camera, 0), timeout_s=60, what="rows")
-        ingest.kill()  # messages handled but not yet acknowledged come again: stored once
-        assert box_proc.wait(90) == 0, box_proc.tail()  # the broker queued the rest
-        assert stored_counts(db_url, camera).rows < N  # so the restarted consumer has work
-        ingest.start()
-        _exactly_once(db_url, camera, N)
+        ingest.kill()
+        assert box_proc.wait(90) == 0, box_proc.tail()
     finally:
         box_proc.stop()
+    _fill(outbox, camera, N - half, start=half)
+    box_proc = sender(box, camera, outbox, broker.url, tmp_path / "b2.log")
+    box_proc.env["BATCH"] = "25"
+    box_proc.start()
+    try:
+        assert box_proc.wait(90) == 0, box_proc.tail()  # the broker queues the second half
+    finally:
+        box_proc.stop()
+    assert stored_counts(db_url, camera).rows <= half
+    ingest.start()
+    _exactly_once(db_url, camera, N)
 
 
 def test_box_killed_with_a_full_outbox(
