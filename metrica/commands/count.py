@@ -201,6 +201,8 @@ def _annotate_sink(
     annotator: VideoAnnotator, lines: list[CountingLine], pipeline: CountingPipeline
 ) -> FrameSink:
     def draw(frame: Frame, result: FrameResult) -> None:
+        if result.final:
+            return  # no new frame to draw
         image = annotator.draw(
             frame.image,
             boxes_xyxy=result.tracks.xyxy,

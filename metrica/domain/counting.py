@@ -23,6 +23,12 @@ Rules, for one directed segment P1→P2 (IN = left-hand → right-hand side, see
   frames were skipped in between (sparse detection), the person moved a real step, which
   may hold the crossing. The caller then passes that first sighting with the track's
   first point (`EarlierSighting`), and the track's state starts there.
+- *Settling*: a person last seen past the line but still inside the band was never
+  counted (the band waits for proof). Once their track is lost for longer than the
+  fragment guard's window (no new id can continue it any more) and it lay at least
+  `settle_band_fraction` of the band past the line, the crossing counts. When counting
+  ends (`finish`: the end of a file, a stop) every such track counts, however little
+  past the line it was: there is no later frame to wait for.
 """
 
 from __future__ import annotations
@@ -99,6 +105,12 @@ class CounterConfig:
     # 0.9415 -> 0.9471 and count accuracy 0.9378 -> 0.9482; 0.5 s or 0.5x changed nothing.
     inherit_s: float = 1.0  # 0 = the fragment guard is off
     inherit_radius_ratio: float = 1.0
+    # A track lost for longer than `inherit_s` after its last sighting lay past the line by
+    # at least this fraction of the band (inside it, so never counted) counts; None = off.
+    # Measured on the shared truth (with `finish` at the end of each clip): pooled F1
+    # 0.947 -> 0.953, count accuracy 0.948 -> 0.959; at 15 detections a second 0.942 /
+    # 0.938 -> 0.948 / 0.948; held-out 0.923 / 0.889 -> 0.930 / 0.903. 0.1-0.75 alike.
+    settle_band_fraction: float | None = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +203,42 @@ class LineCounter:
             crossing = self._step(frame, t_s, point, present)
             if crossing is not None:
                 crossings.append(crossing)
+        fraction = self.config.settle_band_fraction
+        if fraction is not None:
+            lost_before = t_s - self.config.inherit_s
+            lost = [
+                track_id
+                for track_id, state in self._tracks.items()
+                if track_id not in present and state.last_seen_s < lost_before
+            ]
+            crossings += self._settle(lost, fraction)
         self._evict(t_s)
+        return crossings
+
+    def finish(self) -> list[Crossing]:
+        """Counting ends (end of file, stop): count every track last seen past the line
+        but inside the band, as its last sighting says it crossed; returns those."""
+        return self._settle(list(self._tracks), 0.0)
+
+    def _settle(self, track_ids: list[int], min_fraction: float) -> list[Crossing]:
+        """Count the given tracks whose last sighting lies past the line (by at least
+        `min_fraction` of the band) since a crossing that has not counted yet."""
+        crossings = []
+        for track_id in track_ids:
+            state = self._tracks[track_id]
+            step = state.zero_cross
+            if step is None or state.last_d * state.side >= 0:
+                continue
+            state.zero_cross = None  # settled once, whichever way
+            if -state.last_d * state.side < min_fraction * self._band(state.last_size):
+                continue
+            if state.last_seen_s - state.last_count_s < self.config.cooldown_s:
+                continue
+            if not self._within_segment(step, state.last_size):
+                continue
+            state.side = -state.side
+            state.last_count_s = state.last_seen_s
+            crossings.append(self._count(track_id, state.side, step))
         return crossings
 
     def _step(
@@ -199,7 +246,7 @@ class LineCounter:
     ) -> Crossing | None:
         cfg = self.config
         d = self.signed_distance(point.x, point.y)
-        band = min(cfg.band_max, max(cfg.band_min, cfg.band_ratio * point.size))
+        band = self._band(point.size)
         state = self._tracks.get(point.track_id)
         if state is None:
             state = self._inherit(t_s, point, present)
@@ -239,14 +286,23 @@ class LineCounter:
         if state.zero_cross is None or not self._within_segment(state.zero_cross, point.size):
             return None
         state.last_count_s = t_s
-        direction: Direction = "in" if state.side > 0 else "out"
+        step, state.zero_cross = state.zero_cross, None
+        return self._count(point.track_id, state.side, step)
+
+    def _band(self, size: float) -> float:
+        """The hysteresis band's half-width for a person of this size, in pixels."""
+        cfg = self.config
+        return min(cfg.band_max, max(cfg.band_min, cfg.band_ratio * size))
+
+    def _count(self, track_id: int, new_side: int, step: _LineStep) -> Crossing:
+        """Tally a crossing onto `new_side`, timed when the point met the line in `step`."""
+        direction: Direction = "in" if new_side > 0 else "out"
         if direction == "in":
             self.in_count += 1
         else:
             self.out_count += 1
-        step, state.zero_cross = state.zero_cross, None
         crossed_frame, crossed_s = step.frame_and_time()
-        return Crossing(self.segment.line_id, point.track_id, direction, crossed_frame, crossed_s)
+        return Crossing(self.segment.line_id, track_id, direction, crossed_frame, crossed_s)
 
     def _inherit(self, t_s: float, point: TrackPoint, present: set[int]) -> _TrackState | None:
         """The state of the track this new one most likely continues (moved to the new id),

@@ -423,9 +423,11 @@ class Worker:
 
     def _sink(self, frame: Frame, result: FrameResult) -> None:
         """Per processed frame: apply new lines, commit crossings, nudge the sender."""
+        if result.final:  # counting ended: only the crossings it settled
+            self._commit(frame, result)
+            return
         state, pipeline = self.state, self._pipeline
         assert pipeline is not None
-        assert self._maker is not None
         state.latest_image = frame.image
         state.frames += 1
         self.summary.frames += 1
@@ -446,6 +448,14 @@ class Worker:
             pipeline.set_lines(pending, (width, height))
             state.pending_lines = None
             log.info("lines applied: %s", ", ".join(ln.line_id for ln in pending) or "none")
+        self._commit(frame, result)
+        self.shipper.note_frames(1)
+        self.metrics.frame_lag((datetime.now(UTC) - frame.captured_at).total_seconds())
+
+    def _commit(self, frame: Frame, result: FrameResult) -> None:
+        """Append the result's crossings to the outbox as events and wake the sender."""
+        assert self._maker is not None
+        state = self.state
         if result.crossings:
             events = self._maker.make(
                 result.crossings,
@@ -462,5 +472,3 @@ class Worker:
                 per_line = self.summary.counts.setdefault(e.line_id, {"in": 0, "out": 0})
                 per_line[e.direction] += 1
             self.shipper.wake()
-        self.shipper.note_frames(1)
-        self.metrics.frame_lag((datetime.now(UTC) - frame.captured_at).total_seconds())

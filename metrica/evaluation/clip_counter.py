@@ -91,6 +91,8 @@ class OnnxClipCounter:
                 crossings += [
                     FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings
                 ]
+            final = pipeline.finish(frames - 1, (frames - 1) / fps)
+            crossings += [FrameCrossing(c.line_id, c.direction, c.frame) for c in final.crossings]
         model = settings.model or self._model or DEFAULT_MODEL
         counted_with = f"{Path(model).name} @ {detector.long_side}, {every_nth(settings.stride)}"
         return ClipCount(

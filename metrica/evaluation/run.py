@@ -103,6 +103,11 @@ def evaluate_clip(
             ]
         if with_baseline:
             predicted[BASELINE] += baseline.process_detections(index, detections)
+    last = len(per_frame) - 1
+    predicted[OURS] += [
+        FrameCrossing(c.line_id, c.direction, c.frame)
+        for c in ours.finish(last, last / truth.fps).crossings
+    ]
     tolerance = round(tolerance_s * truth.fps)
     evaluation = ClipEvaluation(truth.name, frames=len(per_frame), predictions=predicted)
     for system in predicted if with_baseline else [OURS]:

@@ -104,7 +104,8 @@ def run_counting(
     progress_interval_s: float = 1.0,
 ) -> RunStats:
     """Count until the source ends, `stop` is set or `max_frames` were read; returns the
-    run's statistics.
+    run's statistics. Then the sinks get one last result (`FrameResult.final`, with the
+    last frame) holding the crossings of people last seen past a line, if any.
 
     With `stride` > 1 only every n-th frame is detected, and with `max_fps` at most that
     many frames a second (`DetectionPacer`); the tracker gets real media times, so its
@@ -115,6 +116,7 @@ def run_counting(
     started = last_report = time.perf_counter()
     connection: int | None = None
     pacer = DetectionPacer(max_fps)
+    last: Frame | None = None
     for frame in source.frames():
         if stop is not None and stop.is_set():
             break
@@ -123,6 +125,7 @@ def run_counting(
             pipeline.reset_tracks(tracking_fps(source), (width, height))
             log.info("stream reconnected: tracks reset, totals kept")
         connection = frame.connection
+        last = frame
         stats.frames += 1
         stats.media_s = frame.t_s
         if frame.index % stride == 0 and pacer.due(frame.t_s):
@@ -137,5 +140,10 @@ def run_counting(
                 last_report = now
         if max_frames is not None and stats.frames >= max_frames:
             break
+    if last is not None:
+        final = pipeline.finish(last.index, last.t_s)
+        if final.crossings:
+            for sink in sinks:
+                sink(last, final)
     stats.wall_s, stats.counts = time.perf_counter() - started, pipeline.totals()
     return stats

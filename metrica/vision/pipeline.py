@@ -80,6 +80,9 @@ class FrameResult:
     times: StageTimes = StageTimes()
     # False when the motion gate skipped the detector: `tracks` are the last ones seen.
     detected: bool = True
+    # True for the result of `finish`: no new frame, only crossings settled as counting
+    # ends (`frame` and `t_s` are the last frame's).
+    final: bool = False
 
 
 def anchor_point(track_id: int, box: npt.NDArray[np.float32], anchor: Anchor) -> TrackPoint:
@@ -151,6 +154,12 @@ class CountingPipeline:
     def coast(self, frame: int, t_s: float) -> FrameResult:
         """A frame the detector skipped: nothing counted, the last tracks kept."""
         return FrameResult(frame, t_s, self._last_tracks, [], detected=False)
+
+    def finish(self, frame: int, t_s: float) -> FrameResult:
+        """Counting ends after `frame`: people last seen past a line (inside its band, so
+        not counted yet) count now (`LineCounter.finish`)."""
+        crossings = [c for counter in self.counters for c in counter.finish()]
+        return FrameResult(frame, t_s, self._last_tracks, crossings, detected=False, final=True)
 
     def process(self, frame: int, t_s: float, image: npt.NDArray[np.uint8]) -> FrameResult:
         """Detect, track and count on one decoded frame (or coast through a quiet one)."""

@@ -200,11 +200,12 @@ class FileSource(Closing):
             pos_ms = float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
 
     def _media_time_s(self, index: int, pos_ms: float, last_t_s: float) -> float:
-        """The container's timestamp when it is usable (variable frame rate), else index / fps."""
+        """The container's timestamp when it is usable (variable frame rate), else index /
+        fps, never before the previous frame's (the tracker drops a step back in time)."""
         t_s = pos_ms / 1000.0
         if math.isfinite(t_s) and t_s > last_t_s and (index == 0 or t_s > 0.0):
             return t_s
-        return index / self._fps
+        return max(index / self._fps, last_t_s + 1.0 / self._fps)
 
     def close(self) -> None:
         self._cap.release()

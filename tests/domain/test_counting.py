@@ -318,3 +318,79 @@ def test_a_first_sighting_continues_a_lost_track_under_the_fragment_guard() -> N
     assert [(c.direction, c.track_id, c.frame) for c in crossings] == [
         ("in", 2, 3)
     ]  # 80 -> 105 over frames 1-3
+
+
+# Settling: CONFIG's band is 5 px for a 50 px person; half of it is 2.5 px. At 10 fps the
+# fragment guard's window (inherit_s, 1 s) is 10 frames.
+LOST = [None] * 12
+TO_103 = vertical_walk(100, [80, 95, 103])  # ends 3 px past the line, inside the band
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "expected"),
+    [
+        ("lost 3 px past the line (inside the band)", [*TO_103, *LOST], ["in"]),
+        ("lost 2 px past (under half the band)", [*vertical_walk(100, [80, 95, 102]), *LOST], []),
+        ("lost 3 px past, not yet for the guard's window", [*TO_103, *LOST[:9]], []),
+        ("lost before the line", [*vertical_walk(100, [80, 95, 98]), *LOST], []),
+        ("crossed and came back before being lost", [*TO_103, (100, 97), *LOST], []),
+        ("lost past the segment's end", [*vertical_walk(230, [80, 95, 103]), *LOST], []),
+        ("counted past the band, then lost", [*vertical_walk(100, [80, 95, 110]), *LOST], ["in"]),
+        (
+            "settled, re-found and walking back counts back",
+            [*TO_103, *LOST, *vertical_walk(100, [103, 97, 90, 80])],
+            ["in", "out"],
+        ),
+        (
+            "settled, re-found still past the line counts nothing more",
+            [*TO_103, *LOST, *vertical_walk(100, [104, 112, 125])],
+            ["in"],
+        ),
+    ],
+)
+def test_a_lost_track_last_seen_past_the_line_is_settled(
+    name: str, path: list[tuple[float, float] | None], expected: list[str]
+) -> None:
+    assert directions(run(path)) == expected, name
+
+
+def test_a_settled_crossing_is_timed_when_the_point_met_the_line() -> None:
+    [crossing] = run([*TO_103, *LOST])
+    assert crossing.frame == 2  # met y 100 at 5/8 of the step from frame 1 (95) to 2 (103)
+    assert crossing.t_s == pytest.approx(0.1625)
+
+
+def test_settling_can_be_switched_off() -> None:
+    off = CounterConfig(band_ratio=0.1, band_min=2.0, band_max=20.0, cooldown_s=0.5,
+                        settle_band_fraction=None)  # fmt: skip
+    assert run([*TO_103, *LOST], config=off) == []
+
+
+def counter_after(path: Sequence[float]) -> LineCounter:
+    counter = LineCounter(HORIZONTAL, CONFIG)
+    for frame, y in enumerate(path):
+        counter.update(frame, frame / FPS, [TrackPoint(1, 100, y, 50.0)])
+    return counter
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "expected"),
+    [
+        ("on the line's far side by 1 px: counts", [80, 95, 101], ["in"]),
+        ("before the line: nothing", [80, 95, 99], []),
+        ("already counted: nothing more", [80, 95, 110], []),
+        ("came back: nothing", [80, 95, 101, 99], []),
+    ],
+)
+def test_finish_counts_people_last_seen_past_the_line(
+    name: str, path: list[float], expected: list[str]
+) -> None:
+    counter = counter_after(path)
+    assert directions(counter.finish()) == expected, name
+    assert counter.finish() == [], "a finished crossing is counted once"
+
+
+def test_finish_adds_to_the_totals() -> None:
+    counter = counter_after([80, 95, 101])
+    counter.finish()
+    assert (counter.in_count, counter.out_count) == (1, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Iterator
@@ -56,6 +57,15 @@ def test_file_yields_every_frame_in_order_with_media_time() -> None:
     assert [f.t_s for f in frames] == pytest.approx([i / 10.0 for i in range(41)])
     assert all(f.image.shape == (388, 690, 3) and f.image.dtype == "uint8" for f in frames)
     assert all(f.captured_at.tzinfo is not None for f in frames)
+
+
+def test_media_time_never_steps_back_where_the_container_s_timestamps_fail() -> None:
+    # The PETS09 AVI's last frame reports no usable timestamp; index / fps there lies
+    # before the timestamp of the frame before it.
+    with FileSource(video("pets09_s2l1_campus.avi")) as source:
+        times = [frame.t_s for frame in source.frames()]
+    assert len(times) == 795
+    assert all(later > earlier for earlier, later in itertools.pairwise(times))
 
 
 def test_missing_file_is_a_source_error(tmp_path: Path) -> None:
