@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import TracebackType
-from typing import Self
 
 from metrica.vision.counting_run import run_counting
 from metrica.vision.detector import OnnxDetector
 from metrica.vision.pipeline import CountingPipeline, FrameResult
-from metrica.vision.sources import FileSource, Frame
+from metrica.vision.sources import Closing, FileSource, Frame
 from tests.support.data import YOLOX_NANO, truth, video
 
 PETS = truth("pets09_s2l1_campus")
 FIRST_FRAME = 766  # after P1's crossing at 758; the clip ends at 794, just as one crosses P1
 
 
-class ClipTail:
+class ClipTail(Closing):
     """The clip's frames from `FIRST_FRAME` on, as a file source (the detector's time is
     spent only where the test looks)."""
 
@@ -30,17 +28,6 @@ class ClipTail:
 
     def close(self) -> None:
         self.source.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def test_a_person_on_the_far_side_of_a_line_when_the_clip_ends_is_counted() -> None:
