@@ -15,7 +15,8 @@ echo "== mypy"; uv run mypy
 echo "== import layers"; uv run lint-imports --no-cache 2>&1 | sed -n '/^Contracts/,$p'
 # Two pytest processes (pytest-xdist): most tests wait on servers, brokers and browsers of
 # their own, so two share the 2 cores well; every test uses its own ports and databases.
-echo "== pytest"; uv run pytest -q -n "${METRICA_TEST_PROCESSES:-2}" "$@"
+# The 15 slowest tests are listed at the end, to see where the suite's time goes.
+echo "== pytest"; uv run pytest -q -n "${METRICA_TEST_PROCESSES:-2}" --durations=15 "$@"
 if [ -f web/package.json ]; then
   echo "== web"; bash scripts/test-web.sh
 fi
