@@ -50,12 +50,6 @@ def add_parser(subparsers: Subparsers) -> None:
         help="a counting segment (repeatable)",
     )
     add_detector_options(parser)
-    parser.add_argument(
-        "--anchor",
-        choices=["feet", "center"],
-        default="feet",
-        help="the point of a person that crosses: box bottom-centre (feet) or centre",
-    )
     parser.add_argument("--stride", type=int, default=1, help="detect every n-th frame")
     add_pipeline_options(parser)
     parser.add_argument(

@@ -1,4 +1,5 @@
-"""`--no-motion-gate`: the counting pipeline's settings that `count` and `worker` share."""
+"""`--anchor`, `--no-motion-gate`: the counting pipeline's settings that `count` and `worker`
+share."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from metrica.vision.pipeline import PipelineConfig
 
 
 def add_pipeline_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--anchor",
+        choices=["feet", "center"],
+        default="feet",
+        help="the point of a person that crosses: box bottom-centre (feet) or centre",
+    )
     parser.add_argument(
         "--no-motion-gate",
         dest="motion_gate",

@@ -125,9 +125,6 @@ def add_parser(subparsers: Subparsers) -> None:
     )
     add_detector_options(parser)
     parser.set_defaults(model=None)
-    counting.add_argument(
-        "--anchor", choices=["feet", "center"], default="feet", help="crossing point of a person"
-    )
     counting.add_argument("--stride", type=int, default=1, help="detect every n-th frame")
     add_pipeline_options(counting)
     counting.add_argument("--loop", action="store_true", help="replay a video file forever")

@@ -209,7 +209,9 @@ class LineCounter:
             lost = [
                 track_id
                 for track_id, state in self._tracks.items()
-                if track_id not in present and state.last_seen_s < lost_before
+                if state.zero_cross is not None
+                and state.last_seen_s < lost_before
+                and track_id not in present
             ]
             crossings += self._settle(lost, fraction)
         self._evict(t_s)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from metrica.domain.counting import Crossing
 from metrica.domain.events import Direction
 
 DIRECTIONS: tuple[Direction, Direction] = ("in", "out")
@@ -26,6 +27,11 @@ class FrameCrossing:
     line_id: str
     direction: Direction
     frame: int
+
+
+def frame_crossings(crossings: Iterable[Crossing]) -> list[FrameCrossing]:
+    """Counted crossings as scored: line, direction and the frame the line was met."""
+    return [FrameCrossing(c.line_id, c.direction, c.frame) for c in crossings]
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from metrica.domain.audits import (
     CountingSettings,
     every_nth,
 )
-from metrica.domain.crossing_match import FrameCrossing
+from metrica.domain.crossing_match import FrameCrossing, frame_crossings
 from metrica.domain.geometry import CountingLine
 from metrica.vision.detector import DetectorConfig, OnnxDetector
 from metrica.vision.models import DEFAULT_MODEL, ModelError, file_name_for, resolve_model
@@ -88,11 +88,9 @@ class OnnxClipCounter:
                 result = pipeline.process_detections(
                     index, index / fps, detector.detect(frame.image)
                 )
-                crossings += [
-                    FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings
-                ]
+                crossings += frame_crossings(result.crossings)
             final = pipeline.finish(frames - 1, (frames - 1) / fps)
-            crossings += [FrameCrossing(c.line_id, c.direction, c.frame) for c in final.crossings]
+            crossings += frame_crossings(final.crossings)
         model = settings.model or self._model or DEFAULT_MODEL
         counted_with = f"{Path(model).name} @ {detector.long_side}, {every_nth(settings.stride)}"
         return ClipCount(

@@ -17,7 +17,13 @@ import numpy.typing as npt
 
 from metrica.evaluation import detection_cache
 from metrica.evaluation.baseline import SupervisionBaseline
-from metrica.evaluation.scoring import EMPTY_SCORE, FrameCrossing, Score, score_line
+from metrica.evaluation.scoring import (
+    EMPTY_SCORE,
+    FrameCrossing,
+    Score,
+    frame_crossings,
+    score_line,
+)
 from metrica.evaluation.truth import TruthFile
 from metrica.vision.counting_run import DetectionPacer
 from metrica.vision.detections import Detections
@@ -98,16 +104,11 @@ def evaluate_clip(
             continue
         if image is None or not ours.quiet(image, index / truth.fps):
             result = ours.process_detections(index, index / truth.fps, detections)
-            predicted[OURS] += [
-                FrameCrossing(c.line_id, c.direction, c.frame) for c in result.crossings
-            ]
+            predicted[OURS] += frame_crossings(result.crossings)
         if with_baseline:
             predicted[BASELINE] += baseline.process_detections(index, detections)
     last = len(per_frame) - 1
-    predicted[OURS] += [
-        FrameCrossing(c.line_id, c.direction, c.frame)
-        for c in ours.finish(last, last / truth.fps).crossings
-    ]
+    predicted[OURS] += frame_crossings(ours.finish(last, last / truth.fps).crossings)
     tolerance = round(tolerance_s * truth.fps)
     evaluation = ClipEvaluation(truth.name, frames=len(per_frame), predictions=predicted)
     for system in predicted if with_baseline else [OURS]:
